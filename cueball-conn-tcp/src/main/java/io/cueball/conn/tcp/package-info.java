@@ -1,0 +1,2 @@
+/** Plain TCP connections for a {@link io.cueball.ConnectionPool}. */
+package io.cueball.conn.tcp;

@@ -1,0 +1,127 @@
+package io.cueball;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One use of one pooled connection, from {@link ConnectionPool#claim()} until {@link #close()}.
+ *
+ * <pre>{@code
+ * try (var claim = pool.claim()) {
+ *     use(claim.connection());
+ * }                                  // released: back to the pool
+ * }</pre>
+ *
+ * <p>If the connection turned out to be broken, call {@link #discard()} instead of (or before)
+ * {@code close()}: the pool closes it, counts a failure against its backend and opens a replacement.
+ *
+ * <p>A claim belongs to the code that made it. {@code close()} and {@code discard()} are idempotent and safe
+ * to call from any thread; once either has been called, {@link #connection()} throws, so a stale reference
+ * can never reach a connection that another claim now holds.
+ *
+ * @param <C> the type of connection
+ */
+public final class Claim<C extends Connection> implements AutoCloseable {
+
+    // The life of a claim. A claim that has to wait for a connection is the waiter itself (one allocation
+    // per claim, waiting or not): WAITING until a release hands it a slot (ACTIVE), its timeout or an
+    // interrupt cancels it (CANCELLED) or the pool fails or closes (FAILED). ACTIVE ends in CLOSED.
+    static final int WAITING = 0;
+    static final int ACTIVE = 1;
+    static final int CLOSED = 2;
+    static final int CANCELLED = 3;
+    static final int FAILED = 4;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Claim.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final PoolEngine<C> engine;
+    /** The waiting thread; null for a claim served at once. */
+    final Thread thread;
+    /** Written under the pool lock before {@code state} becomes ACTIVE; the volatile write publishes it. */
+    Slot<C> slot;
+    /** Written under the pool lock before {@code state} becomes FAILED. */
+    RuntimeException failure;
+    volatile int state;
+
+    /** A claim served at once from an idle connection. */
+    Claim(PoolEngine<C> engine, Slot<C> slot) {
+        this.engine = engine;
+        this.thread = null;
+        this.slot = slot;
+        this.state = ACTIVE;
+    }
+
+    /** A claim that waits for a connection on the current thread. */
+    Claim(PoolEngine<C> engine) {
+        this.engine = engine;
+        this.thread = Thread.currentThread();
+        this.state = WAITING;
+    }
+
+    /**
+     * The claimed connection.
+     *
+     * @return the connection
+     * @throws IllegalStateException if this claim was closed or discarded
+     */
+    public C connection() {
+        if (state != ACTIVE) {
+            throw new IllegalStateException("claim on backend " + slot.backend.key
+                    + " is already released; claim a connection again instead of keeping it");
+        }
+        return slot.connection;
+    }
+
+    /**
+     * The backend the connection belongs to. Available after the claim is closed too, for logging.
+     *
+     * @return the backend
+     */
+    public Backend backend() {
+        return slot.backend.backend;
+    }
+
+    /** Releases the connection back to the pool. Idempotent. */
+    @Override
+    public void close() {
+        if (STATE.compareAndSet(this, ACTIVE, CLOSED)) {
+            engine.release(this, PoolEngine.Disposition.RETURN);
+        }
+    }
+
+    /**
+     * Gives the connection up as broken: the pool closes it, counts a failure against its backend and opens
+     * a replacement. A later {@link #close()} does nothing; so does this method after a close.
+     */
+    public void discard() {
+        if (STATE.compareAndSet(this, ACTIVE, CLOSED)) {
+            engine.release(this, PoolEngine.Disposition.DISCARD);
+        }
+    }
+
+    /** Closes a claim the pool itself gave up on (a stale connection found at claim time). */
+    boolean closeStale() {
+        return STATE.compareAndSet(this, ACTIVE, CLOSED);
+    }
+
+    @Override
+    public String toString() {
+        String where = slot == null ? "none yet" : slot.backend.key;
+        String what = switch (state) {
+            case WAITING -> "waiting";
+            case ACTIVE -> "active";
+            case CLOSED -> "released";
+            case CANCELLED -> "cancelled";
+            default -> "failed";
+        };
+        return "Claim{backend=" + where + ", " + what + "}";
+    }
+}

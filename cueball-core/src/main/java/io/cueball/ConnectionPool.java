@@ -1,0 +1,404 @@
+package io.cueball;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
+import java.util.regex.Pattern;
+
+/**
+ * A pool of connections to a service that runs on several backends.
+ *
+ * <p>A {@link Resolver} reports the backends; the pool spreads {@code maxConnections} over the live ones
+ * (evenly, or by weight), re-plans a short debounced moment after each change, backs off from backends that
+ * fail, and shuffles its idle queue now and then so that claims do not hit one backend in bursts.
+ *
+ * <pre>{@code
+ * try (var pool = ConnectionPool.builder(StaticResolver.parse("10.0.0.1:7000,10.0.0.2:7000"),
+ *                                        TcpConnectionFactory.create())
+ *         .maxConnections(8)
+ *         .build()) {
+ *     try (var claim = pool.claim()) {
+ *         claim.connection().output().write(request);
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #claim()} and {@link Claim#close()} take one lock briefly and do no I/O; connects,
+ * closes and health checks run on the pool's connector threads ({@code cueball-<name>-connect-N}) and timers on
+ * {@code cueball-<name>-timer-1}. All are daemon threads and all have exited when {@link #close()} returns.
+ *
+ * @param <C> the type of connection
+ */
+public final class ConnectionPool<C extends Connection> implements AutoCloseable {
+
+    private final PoolEngine<C> engine;
+
+    private ConnectionPool(PoolEngine<C> engine) {
+        this.engine = engine;
+    }
+
+    /**
+     * Starts configuring a pool.
+     *
+     * @param resolver where the backends come from; the pool starts and closes it
+     * @param factory  how connections are made
+     * @param <C>      the type of connection
+     * @return a builder with every option at its default
+     */
+    public static <C extends Connection> Builder<C> builder(Resolver resolver, ConnectionFactory<C> factory) {
+        return new Builder<>(resolver, factory);
+    }
+
+    /**
+     * Claims a connection, waiting up to the pool's {@code claimTimeout}.
+     *
+     * @return the claim; close it to release the connection
+     * @throws ClaimTimeoutException      if none became free in time
+     * @throws NoBackendsException        if the pool has no backends and fails fast
+     * @throws PoolFailedException        if every backend is dead
+     * @throws PoolClosedException        if the pool is closing or closed
+     * @throws ClaimInterruptedException  if the thread was interrupted while waiting
+     */
+    public Claim<C> claim() {
+        return engine.claim(engine.options.claimTimeout().toNanos(), true);
+    }
+
+    /**
+     * Claims a connection, waiting up to {@code timeout}.
+     *
+     * @param timeout how long to wait, {@code >= 0}
+     * @return the claim; close it to release the connection
+     * @throws IllegalArgumentException if the timeout is negative
+     * @throws CueballException         as {@link #claim()} does
+     */
+    public Claim<C> claim(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout must not be null");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout: " + timeout + " (expected: >= 0)");
+        }
+        return engine.claim(saturatedNanos(timeout), true);
+    }
+
+    /**
+     * Claims an idle connection if there is one, without waiting.
+     *
+     * @return the claim, or empty if every connection is in use
+     * @throws CueballException if the pool is closed, failed, or has no backends and fails fast
+     */
+    public Optional<Claim<C>> tryClaim() {
+        return Optional.ofNullable(engine.claim(0, false));
+    }
+
+    /** @return a consistent snapshot of the pool's counts, per backend too */
+    public PoolStats stats() {
+        return engine.stats();
+    }
+
+    /** @return the pool's state */
+    public PoolState state() {
+        return engine.state();
+    }
+
+    /** @return the pool's name */
+    public String name() {
+        return engine.name();
+    }
+
+    /** @return the options the pool was built with */
+    public PoolOptions options() {
+        return engine.options;
+    }
+
+    /**
+     * Closes the pool: stops the resolver, fails waiting claims with {@link PoolClosedException}, closes idle
+     * connections, waits up to {@code closeTimeout} for claimed ones to come back, and stops every thread the
+     * pool started. Connections still claimed after the timeout are closed when released. Idempotent; a
+     * concurrent call waits for the first to finish. Do not call it from a {@link PoolListener}.
+     */
+    @Override
+    public void close() {
+        engine.close();
+    }
+
+    @Override
+    public String toString() {
+        return engine.stats().toString();
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 2; // "forever", without overflowing a deadline
+        }
+    }
+
+    /**
+     * Configures and builds a {@link ConnectionPool}. Setters record values; {@link #build()} checks them all and
+     * fails with the first bad one, naming the option, the value and what was expected.
+     *
+     * @param <C> the type of connection
+     */
+    public static final class Builder<C extends Connection> {
+        private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+        private static final AtomicInteger POOLS = new AtomicInteger();
+
+        private final Resolver resolver;
+        private final ConnectionFactory<C> factory;
+        private String name;
+        private int maxConnections = PoolOptions.DEFAULT_MAX_CONNECTIONS;
+        private Integer spares;
+        private Duration claimTimeout = PoolOptions.DEFAULT_CLAIM_TIMEOUT;
+        private Duration rebalanceDelay = PoolOptions.DEFAULT_REBALANCE_DELAY;
+        private Duration decoherenceInterval = PoolOptions.DEFAULT_DECOHERENCE_INTERVAL;
+        private Duration healthCheckInterval = PoolOptions.DEFAULT_HEALTH_CHECK_INTERVAL;
+        private Duration idleTimeout = PoolOptions.DEFAULT_IDLE_TIMEOUT;
+        private Duration maxLifetime = PoolOptions.DEFAULT_MAX_LIFETIME;
+        private Duration connectTimeout = PoolOptions.DEFAULT_CONNECT_TIMEOUT;
+        private BackoffPolicy backoff = BackoffPolicy.DEFAULT;
+        private int deadAfterFailures = PoolOptions.DEFAULT_DEAD_AFTER_FAILURES;
+        private boolean failFastWhenEmpty;
+        private Duration closeTimeout = PoolOptions.DEFAULT_CLOSE_TIMEOUT;
+        private PoolListener listener;
+        private PoolClock clock;
+        private RandomGenerator random;
+
+        private Builder(Resolver resolver, ConnectionFactory<C> factory) {
+            this.resolver = resolver;
+            this.factory = factory;
+        }
+
+        /**
+         * @param name the pool's name in thread names, logs and errors: 1 to 64 of {@code A-Z a-z 0-9 . _ -};
+         *             default {@code pool-N}
+         * @return this builder
+         */
+        public Builder<C> name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        /**
+         * @param maxConnections connections across all backends, {@code >= 1}; default 10
+         * @return this builder
+         */
+        public Builder<C> maxConnections(int maxConnections) {
+            this.maxConnections = maxConnections;
+            return this;
+        }
+
+        /**
+         * @param spares idle connections to keep ready on top of the claimed ones, 0 to maxConnections; default
+         *               maxConnections (a fixed-size pool, opened eagerly). Fewer: the pool grows on demand and
+         *               closes connections above {@code spares} that went unused for {@code idleTimeout}.
+         * @return this builder
+         */
+        public Builder<C> spares(int spares) {
+            this.spares = spares;
+            return this;
+        }
+
+        /**
+         * @param claimTimeout how long {@link ConnectionPool#claim()} waits, {@code >= 0}; default 30 s
+         * @return this builder
+         */
+        public Builder<C> claimTimeout(Duration claimTimeout) {
+            this.claimTimeout = claimTimeout;
+            return this;
+        }
+
+        /**
+         * @param rebalanceDelay the debounce after a resolver event before re-planning, {@code >= 0}; default
+         *                       100 ms
+         * @return this builder
+         */
+        public Builder<C> rebalanceDelay(Duration rebalanceDelay) {
+            this.rebalanceDelay = rebalanceDelay;
+            return this;
+        }
+
+        /**
+         * @param decoherenceInterval how often the idle queue is shuffled, {@code > 0}; default 5 min
+         * @return this builder
+         */
+        public Builder<C> decoherenceInterval(Duration decoherenceInterval) {
+            this.decoherenceInterval = decoherenceInterval;
+            return this;
+        }
+
+        /**
+         * @param healthCheckInterval how often idle connections are checked, {@code > 0}; default 30 s
+         * @return this builder
+         */
+        public Builder<C> healthCheckInterval(Duration healthCheckInterval) {
+            this.healthCheckInterval = healthCheckInterval;
+            return this;
+        }
+
+        /**
+         * @param idleTimeout how long connections above {@code spares} may go unused before they close,
+         *                    {@code > 0}; default 10 min
+         * @return this builder
+         */
+        public Builder<C> idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
+            return this;
+        }
+
+        /**
+         * @param maxLifetime the age at which a connection is replaced, {@code >= 0}; 0 (the default) for none
+         * @return this builder
+         */
+        public Builder<C> maxLifetime(Duration maxLifetime) {
+            this.maxLifetime = maxLifetime;
+            return this;
+        }
+
+        /**
+         * @param connectTimeout the pool's bound on one connect attempt, {@code > 0}; default 10 s
+         * @return this builder
+         */
+        public Builder<C> connectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+            return this;
+        }
+
+        /**
+         * @param backoff the retry delays after failures; default 100 ms doubling to 30 s, ±20 %
+         * @return this builder
+         */
+        public Builder<C> backoff(BackoffPolicy backoff) {
+            this.backoff = backoff;
+            return this;
+        }
+
+        /**
+         * @param deadAfterFailures failures in a row after which a backend is dead, {@code >= 1}; default 3
+         * @return this builder
+         */
+        public Builder<C> deadAfterFailures(int deadAfterFailures) {
+            this.deadAfterFailures = deadAfterFailures;
+            return this;
+        }
+
+        /**
+         * @param failFastWhenEmpty whether a claim fails at once with {@link NoBackendsException} while the
+         *                          resolver reports no backends; default false (claims wait)
+         * @return this builder
+         */
+        public Builder<C> failFastWhenEmpty(boolean failFastWhenEmpty) {
+            this.failFastWhenEmpty = failFastWhenEmpty;
+            return this;
+        }
+
+        /**
+         * @param closeTimeout how long {@link ConnectionPool#close()} waits for claimed connections,
+         *                     {@code >= 0}; default 30 s
+         * @return this builder
+         */
+        public Builder<C> closeTimeout(Duration closeTimeout) {
+            this.closeTimeout = closeTimeout;
+            return this;
+        }
+
+        /**
+         * @param listener observes the pool; see {@link PoolListener} for its threading rules
+         * @return this builder
+         */
+        public Builder<C> listener(PoolListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /**
+         * @param clock the time source and timer for everything timed except claim and close timeouts; default
+         *              a system clock with one timer thread. Tests pass a manual clock.
+         * @return this builder
+         */
+        public Builder<C> clock(PoolClock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /**
+         * @param random the source of backoff jitter, decoherence shuffles and lifetime spread; used under the
+         *               pool's lock, so it need not be thread-safe. Tests pass a seeded one.
+         * @return this builder
+         */
+        public Builder<C> random(RandomGenerator random) {
+            this.random = random;
+            return this;
+        }
+
+        /**
+         * Validates the options, starts the pool and its resolver.
+         *
+         * @return the running pool
+         * @throws NullPointerException     if the resolver, the factory or an option is null
+         * @throws IllegalArgumentException naming the first bad option, its value and the expected range
+         */
+        public ConnectionPool<C> build() {
+            PoolOptions options = options();
+            PoolEngine<C> engine = new PoolEngine<>(options, resolver, factory, clock,
+                    random != null ? random : new Random(), listener);
+            engine.start();
+            return new ConnectionPool<>(engine);
+        }
+
+        /**
+         * Validates the options without building a pool.
+         *
+         * @return the options {@link #build()} would use
+         * @throws NullPointerException     if the resolver, the factory or an option is null
+         * @throws IllegalArgumentException naming the first bad option, its value and the expected range
+         */
+        public PoolOptions options() {
+            Objects.requireNonNull(resolver, "resolver must not be null");
+            Objects.requireNonNull(factory, "connection factory must not be null");
+            String poolName = name != null ? name : "pool-" + POOLS.incrementAndGet();
+            if (!NAME.matcher(poolName).matches()) {
+                throw new IllegalArgumentException("name: '" + poolName
+                        + "' (expected: 1 to 64 characters of A-Z a-z 0-9 . _ -)");
+            }
+            List<String> errors = new ArrayList<>();
+            if (maxConnections < 1) {
+                errors.add("maxConnections: " + maxConnections + " (expected: >= 1)");
+            }
+            int sparesValue = spares != null ? spares : maxConnections;
+            if (maxConnections >= 1 && (sparesValue < 0 || sparesValue > maxConnections)) {
+                errors.add("spares: " + sparesValue + " (expected: 0.." + maxConnections
+                        + ", at most maxConnections)");
+            }
+            atLeast(errors, "claimTimeout", claimTimeout, false);
+            atLeast(errors, "rebalanceDelay", rebalanceDelay, false);
+            atLeast(errors, "decoherenceInterval", decoherenceInterval, true);
+            atLeast(errors, "healthCheckInterval", healthCheckInterval, true);
+            atLeast(errors, "idleTimeout", idleTimeout, true);
+            atLeast(errors, "maxLifetime", maxLifetime, false);
+            atLeast(errors, "connectTimeout", connectTimeout, true);
+            atLeast(errors, "closeTimeout", closeTimeout, false);
+            Objects.requireNonNull(backoff, "backoff must not be null");
+            if (deadAfterFailures < 1) {
+                errors.add("deadAfterFailures: " + deadAfterFailures + " (expected: >= 1)");
+            }
+            if (!errors.isEmpty()) {
+                throw new IllegalArgumentException("pool '" + poolName + "': " + String.join("; ", errors));
+            }
+            return new PoolOptions(poolName, maxConnections, sparesValue, claimTimeout, rebalanceDelay,
+                    decoherenceInterval, healthCheckInterval, idleTimeout, maxLifetime, connectTimeout, backoff,
+                    deadAfterFailures, failFastWhenEmpty, closeTimeout);
+        }
+
+        private static void atLeast(List<String> errors, String option, Duration value, boolean positive) {
+            Objects.requireNonNull(value, () -> option + " must not be null");
+            if (value.isNegative() || (positive && value.isZero())) {
+                errors.add(option + ": " + value + " (expected: " + (positive ? "> 0" : ">= 0") + ")");
+            }
+        }
+    }
+}

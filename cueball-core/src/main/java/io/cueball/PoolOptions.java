@@ -1,0 +1,157 @@
+package io.cueball;
+
+import java.time.Duration;
+
+/**
+ * The validated, immutable settings of a pool, made by {@link ConnectionPool.Builder#build()}. The
+ * {@code DEFAULT_*} constants are what a builder uses for options it is not given.
+ */
+public final class PoolOptions {
+
+    /** Connections across all backends. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 10;
+    /** How long {@link ConnectionPool#claim()} waits. */
+    public static final Duration DEFAULT_CLAIM_TIMEOUT = Duration.ofSeconds(30);
+    /** The debounce after a resolver event before the pool re-plans. */
+    public static final Duration DEFAULT_REBALANCE_DELAY = Duration.ofMillis(100);
+    /** How often the idle queue is shuffled. */
+    public static final Duration DEFAULT_DECOHERENCE_INTERVAL = Duration.ofMinutes(5);
+    /** How often idle connections are checked. */
+    public static final Duration DEFAULT_HEALTH_CHECK_INTERVAL = Duration.ofSeconds(30);
+    /** How long connections above {@code spares} may stay unused before they close. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
+    /** No maximum lifetime. */
+    public static final Duration DEFAULT_MAX_LIFETIME = Duration.ZERO;
+    /** The pool's bound on one connect attempt. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** Failures in a row after which a backend is dead. */
+    public static final int DEFAULT_DEAD_AFTER_FAILURES = 3;
+    /** How long {@link ConnectionPool#close()} waits for claimed connections. */
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * A connection that sat idle longer than this is checked with {@link Connection#isHealthy()} before it
+     * is handed out (in addition to the periodic checks).
+     */
+    public static final Duration CHECK_ON_CLAIM_AFTER_IDLE = Duration.ofSeconds(1);
+
+    private final String name;
+    private final int maxConnections;
+    private final int spares;
+    private final Duration claimTimeout;
+    private final Duration rebalanceDelay;
+    private final Duration decoherenceInterval;
+    private final Duration healthCheckInterval;
+    private final Duration idleTimeout;
+    private final Duration maxLifetime;
+    private final Duration connectTimeout;
+    private final BackoffPolicy backoff;
+    private final int deadAfterFailures;
+    private final boolean failFastWhenEmpty;
+    private final Duration closeTimeout;
+
+    @SuppressWarnings("checkstyle:ParameterNumber")
+    PoolOptions(String name, int maxConnections, int spares, Duration claimTimeout, Duration rebalanceDelay,
+            Duration decoherenceInterval, Duration healthCheckInterval, Duration idleTimeout, Duration maxLifetime,
+            Duration connectTimeout, BackoffPolicy backoff, int deadAfterFailures, boolean failFastWhenEmpty,
+            Duration closeTimeout) {
+        this.name = name;
+        this.maxConnections = maxConnections;
+        this.spares = spares;
+        this.claimTimeout = claimTimeout;
+        this.rebalanceDelay = rebalanceDelay;
+        this.decoherenceInterval = decoherenceInterval;
+        this.healthCheckInterval = healthCheckInterval;
+        this.idleTimeout = idleTimeout;
+        this.maxLifetime = maxLifetime;
+        this.connectTimeout = connectTimeout;
+        this.backoff = backoff;
+        this.deadAfterFailures = deadAfterFailures;
+        this.failFastWhenEmpty = failFastWhenEmpty;
+        this.closeTimeout = closeTimeout;
+    }
+
+    /** @return the pool's name, used in thread names, logs and error messages */
+    public String name() {
+        return name;
+    }
+
+    /** @return the most connections the pool holds across all backends (claimed, idle and connecting) */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /**
+     * @return how many idle connections the pool keeps ready on top of the claimed ones; equal to
+     *         {@link #maxConnections()} for a fixed-size pool
+     */
+    public int spares() {
+        return spares;
+    }
+
+    /** @return how long {@link ConnectionPool#claim()} waits for a connection */
+    public Duration claimTimeout() {
+        return claimTimeout;
+    }
+
+    /** @return how long the pool waits after a resolver event before it re-plans */
+    public Duration rebalanceDelay() {
+        return rebalanceDelay;
+    }
+
+    /** @return how often the idle queue is shuffled */
+    public Duration decoherenceInterval() {
+        return decoherenceInterval;
+    }
+
+    /** @return how often idle connections are checked */
+    public Duration healthCheckInterval() {
+        return healthCheckInterval;
+    }
+
+    /** @return how long connections above {@link #spares()} may stay unused before they are closed */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** @return the age at which a connection is replaced, or zero for no limit */
+    public Duration maxLifetime() {
+        return maxLifetime;
+    }
+
+    /** @return the pool's bound on one connect attempt */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** @return the retry delays after failures */
+    public BackoffPolicy backoff() {
+        return backoff;
+    }
+
+    /** @return the failures in a row after which a backend is dead */
+    public int deadAfterFailures() {
+        return deadAfterFailures;
+    }
+
+    /** @return whether a claim fails at once with {@link NoBackendsException} when there are no backends */
+    public boolean failFastWhenEmpty() {
+        return failFastWhenEmpty;
+    }
+
+    /** @return how long {@link ConnectionPool#close()} waits for claimed connections to come back */
+    public Duration closeTimeout() {
+        return closeTimeout;
+    }
+
+    @Override
+    public String toString() {
+        return "PoolOptions{name=" + name + ", maxConnections=" + maxConnections + ", spares=" + spares
+                + ", claimTimeout=" + claimTimeout + ", rebalanceDelay=" + rebalanceDelay
+                + ", decoherenceInterval=" + decoherenceInterval + ", healthCheckInterval=" + healthCheckInterval
+                + ", idleTimeout=" + idleTimeout + ", maxLifetime=" + maxLifetime
+                + ", connectTimeout=" + connectTimeout + ", backoff=" + backoff
+                + ", deadAfterFailures=" + deadAfterFailures + ", failFastWhenEmpty=" + failFastWhenEmpty
+                + ", closeTimeout=" + closeTimeout + "}";
+    }
+}

@@ -1,0 +1,108 @@
+package io.cueball.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cueball.internal.RebalancePlan.Candidate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+class RebalancePlanTest {
+
+    /**
+     * Each row: a description, maxConnections, the candidates as "key:weight:current" (a trailing ":dead"
+     * marks a dead backend), and the expected targets in the same order.
+     */
+    static Stream<Arguments> table() {
+        return Stream.of(
+                row("no backends", 10, ""),
+                row("one backend takes everything", 10, "a:1:0", 10),
+                row("even split", 12, "a:1:0 b:1:0 c:1:0", 4, 4, 4),
+                row("remainder one each, by key when nothing is open", 10, "a:1:0 b:1:0 c:1:0", 4, 3, 3),
+                row("remainder to those holding more now (less churn)", 10, "a:1:2 b:1:3 c:1:3 d:1:2", 2, 3, 3, 2),
+                row("more backends than connections: one each, current holders first", 3,
+                        "a:1:0 b:1:1 c:1:0 d:1:1 e:1:1", 0, 1, 0, 1, 1),
+                row("more backends than connections, nothing open: first by key", 2, "c:1:0 a:1:0 b:1:0", 0, 1, 1),
+                row("a dead backend keeps one monitor slot, its share goes to the live", 10,
+                        "a:1:3 b:1:3 c:1:3 d:1:1:dead", 3, 3, 3, 1),
+                row("every backend dead: one monitor each", 10, "a:1:0:dead b:1:0:dead c:1:0:dead", 1, 1, 1),
+                row("more dead than free slots: live first, then dead holding a connection, then by key", 4,
+                        "a:1:1 b:1:1 x:1:0:dead y:1:1:dead z:1:0:dead", 1, 1, 1, 1, 0),
+                row("live backends fill the pool: no monitors", 2, "a:1:1 b:1:1 c:1:0:dead", 1, 1, 0),
+                row("weights 1:2:3", 12, "a:1:0 b:2:0 c:3:0", 2, 4, 6),
+                row("weights, largest remainder", 10, "a:1:0 b:1:0 c:2:0", 3, 2, 5),
+                row("weights, remainders compared exactly", 7, "a:3:0 b:3:0 c:1:0", 3, 3, 1),
+                row("a weight-0 backend gets nothing while others have weight", 6, "a:0:2 b:1:2 c:1:2", 0, 3, 3),
+                row("all weights 0 count as equal", 6, "a:0:0 b:0:0 c:0:0", 2, 2, 2),
+                row("weights with a dead backend", 11, "a:1:0 b:4:0 c:9:0:dead", 2, 8, 1),
+                // A removed backend is not a candidate: whatever it still has claimed does not reduce the share
+                // of the others (its claimed connections are exempt from the maximum until released).
+                row("a removed backend's claimed connections do not count", 8, "a:1:0 b:1:0", 4, 4));
+    }
+
+    private static Arguments row(String name, int max, String spec, int... expected) {
+        List<Candidate> candidates = new ArrayList<>();
+        for (String c : spec.isBlank() ? new String[0] : spec.trim().split("\\s+")) {
+            String[] f = c.split(":");
+            candidates.add(new Candidate(f[0], Integer.parseInt(f[1]), f.length > 3 && f[3].equals("dead"),
+                    Integer.parseInt(f[2])));
+        }
+        return Arguments.of(name, max, candidates, expected);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("table")
+    void planMatchesTable(String name, int max, List<Candidate> candidates, int[] expected) {
+        assertArrayEquals(expected, RebalancePlan.targets(candidates, max), name);
+    }
+
+    @Test
+    void randomInputsKeepTheRules() {
+        Random random = new Random(20261124L);
+        for (int round = 0; round < 2_000; round++) {
+            int max = 1 + random.nextInt(40);
+            int n = random.nextInt(12);
+            boolean weighted = random.nextBoolean();
+            List<Candidate> candidates = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                candidates.add(new Candidate("k" + i, weighted ? random.nextInt(5) : 1, random.nextInt(4) == 0,
+                        random.nextInt(5)));
+            }
+            int[] t = RebalancePlan.targets(candidates, max);
+            int sum = 0;
+            long live = candidates.stream().filter(c -> !c.dead()).count();
+            long totalWeight = candidates.stream().filter(c -> !c.dead()).mapToLong(Candidate::weight).sum();
+            for (int i = 0; i < n; i++) {
+                sum += t[i];
+                if (candidates.get(i).dead()) {
+                    assertTrue(t[i] <= 1, "a dead backend gets at most its monitor slot");
+                }
+            }
+            assertTrue(sum <= max, "never more than max in all");
+            int monitors = 0;
+            for (int i = 0; i < n; i++) {
+                if (candidates.get(i).dead()) {
+                    monitors += t[i];
+                }
+            }
+            if (live > 0) {
+                assertEquals(max, sum, "with a live backend the whole pool is assigned");
+                double share = max - monitors;
+                for (int i = 0; i < n; i++) {
+                    Candidate c = candidates.get(i);
+                    if (!c.dead()) {
+                        double quota = totalWeight == 0 ? share / live : share * c.weight() / totalWeight;
+                        assertTrue(Math.abs(t[i] - quota) < 1.0, "within one of the weighted quota");
+                    }
+                }
+            }
+        }
+    }
+}
