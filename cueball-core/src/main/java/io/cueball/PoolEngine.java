@@ -211,6 +211,9 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
                     claim = new Claim<>(this, slot);
                     activateLocked(slot);
                     check = now - slot.lastUsedAt > checkOnClaimAfter;
+                    if (spares < max) {
+                        fillLocked(now); // keep `spares` ready on top of the claimed; O(1) unless it must grow
+                    }
                 } else {
                     if (options.failFastWhenEmpty() && desired.isEmpty()) {
                         throw new NoBackendsException("pool '" + name + "' has no backends: its resolver reports"
@@ -919,13 +922,13 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             if (windowEnded) {
                 shrink = Math.max(0, idleLowWater - spares);
             }
+            for (; shrink > 0; shrink--) {
+                shrinkOneLocked();
+            }
             for (int n = idle.size(); n > 0; n--) {
                 Slot<C> slot = idle.pollFirst();
                 BackendState<C> b = slot.backend;
-                if (slot.expired(now) || shrink > 0) {
-                    if (!slot.expired(now)) {
-                        shrink--;
-                    }
+                if (slot.expired(now)) {
                     b.idle--;
                     closeLocked(slot);
                 } else if (now - slot.lastUsedAt >= healthCheckInterval) {
@@ -947,6 +950,34 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             lock.unlock();
         }
         afterUnlock();
+    }
+
+    /**
+     * Closes one idle connection of the backend that holds the most for its share, so that shrinking keeps
+     * the spread even (or weighted).
+     */
+    private void shrinkOneLocked() {
+        BackendState<C> most = null;
+        for (BackendState<C> b : backends.values()) {
+            // Compare count/target without dividing: b is fuller than most if b.count * most.target is larger.
+            if (b.idle > 0 && (most == null
+                    || (long) b.count() * Math.max(1, most.target) > (long) most.count() * Math.max(1, b.target))) {
+                most = b;
+            }
+        }
+        if (most == null) {
+            return;
+        }
+        for (int n = idle.size(); n > 0; n--) {
+            Slot<C> slot = idle.pollFirst();
+            if (most != null && slot.backend == most) {
+                most.idle--;
+                closeLocked(slot);
+                most = null; // one only; keep rotating so the queue order is preserved
+            } else {
+                idle.addLast(slot);
+            }
+        }
     }
 
     /** Runs on a connector thread. */
@@ -1136,6 +1167,12 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             awaitClosed();
             return;
         }
+        // The resolver first: from here on its events are ignored, and once close() returns it has stopped.
+        try {
+            resolver.close();
+        } catch (RuntimeException e) {
+            log.warn("pool '{}': closing its resolver failed", name, e);
+        }
         lock.lock();
         try {
             setStateLocked(PoolState.CLOSING);
@@ -1158,11 +1195,6 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             lock.unlock();
         }
         afterUnlock();
-        try {
-            resolver.close();
-        } catch (RuntimeException e) {
-            log.warn("pool '{}': closing its resolver failed", name, e);
-        }
 
         boolean interrupted = false;
         lock.lock();

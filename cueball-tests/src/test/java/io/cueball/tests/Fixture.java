@@ -14,6 +14,7 @@ import io.cueball.testing.RecordingListener;
 import io.cueball.testing.TestTcpServer;
 import io.cueball.testing.TrackingFactory;
 import java.io.IOException;
+import org.awaitility.Awaitility;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +30,13 @@ import java.util.concurrent.TimeUnit;
  */
 final class Fixture implements AutoCloseable {
     static final long SEED = 20261124L;
+
+    static {
+        // Conditions here flip within milliseconds; Awaitility's defaults (100 ms delay and interval) would make
+        // the suite mostly waiting.
+        Awaitility.setDefaultPollDelay(Duration.ZERO);
+        Awaitility.setDefaultPollInterval(Duration.ofMillis(5));
+    }
 
     final List<TestTcpServer> servers = new ArrayList<>();
     final ManualResolver resolver = new ManualResolver();
@@ -84,6 +92,31 @@ final class Fixture implements AutoCloseable {
             PoolStats s = pool.stats();
             return s.connecting() == 0 && s.closing() == 0 && s.idle() + s.claimed() == total;
         });
+    }
+
+    /**
+     * Waits until the test servers themselves have accepted what the pool holds: a client's connect can
+     * complete before the server's accept loop has seen it, and a server cannot drop what it has not seen.
+     */
+    void awaitServersHold(int... perServer) {
+        await().atMost(10, TimeUnit.SECONDS).until(() -> {
+            for (int i = 0; i < perServer.length; i++) {
+                if (servers.get(i).openConnections() != perServer[i]) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    /**
+     * Waits until the listener has seen exactly {@code n} events of a kind (for a backend, if not null).
+     * Listener calls are delivered after the pool's lock is released, possibly by another thread, so a test
+     * awaits them rather than asserting at once.
+     */
+    void awaitEvents(RecordingListener.Kind kind, String backend, int n) {
+        await().atMost(10, TimeUnit.SECONDS)
+                .until(() -> (backend == null ? events.count(kind) : events.count(kind, backend)) == n);
     }
 
     /** Open connections per live backend key, from the pool's stats. */

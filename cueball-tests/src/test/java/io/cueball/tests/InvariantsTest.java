@@ -189,7 +189,7 @@ class InvariantsTest {
             assertTrue(timeout.getMessage().startsWith("pool 'inv5': no connection within 3"), timeout.getMessage());
             assertTrue(timeout.getMessage().contains("claimed=1, connecting=0, waiting=0, backends live=1 dead=0"),
                     timeout.getMessage());
-            assertEquals(1, f.events.count(Kind.CLAIM_TIMED_OUT));
+            f.awaitEvents(Kind.CLAIM_TIMED_OUT, null, 1);
             assertTrue(pool.tryClaim().isEmpty());
 
             // Many waiters on an exhausted pool: each ends by its own deadline, none hangs.
