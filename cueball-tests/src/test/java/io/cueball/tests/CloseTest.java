@@ -23,7 +23,7 @@ class CloseTest {
             var pool = f.builder("graceful").maxConnections(4).closeTimeout(Duration.ofSeconds(30)).build();
             awaitSettled(pool, 4);
             var claim = pool.claim();
-            CompletableFuture<Void> closing = CompletableFuture.runAsync(pool::close);
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(pool::close, f.async);
             await().atMost(5, TimeUnit.SECONDS).until(() -> pool.state() == PoolState.CLOSING);
             assertTrue(f.resolver.isClosed(), "the resolver is stopped first");
             await().atMost(5, TimeUnit.SECONDS).until(() -> f.factory.open().size() == 1); // idle ones closed
@@ -47,9 +47,9 @@ class CloseTest {
             var pool = f.builder("twice").maxConnections(2).build();
             awaitSettled(pool, 2);
             var claim = pool.claim();
-            CompletableFuture<Void> first = CompletableFuture.runAsync(pool::close);
+            CompletableFuture<Void> first = CompletableFuture.runAsync(pool::close, f.async);
             await().atMost(5, TimeUnit.SECONDS).until(() -> pool.state() == PoolState.CLOSING);
-            CompletableFuture<Void> second = CompletableFuture.runAsync(pool::close);
+            CompletableFuture<Void> second = CompletableFuture.runAsync(pool::close, f.async);
             await().during(200, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS).until(() -> !second.isDone());
             claim.close();
             first.get(10, TimeUnit.SECONDS);

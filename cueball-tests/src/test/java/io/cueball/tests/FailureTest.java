@@ -121,7 +121,7 @@ class FailureTest {
                 } catch (RuntimeException e) {
                     return e;
                 }
-            });
+            }, f.async);
             await().atMost(5, TimeUnit.SECONDS).until(() -> pool.stats().waiting() == 1);
             clock.advance(Duration.ofMillis(20));
             await().atMost(5, TimeUnit.SECONDS).until(() -> pool.stats().backends().stream()

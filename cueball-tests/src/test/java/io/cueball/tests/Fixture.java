@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,6 +46,15 @@ final class Fixture implements AutoCloseable {
             TcpConnectionFactory.builder().connectTimeout(Duration.ofSeconds(2)).build());
     final RecordingListener events = new RecordingListener();
     final List<ConnectionPool<?>> pools = new ArrayList<>();
+    /**
+     * Threads for a test's concurrent steps (a waiting claim, a close). Not the common ForkJoinPool: on two
+     * cores it has a single worker, and a blocked claim there would starve the close meant to release it.
+     */
+    final ExecutorService async = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "test-async");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** Starts {@code n} servers; the resolver reports the first {@code reported} of them. */
     static Fixture withServers(int n, int reported) {
@@ -154,5 +165,6 @@ final class Fixture implements AutoCloseable {
     public void close() {
         pools.forEach(ConnectionPool::close);
         servers.forEach(TestTcpServer::close);
+        async.shutdownNow();
     }
 }

@@ -199,7 +199,7 @@ class InvariantsTest {
                     long t0 = System.nanoTime();
                     assertThrows(ClaimTimeoutException.class, () -> pool.claim(Duration.ofMillis(200)));
                     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-                }));
+                }, f.async));
             }
             for (CompletableFuture<Long> w : waiters) {
                 long ms = w.get(10, TimeUnit.SECONDS);
@@ -217,9 +217,9 @@ class InvariantsTest {
                 } catch (RuntimeException e) {
                     return e;
                 }
-            });
+            }, f.async);
             await().atMost(5, TimeUnit.SECONDS).until(() -> pool.stats().waiting() == 1);
-            CompletableFuture<Void> closing = CompletableFuture.runAsync(pool::close);
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(pool::close, f.async);
             assertInstanceOf(PoolClosedException.class, waiting.get(10, TimeUnit.SECONDS));
             holder.close();
             closing.get(10, TimeUnit.SECONDS);
