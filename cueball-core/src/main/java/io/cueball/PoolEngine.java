@@ -1217,11 +1217,13 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             lock.unlock();
         }
         executor.shutdown();
-        try {
-            executor.awaitTermination(5, TimeUnit.SECONDS);
-            connectThreads.joinAll(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            interrupted = true;
+        if (!connectThreads.owns(Thread.currentThread())) { // on a connector thread it cannot wait for itself
+            try {
+                executor.awaitTermination(5, TimeUnit.SECONDS);
+                connectThreads.joinAll(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
         if (ownClock != null) {
             ownClock.close();

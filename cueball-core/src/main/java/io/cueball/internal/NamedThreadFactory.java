@@ -41,6 +41,14 @@ public final class NamedThreadFactory implements ThreadFactory {
     }
 
     /**
+     * @param thread a thread
+     * @return whether this factory made it (a pool must not wait for its own thread to finish)
+     */
+    public boolean owns(Thread thread) {
+        return thread.getName().startsWith(prefix);
+    }
+
+    /**
      * Waits for every thread made here to exit.
      *
      * @param timeout the longest wait in all

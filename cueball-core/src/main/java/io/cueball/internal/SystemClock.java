@@ -40,7 +40,8 @@ public final class SystemClock implements PoolClock, AutoCloseable {
                 try {
                     task.run();
                 } catch (RuntimeException | Error e) {
-                    log.error("cueball timer task failed", e);
+                    // The pool logs its own task failures; this only keeps the timer thread alive for the rest.
+                    log.debug("cueball timer task failed", e);
                 }
             }, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
             return () -> future.cancel(false);
@@ -49,10 +50,13 @@ public final class SystemClock implements PoolClock, AutoCloseable {
         }
     }
 
-    /** Stops the timer thread and waits for it to exit. */
+    /** Stops the timer thread and waits for it to exit (unless called on it). */
     @Override
     public void close() {
         timer.shutdownNow();
+        if (threads.owns(Thread.currentThread())) {
+            return; // closed from a timer task: the thread exits when that task returns
+        }
         try {
             timer.awaitTermination(10, TimeUnit.SECONDS);
             threads.joinAll(10, TimeUnit.SECONDS);

@@ -1,0 +1,73 @@
+package io.cueball.testing;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class TestTcpServerTest {
+
+    private static Socket connect(TestTcpServer server) throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", server.port()), 2_000);
+        return s;
+    }
+
+    private static int echo(Socket s, int b) throws IOException {
+        s.getOutputStream().write(b);
+        s.getOutputStream().flush();
+        return s.getInputStream().read();
+    }
+
+    @Test
+    void echoesAndCounts() throws IOException {
+        try (TestTcpServer server = TestTcpServer.start(); Socket s = connect(server)) {
+            assertEquals(42, echo(s, 42));
+            assertEquals(1, server.acceptedTotal());
+            assertEquals(1, server.openConnections());
+            assertEquals("127.0.0.1:" + server.port(), server.backend().key());
+        }
+    }
+
+    @Test
+    void refuseKeepsOpenConnectionsAndResumeListensOnTheSamePort() throws IOException {
+        try (TestTcpServer server = TestTcpServer.start(); Socket kept = connect(server)) {
+            assertEquals(1, echo(kept, 1));
+            server.refuse();
+            assertFalse(server.isListening());
+            assertThrows(ConnectException.class, () -> connect(server).close());
+            assertEquals(2, echo(kept, 2), "an open connection still works");
+            server.resume();
+            try (Socket again = connect(server)) {
+                assertEquals(3, echo(again, 3));
+            }
+        }
+    }
+
+    @Test
+    void killClosesEverythingAndDropConnectionsKeepsListening() throws IOException {
+        try (TestTcpServer server = TestTcpServer.start()) {
+            Socket a = connect(server);
+            assertEquals(1, echo(a, 1));
+            server.dropConnections();
+            assertEquals(-1, a.getInputStream().read(), "the server closed its side");
+            a.close();
+            Socket b = connect(server);
+            assertEquals(2, echo(b, 2), "still listening");
+            server.kill();
+            assertEquals(-1, b.getInputStream().read());
+            b.close();
+            assertThrows(ConnectException.class, () -> connect(server).close());
+            await().atMost(5, TimeUnit.SECONDS).until(() -> server.openConnections() == 0);
+            assertTrue(server.acceptedTotal() >= 2);
+        }
+    }
+}
