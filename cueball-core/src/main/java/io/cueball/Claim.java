@@ -12,8 +12,10 @@ import java.lang.invoke.VarHandle;
  * }                                  // released: back to the pool
  * }</pre>
  *
- * <p>If the connection turned out to be broken, call {@link #discard()} instead of (or before)
- * {@code close()}: the pool closes it, counts a failure against its backend and opens a replacement.
+ * <p>If the connection turned out to be broken, call {@link #discard()} inside the try block: the pool closes
+ * it, counts a failure against its backend and opens a replacement. (A connection that knows it is broken,
+ * {@link Connection#isBroken()}, is discarded on release anyway; {@code discard()} is for what only the
+ * application can tell, such as a protocol out of step.)
  *
  * <p>A claim belongs to the code that made it. {@code close()} and {@code discard()} are idempotent and safe
  * to call from any thread; once either has been called, {@link #connection()} throws, so a stale reference

@@ -21,6 +21,19 @@ public interface Connection extends AutoCloseable {
         return true;
     }
 
+    /**
+     * Whether this connection already knows it is broken (say, an earlier read or write failed). Unlike
+     * {@link #isHealthy()} it must not do I/O: the pool calls it on every release, on the releasing thread,
+     * and discards a broken connection (closing it, counting a failure against its backend) instead of handing
+     * it to the next claim. So code that lets try-with-resources release a connection after an I/O error does
+     * not poison the pool.
+     *
+     * @return true if the connection must not be reused
+     */
+    default boolean isBroken() {
+        return false;
+    }
+
     /** Closes the connection, releasing its socket. Must not throw for an already broken connection. */
     @Override
     void close();

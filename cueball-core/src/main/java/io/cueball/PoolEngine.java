@@ -246,6 +246,9 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     /** Releases (or discards) a claim whose state the caller has just moved from ACTIVE to CLOSED. */
     void release(Claim<C> claim, Disposition how) {
         Slot<C> slot = claim.slot;
+        if (how == Disposition.RETURN && brokenQuietly(slot.connection)) {
+            how = Disposition.DISCARD; // the connection saw an error its holder did not report
+        }
         lock.lock();
         try {
             BackendState<C> b = slot.backend;
@@ -891,6 +894,14 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             connection.close();
         } catch (Exception e) {
             log.debug("pool '{}': closing a connection to {} failed: {}", name, key, e.toString());
+        }
+    }
+
+    private boolean brokenQuietly(C connection) {
+        try {
+            return connection.isBroken();
+        } catch (RuntimeException e) {
+            return true;
         }
     }
 

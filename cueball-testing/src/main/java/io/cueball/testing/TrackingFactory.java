@@ -72,6 +72,11 @@ public final class TrackingFactory<C extends Connection> implements ConnectionFa
             return delegate.isHealthy();
         }
 
+        @Override
+        public boolean isBroken() {
+            return delegate.isBroken();
+        }
+
         /** Closes the wrapped connection; it stops counting as existing only once that close has returned. */
         @Override
         public void close() {

@@ -149,6 +149,28 @@ class FailureTest {
     }
 
     @Test
+    void aConnectionThatSawAnIoErrorIsDiscardedOnReleaseNotReused() {
+        try (Fixture f = Fixture.withServers(1)) {
+            var pool = f.track(f.builder("broken").maxConnections(1).build());
+            awaitSettled(pool, 1);
+            f.awaitServersHold(1);
+            f.server(0).dropConnections();
+            Tracked<TcpConnection> first;
+            try (var claim = pool.claim()) { // the usual code: no discard(), try-with-resources releases
+                first = claim.connection();
+                assertThrows(java.io.UncheckedIOException.class,
+                        () -> Fixture.roundTrip(claim.connection().delegate(), 1));
+            }
+            await().atMost(5, TimeUnit.SECONDS).until(() -> first.closes() == 1);
+            try (var claim = pool.claim()) {
+                assertTrue(claim.connection() != first, "the broken connection was not handed out again");
+                Fixture.roundTrip(claim.connection().delegate(), 2);
+            }
+            f.awaitEvents(Kind.CONNECTION_FAILED, f.backend(0).key(), 1);
+        }
+    }
+
+    @Test
     void discardClosesTheConnectionCountsAFailureAndReplacesIt() {
         try (Fixture f = Fixture.withServers(1)) {
             var pool = f.track(f.builder("discard").maxConnections(2).build());

@@ -30,13 +30,15 @@ public final class TcpConnection implements Connection {
     private final ReentrantLock probeLock = new ReentrantLock();
     /** A byte read by {@link #isHealthy()} that the application has not seen yet, or -1. */
     private volatile int pending = -1;
+    /** Set when a read or write through the streams failed or met the end of the stream. */
+    private volatile boolean broken;
 
     TcpConnection(Backend backend, SocketChannel channel) throws IOException {
         this.backend = backend;
         this.channel = channel;
         this.socket = channel.socket();
         this.rawInput = socket.getInputStream();
-        this.output = socket.getOutputStream();
+        this.output = new Output(socket.getOutputStream());
         this.input = new Input();
     }
 
@@ -96,6 +98,16 @@ public final class TcpConnection implements Connection {
         }
     }
 
+    /**
+     * Whether a read or write through {@link #input()} or {@link #output()} has failed, or a read met the end of
+     * the stream (the peer closed). The pool checks this on release and discards such a connection instead
+     * of reusing it. A read timeout does not count: the connection may still be fine.
+     */
+    @Override
+    public boolean isBroken() {
+        return broken || !channel.isOpen();
+    }
+
     /** Closes the socket. Idempotent; never throws. */
     @Override
     public void close() {
@@ -111,7 +123,21 @@ public final class TcpConnection implements Connection {
         return "TcpConnection[" + backend.key() + (channel.isOpen() ? "" : ", closed") + "]";
     }
 
-    /** The socket's input, returning first the byte a health probe may have read. */
+    private int eofMarks(int n) {
+        if (n < 0) {
+            broken = true; // the peer closed: a pooled connection with no more input is of no further use
+        }
+        return n;
+    }
+
+    private IOException marks(IOException e) {
+        if (!(e instanceof java.net.SocketTimeoutException)) {
+            broken = true;
+        }
+        return e;
+    }
+
+    /** The socket's input, returning first the byte a health probe may have read; notes failures. */
     private final class Input extends InputStream {
         @Override
         public int read() throws IOException {
@@ -120,7 +146,11 @@ public final class TcpConnection implements Connection {
                 pending = -1;
                 return p;
             }
-            return rawInput.read();
+            try {
+                return eofMarks(rawInput.read());
+            } catch (IOException e) {
+                throw marks(e);
+            }
         }
 
         @Override
@@ -129,19 +159,64 @@ public final class TcpConnection implements Connection {
             if (len == 0) {
                 return 0;
             }
-            int p = pending;
-            if (p >= 0) {
-                pending = -1;
-                b[off] = (byte) p;
-                int more = len > 1 && rawInput.available() > 0 ? rawInput.read(b, off + 1, len - 1) : 0;
-                return 1 + Math.max(0, more);
+            try {
+                int p = pending;
+                if (p >= 0) {
+                    pending = -1;
+                    b[off] = (byte) p;
+                    int more = len > 1 && rawInput.available() > 0 ? rawInput.read(b, off + 1, len - 1) : 0;
+                    return 1 + Math.max(0, more);
+                }
+                return eofMarks(rawInput.read(b, off, len));
+            } catch (IOException e) {
+                throw marks(e);
             }
-            return rawInput.read(b, off, len);
         }
 
         @Override
         public int available() throws IOException {
             return (pending >= 0 ? 1 : 0) + rawInput.available();
+        }
+
+        @Override
+        public void close() {
+            TcpConnection.this.close();
+        }
+    }
+
+    /** The socket's output; notes failures. */
+    private final class Output extends OutputStream {
+        private final OutputStream raw;
+
+        Output(OutputStream raw) {
+            this.raw = raw;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            try {
+                raw.write(b);
+            } catch (IOException e) {
+                throw marks(e);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                raw.write(b, off, len);
+            } catch (IOException e) {
+                throw marks(e);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                raw.flush();
+            } catch (IOException e) {
+                throw marks(e);
+            }
         }
 
         @Override

@@ -74,6 +74,32 @@ class TcpConnectionTest {
     }
 
     @Test
+    void aReadThatMeetsTheEndOrAnErrorMarksTheConnectionBroken() throws IOException {
+        try (TestTcpServer server = TestTcpServer.start();
+                TcpConnection c = TcpConnectionFactory.create().connect(server.backend())) {
+            await().atMost(5, TimeUnit.SECONDS).until(() -> server.openConnections() == 1);
+            c.output().write(1);
+            c.output().flush();
+            assertEquals(1, c.input().read());
+            assertFalse(c.isBroken(), "a working connection");
+            server.dropConnections();
+            assertEquals(-1, c.input().read(), "the peer closed");
+            assertTrue(c.isBroken(), "end of stream: not reusable");
+        }
+    }
+
+    @Test
+    void aReadTimeoutDoesNotMarkTheConnectionBroken() throws IOException {
+        TcpConnectionFactory factory = TcpConnectionFactory.builder().readTimeout(Duration.ofMillis(50)).build();
+        try (TestTcpServer server = TestTcpServer.start(); TcpConnection c = factory.connect(server.backend())) {
+            assertThrows(SocketTimeoutException.class, () -> c.input().read());
+            assertFalse(c.isBroken());
+            c.close();
+            assertTrue(c.isBroken(), "closed: not reusable");
+        }
+    }
+
+    @Test
     void isHealthyIsFalseOnceClosed() throws IOException {
         try (TestTcpServer server = TestTcpServer.start()) {
             TcpConnection c = TcpConnectionFactory.create().connect(server.backend());

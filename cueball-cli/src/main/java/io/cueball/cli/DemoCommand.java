@@ -1,0 +1,174 @@
+package io.cueball.cli;
+
+import io.cueball.Backend;
+import io.cueball.BackendStats;
+import io.cueball.BackoffPolicy;
+import io.cueball.ConnectionPool;
+import io.cueball.PoolStats;
+import io.cueball.conn.tcp.TcpConnection;
+import io.cueball.conn.tcp.TcpConnectionFactory;
+import io.cueball.resolver.fixed.StaticResolver;
+import io.cueball.testing.TestTcpServer;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The demo: a pool of 12 over embedded TCP echo backends, 16 workers, and a story told while you watch.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Runs a pool of 12 connections over four embedded TCP backends on 127.0.0.1 with a workload,",
+            "and shows it live while a fifth backend is added, one is killed and comes back, and one is removed.",
+            "Needs nothing installed. Ends with a summary."})
+final class DemoCommand implements Callable<Integer> {
+    private static final int MAX = 12;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--duration", defaultValue = "30s", paramLabel = "TIME",
+            description = "How long the demo runs (default: ${DEFAULT-VALUE}; at least 3s).")
+    String duration;
+
+    @Option(names = "--plain", description = "One status line per second instead of a redrawn screen "
+            + "(the default when stdout is not a terminal).")
+    boolean plain;
+
+    @Option(names = "--workers", defaultValue = "16", paramLabel = "N",
+            description = "Worker threads claiming and releasing (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N",
+            description = "Seed of every random choice, so a run can be repeated (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    /** One step of the story, at a fraction of the run. */
+    private record Step(double at, String label, Runnable action) {
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Duration length = Specs.duration(duration, "--duration");
+        if (length.compareTo(Duration.ofSeconds(3)) < 0) {
+            throw new UsageException("--duration: " + duration + " (expected: at least 3s, the story needs time)");
+        }
+        if (workers < 1 || workers > 1_000) {
+            throw new UsageException("--workers: " + workers + " (expected: 1..1000)");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        List<TestTcpServer> servers = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            servers.add(TestTcpServer.start());
+        }
+        List<Backend> backends = servers.stream().map(TestTcpServer::backend).toList();
+        StaticResolver resolver = new StaticResolver(backends.subList(0, 4));
+        EventLog events = new EventLog();
+        Map<String, String> story = new LinkedHashMap<>();
+        long[] killedAt = {-1};
+
+        ConnectionPool<TcpConnection> pool = ConnectionPool.builder(resolver,
+                        TcpConnectionFactory.builder().connectTimeout(Duration.ofSeconds(1)).build())
+                .name("demo")
+                .maxConnections(MAX)
+                .claimTimeout(Duration.ofSeconds(2))
+                .healthCheckInterval(Duration.ofSeconds(1))
+                .backoff(new BackoffPolicy(Duration.ofMillis(100), Duration.ofMillis(500), 0.2))
+                .random(new Random(seed))
+                .listener(events)
+                .build();
+        Backend added = backends.get(4);
+        Backend killed = backends.get(1);
+        Backend removed = backends.get(3);
+        List<Step> steps = List.of(
+                new Step(0.15, "added backend " + added.key(), () -> {
+                    resolver.add(added);
+                    story.put(added.key(), "added at " + secs(events.elapsedNanos()));
+                }),
+                new Step(0.35, "killed backend " + killed.key() + " (its connections drop, it refuses new ones)", () -> {
+                    killedAt[0] = events.elapsedNanos();
+                    servers.get(1).kill();
+                }),
+                new Step(0.60, "restarted backend " + killed.key(), () -> servers.get(1).resume()),
+                new Step(0.80, "removed backend " + removed.key() + " from the resolver", () -> {
+                    resolver.remove(removed);
+                    story.put(removed.key(), "removed at " + secs(events.elapsedNanos()));
+                }));
+
+        try (Load load = new Load(pool, workers, true, Duration.ofMillis(1), seed, events).start()) {
+            LiveView view = new LiveView(out, plain, "cueball demo", load, events);
+            long frame = TimeUnit.MILLISECONDS.toNanos(view.terminal() ? 500 : 1000);
+            long end = length.toNanos();
+            int next = 0;
+            String storyLine = "four backends, 12 connections, " + workers + " workers";
+            long nextFrame = frame;
+            while (events.elapsedNanos() < end) {
+                long now = events.elapsedNanos();
+                while (next < steps.size() && now >= (long) (steps.get(next).at() * end)) {
+                    Step step = steps.get(next++);
+                    step.action().run();
+                    storyLine = String.format(Locale.ROOT, "%.1fs %s", now / 1e9, step.label());
+                    events.note(step.label());
+                }
+                if (now >= nextFrame) {
+                    view.draw(pool::stats, storyLine);
+                    nextFrame += frame;
+                }
+                long sleep = Math.min(nextFrame, next < steps.size() ? (long) (steps.get(next).at() * end) : end)
+                        - events.elapsedNanos();
+                if (sleep > 0) {
+                    TimeUnit.NANOSECONDS.sleep(Math.min(sleep, frame));
+                }
+            }
+            load.close();
+            summary(out, pool.stats(), load, events, story, killed.key(), killedAt[0], length);
+        } finally {
+            pool.close();
+            servers.forEach(TestTcpServer::close);
+        }
+        return 0;
+    }
+
+    private static void summary(PrintWriter out, PoolStats stats, Load load, EventLog events,
+            Map<String, String> story, String killed, long killedAt, Duration length) {
+        long deadAt = events.deadAt.getOrDefault(killed, -1L);
+        long backAt = events.aliveAt.getOrDefault(killed, -1L);
+        String killStory = "killed at " + secs(killedAt)
+                + (deadAt >= 0 ? ", dead at " + secs(deadAt) : ", never marked dead")
+                + (backAt >= 0 ? ", back at " + secs(backAt) : ", not back by the end");
+        story.put(killed, killStory);
+        long windowEnd = backAt >= 0 ? backAt : Long.MAX_VALUE;
+        long inWindow = load.failureTimes().stream().filter(t -> killedAt >= 0 && t >= killedAt && t <= windowEnd)
+                .count();
+        long failed = load.failed.sum();
+        out.printf(Locale.ROOT, "%nsummary after %.1f s: %,d claims served, %d failed (%d while %s was down, %d "
+                + "outside that window)%n", length.toMillis() / 1e3, load.served.sum(), failed, inWindow, killed,
+                failed - inWindow);
+        out.printf("  %-22s %-8s %10s  %-12s %s%n", "backend", "state", "claims", "share at end", "story");
+        Map<String, BackendStats> byKey = new LinkedHashMap<>();
+        stats.backends().forEach(b -> byKey.put(b.backend().key(), b));
+        for (String key : events.seen()) {
+            BackendStats b = byKey.get(key);
+            String state = b == null ? "removed" : b.status().name().toLowerCase(Locale.ROOT);
+            long claims = load.servedPerBackend.getOrDefault(key, new LongAdder()).sum();
+            out.printf(Locale.ROOT, "  %-22s %-8s %,10d  %-12s %s%n", key, state, claims,
+                    (b == null ? 0 : b.open()) + "/" + MAX, story.getOrDefault(key, ""));
+        }
+        out.flush();
+    }
+
+    private static String secs(long nanos) {
+        return String.format(Locale.ROOT, "%.1f s", nanos / 1e9);
+    }
+}

@@ -1,0 +1,178 @@
+package io.cueball.cli;
+
+import io.cueball.Claim;
+import io.cueball.ConnectionPool;
+import io.cueball.CueballException;
+import io.cueball.conn.tcp.TcpConnection;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Worker threads that claim, use and release connections, recording what the live view shows: claims served,
+ * failures (with when they happened) and how long claims waited.
+ */
+final class Load implements AutoCloseable {
+    private final ConnectionPool<TcpConnection> pool;
+    private final boolean echo;
+    private final long holdNanos;
+    private final long startNanos;
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean stop;
+
+    final LongAdder served = new LongAdder();
+    final LongAdder failed = new LongAdder();
+    final Map<String, LongAdder> servedPerBackend = new ConcurrentHashMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private long[] waits = new long[1024];
+    private int waitCount;
+    private final List<Long> failureTimes = new ArrayList<>();
+    private String lastFailure;
+
+    /**
+     * @param echo whether to write a byte and read it back through each connection (the demo's echo servers);
+     *             otherwise a claim is only held
+     * @param hold how long a claim is held, on average
+     */
+    Load(ConnectionPool<TcpConnection> pool, int workers, boolean echo, Duration hold, long seed, EventLog events) {
+        this.pool = pool;
+        this.echo = echo;
+        this.holdNanos = hold.toNanos();
+        this.startNanos = events.originNanos(); // failure times and the story's times share one origin
+        for (int i = 0; i < workers; i++) {
+            Random random = new Random(seed + i);
+            Thread t = new Thread(() -> work(random), "demo-worker-" + i);
+            t.setDaemon(true);
+            threads.add(t);
+        }
+    }
+
+    Load start() {
+        threads.forEach(Thread::start);
+        return this;
+    }
+
+    private void work(Random random) {
+        while (!stop) {
+            long t0 = System.nanoTime();
+            Claim<TcpConnection> claim;
+            try {
+                claim = pool.claim();
+            } catch (CueballException e) {
+                fail(e.getMessage());
+                if (stop) {
+                    return;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // do not spin while the pool is failing
+                continue;
+            }
+            recordWait(System.nanoTime() - t0);
+            try (claim) {
+                try {
+                    if (echo) {
+                        echo(claim.connection(), random.nextInt(128));
+                    }
+                } catch (IOException e) {
+                    claim.discard(); // inside the try: the pool replaces it instead of handing it out again
+                    fail(claim.backend().key() + ": " + e.getMessage());
+                    continue;
+                }
+                if (holdNanos > 0) {
+                    LockSupport.parkNanos((long) (holdNanos * (0.5 + random.nextDouble())));
+                }
+                served.increment();
+                servedPerBackend.computeIfAbsent(claim.backend().key(), k -> new LongAdder()).increment();
+            }
+        }
+    }
+
+    private static void echo(TcpConnection c, int b) throws IOException {
+        c.output().write(b);
+        c.output().flush();
+        int echoed = c.input().read();
+        if (echoed != b) {
+            throw new IOException(echoed < 0 ? "connection closed by the backend" : "echo mismatch");
+        }
+    }
+
+    private void fail(String what) {
+        failed.increment();
+        lock.lock();
+        try {
+            failureTimes.add(System.nanoTime() - startNanos);
+            lastFailure = what;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void recordWait(long nanos) {
+        lock.lock();
+        try {
+            if (waitCount == waits.length) {
+                waits = Arrays.copyOf(waits, waits.length * 2);
+            }
+            waits[waitCount++] = nanos;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The p50 and p99 claim wait, in nanoseconds, since the last call; zeros if there were no claims. */
+    long[] takeWaitPercentiles() {
+        long[] copy;
+        lock.lock();
+        try {
+            copy = Arrays.copyOf(waits, waitCount);
+            waitCount = 0;
+        } finally {
+            lock.unlock();
+        }
+        if (copy.length == 0) {
+            return new long[] {0, 0};
+        }
+        Arrays.sort(copy);
+        return new long[] {copy[(int) ((copy.length - 1) * 0.50)], copy[(int) ((copy.length - 1) * 0.99)]};
+    }
+
+    /** When each failure happened, in nanoseconds since the event log's origin. */
+    List<Long> failureTimes() {
+        lock.lock();
+        try {
+            return List.copyOf(failureTimes);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    String lastFailure() {
+        lock.lock();
+        try {
+            return lastFailure;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop = true;
+        for (Thread t : threads) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

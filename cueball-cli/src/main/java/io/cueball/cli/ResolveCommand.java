@@ -1,0 +1,145 @@
+package io.cueball.cli;
+
+import io.cueball.Backend;
+import io.cueball.Resolver;
+import io.cueball.ResolverListener;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** Prints what a resolver reports, like node-cueball's cbresolve. */
+@Command(name = "resolve", mixinStandardHelpOptions = true,
+        description = {"Prints the backends a resolver reports, one per line; with -f, follows and prints each",
+            "added or removed backend with a timestamp.",
+            "SPEC: static:host:port[,host:port...]"})
+final class ResolveCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SPEC", description = "Where the backends come from.")
+    String resolverSpec;
+
+    @Option(names = {"-f", "--follow"}, description = "Keep running and print each change as it happens.")
+    boolean follow;
+
+    @Option(names = "--timeout", defaultValue = "5s", paramLabel = "TIME",
+            description = "How long to wait for the first answer (default: ${DEFAULT-VALUE}).")
+    String timeout;
+
+    @Option(names = "--duration", paramLabel = "TIME",
+            description = "With -f: stop after this long (default: until interrupted).")
+    String duration;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final Map<String, Backend> current = new LinkedHashMap<>();
+    private int reports;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Duration wait = Specs.duration(timeout, "--timeout");
+        Duration followFor = duration == null ? null : Specs.duration(duration, "--duration");
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Resolver resolver = Specs.resolver(resolverSpec);
+        try {
+            resolver.start(new ResolverListener() {
+                @Override
+                public void backendAdded(Backend b) {
+                    record(b, true, out);
+                }
+
+                @Override
+                public void backendRemoved(Backend b) {
+                    record(b, false, out);
+                }
+
+                @Override
+                public void resolverFailed(Throwable cause) {
+                    err.println(Instant.now() + "  resolver failed: " + cause.getMessage());
+                    err.flush();
+                }
+            });
+            if (follow) {
+                long until = followFor == null ? Long.MAX_VALUE : System.nanoTime() + followFor.toNanos();
+                while (System.nanoTime() < until) {
+                    TimeUnit.MILLISECONDS.sleep(Math.min(200, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+                }
+                return 0;
+            }
+            if (!awaitAnswer(wait)) {
+                err.println("cueball: no backends reported within " + timeout);
+                return 1;
+            }
+            lock.lock();
+            try {
+                current.values().forEach(b -> out.println(describe(b)));
+            } finally {
+                lock.unlock();
+            }
+            out.flush();
+            return 0;
+        } finally {
+            resolver.close();
+        }
+    }
+
+    /** Waits for a first report, then for a short quiet spell so that a whole answer is printed. */
+    private boolean awaitAnswer(Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        lock.lock();
+        try {
+            while (reports == 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                changed.awaitNanos(left);
+            }
+            int seen;
+            do {
+                seen = reports;
+                changed.await(200, TimeUnit.MILLISECONDS);
+            } while (seen != reports);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void record(Backend b, boolean added, PrintWriter out) {
+        lock.lock();
+        try {
+            if (added) {
+                current.put(b.key(), b);
+            } else {
+                current.remove(b.key());
+            }
+            reports++;
+            changed.signalAll();
+            if (follow) {
+                out.println(Instant.now() + "  " + (added ? "added  " : "removed") + "  " + describe(b));
+                out.flush();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static String describe(Backend b) {
+        return b.key() + "  weight=" + b.weight() + " priority=" + b.priority()
+                + (b.metadata().isEmpty() ? "" : " " + b.metadata());
+    }
+}

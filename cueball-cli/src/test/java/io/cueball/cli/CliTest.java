@@ -1,0 +1,134 @@
+package io.cueball.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cueball.testing.TestTcpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/** The command line, run in this JVM with its output captured. */
+class CliTest {
+
+    private record Result(int exit, String out, String err) {
+        List<String> outLines() {
+            return out.lines().toList();
+        }
+    }
+
+    private static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void demoTellsItsStoryAndSummarises() {
+        Result r = run("demo", "--plain", "--duration", "6s");
+        assertEquals(0, r.exit(), r.err());
+        List<String> status = r.outLines().stream().filter(l -> l.matches("\\s+\\d+\\.\\ds .*")).toList();
+        assertTrue(status.size() >= 4, "one plain status line per second:\n" + r.out());
+        assertTrue(status.stream().allMatch(l -> l.contains("claims/s") && l.contains("p99")), r.out());
+
+        Matcher summary = Pattern.compile("summary after [\\d.]+ s: ([\\d,]+) claims served, (\\d+) failed "
+                + "\\((\\d+) while (\\S+) was down, (\\d+) outside that window\\)").matcher(r.out());
+        assertTrue(summary.find(), r.out());
+        assertTrue(Long.parseLong(summary.group(1).replace(",", "")) > 1_000, "claims served: " + summary.group(1));
+        assertEquals("0", summary.group(5), "no failed claims outside the kill window:\n" + r.out());
+        String killed = summary.group(4);
+
+        List<String> backends = r.outLines().stream().filter(l -> l.matches("\\s+127\\.0\\.0\\.1:\\d+ .*")).toList();
+        assertEquals(5, backends.size(), "four backends and the added one:\n" + r.out());
+        for (String line : backends) {
+            long claims = Long.parseLong(line.trim().split("\\s+")[2].replace(",", ""));
+            assertTrue(claims > 0, "every backend served claims: " + line);
+        }
+        String killedLine = backends.stream().filter(l -> l.contains(killed)).findFirst().orElseThrow();
+        assertTrue(killedLine.matches(".*killed at [\\d.]+ s, dead at [\\d.]+ s, back at [\\d.]+ s.*"),
+                "the killed backend went dead and came back: " + killedLine);
+        assertTrue(killedLine.contains(" live "), killedLine);
+        assertTrue(backends.stream().anyMatch(l -> l.contains(" removed ") && l.contains("removed at")), r.out());
+        assertTrue(backends.stream().anyMatch(l -> l.contains("added at")), r.out());
+        assertTrue(backends.stream().filter(l -> l.contains(" live ")).allMatch(l -> l.contains(" 3/12 ")),
+                "the four live backends share the 12 connections evenly at the end:\n" + r.out());
+    }
+
+    @Test
+    void resolvePrintsTheBackendsOfAStaticSpec() {
+        Result r = run("resolve", "static:db1.internal:5432,[::1]:6432");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(List.of("db1.internal:5432  weight=1 priority=0", "[::1]:6432  weight=1 priority=0"),
+                r.outLines());
+    }
+
+    @Test
+    void resolveFollowPrintsEachEventWithATimestamp() {
+        Result r = run("resolve", "-f", "--duration", "300ms", "static:a.example:1,b.example:2");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(2, r.outLines().size(), r.out());
+        assertTrue(r.outLines().get(0).matches("\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  added    a\\.example:1 .*"),
+                r.outLines().get(0));
+    }
+
+    @Test
+    void watchShowsAPoolAgainstARealService() {
+        try (TestTcpServer a = TestTcpServer.start(); TestTcpServer b = TestTcpServer.start()) {
+            Result r = run("watch", "static:" + a.backend().key() + "," + b.backend().key(), "--tcp", "--max", "4",
+                    "--workers", "2", "--duration", "2500ms", "--plain");
+            assertEquals(0, r.exit(), r.err());
+            String last = r.outLines().get(r.outLines().size() - 1);
+            assertTrue(last.contains(a.backend().key() + " live 2") && last.contains(b.backend().key() + " live 2"),
+                    r.out());
+            assertTrue(a.acceptedTotal() >= 2 && b.acceptedTotal() >= 2);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "nope                                  | cueball: unknown command 'nope': choose demo, resolve or watch",
+        "resolve static:db1                    | cueball: bad static spec: invalid backend 'db1' in 'db1'",
+        "resolve static:db1:70000              | cueball: bad static spec: port 70000 out of range",
+        "resolve http://x                      | cueball: unknown resolver spec 'http://x': expected static:",
+        "resolve                               | cueball: Missing required parameter: 'SPEC'",
+        "demo --duration soon                  | cueball: invalid duration 'soon' for --duration",
+        "demo --workers 0                      | cueball: --workers: 0 (expected: 1..1000)",
+        "watch static:127.0.0.1:1 --max 4      | cueball: choose a connection type: --tcp",
+        "watch static:127.0.0.1:1 --tcp --max x| cueball: Invalid value for option '--max'",
+    })
+    void badInputIsOneLineAndExitCodeTwo(String args, String message) {
+        Result r = run(args.trim().split("\\s+"));
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().startsWith(message), r.err());
+        assertEquals(1, r.err().lines().count(), "one line:\n" + r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace");
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() {
+        Result r = run("--verbose", "resolve", "static:db1");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("\tat io.cueball"), r.err());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"demo", "resolve", "watch"})
+    void everyCommandHasHelp(String command) {
+        Result r = run(command, "--help");
+        assertEquals(0, r.exit());
+        assertTrue(r.out().startsWith("Usage: cueball " + command), r.out());
+        assertTrue(Arrays.asList(r.out().split("\\s+")).contains("--help"), r.out());
+    }
+}
