@@ -75,6 +75,8 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
 
     enum Disposition { RETURN, DISCARD, STALE }
 
+    private static final int YIELDS_BEFORE_PARK = 16;
+
     final PoolOptions options;
     private final String name;
     private final Resolver resolver;
@@ -196,8 +198,8 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
      * @param mayWait      false for tryClaim: return null instead of waiting
      */
     Claim<C> claim(long timeoutNanos, boolean mayWait) {
-        final long start = System.nanoTime();
-        final long deadline = start + timeoutNanos;
+        long start = 0; // read the clock only if the claim has to wait
+        long deadline = 0;
         for (;;) {
             Claim<C> claim;
             boolean wait = false;
@@ -234,6 +236,10 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             }
             afterUnlock();
             if (wait) {
+                if (start == 0) {
+                    start = System.nanoTime();
+                    deadline = start + timeoutNanos;
+                }
                 awaitHandoff(claim, start, deadline);
             }
             if (!check || checkOnClaim(claim)) {
@@ -344,6 +350,12 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     }
 
     private void awaitHandoff(Claim<C> claim, long start, long deadline) {
+        // A handoff usually comes soon (a holder is about to release), and parking costs a context switch on
+        // each side: yield a few times first, which also lets a holder that was descheduled run. No busy spin:
+        // with more threads than cores it only steals the holder's CPU.
+        for (int i = 0; i < YIELDS_BEFORE_PARK && claim.state == Claim.WAITING; i++) {
+            Thread.yield();
+        }
         for (;;) {
             int s = claim.state;
             if (s == Claim.ACTIVE) {

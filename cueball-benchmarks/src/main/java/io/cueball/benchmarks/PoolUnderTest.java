@@ -1,0 +1,147 @@
+package io.cueball.benchmarks;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.cueball.Backend;
+import io.cueball.Claim;
+import io.cueball.ConnectionPool;
+import io.cueball.PoolStats;
+import io.cueball.resolver.fixed.StaticResolver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.commons.pool2.impl.GenericObjectPool;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import org.openjdk.jmh.infra.Blackhole;
+
+/** One pool implementation, reduced to "claim, do this, release". */
+interface PoolUnderTest extends AutoCloseable {
+
+    /** Claims a connection, burns {@code tokens} of CPU holding it (0: none), releases it. */
+    void cycle(Blackhole bh, long tokens) throws Exception;
+
+    @Override
+    void close();
+
+    static PoolUnderTest create(String kind, int size) {
+        return switch (kind) {
+            case "cueball" -> new Cueball(size);
+            case "hikari" -> new Hikari(size);
+            case "commons-pool2" -> new CommonsPool(size);
+            default -> throw new IllegalArgumentException("pool: " + kind);
+        };
+    }
+
+    /** cueball over four backends (no sockets: the connections are stubs). */
+    final class Cueball implements PoolUnderTest {
+        private final ConnectionPool<Stubs.StubConnection> pool;
+
+        Cueball(int size) {
+            List<Backend> backends = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                backends.add(Backend.of("10.0.0." + (i + 1), 5432));
+            }
+            pool = ConnectionPool.builder(new StaticResolver(backends), Stubs.StubConnection::new)
+                    .name("bench").maxConnections(size).rebalanceDelay(Duration.ZERO)
+                    .claimTimeout(Duration.ofSeconds(30)).build();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            for (PoolStats s = pool.stats(); s.idle() < size; s = pool.stats()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("pool did not fill: " + s);
+                }
+                LockSupport.parkNanos(1_000_000);
+            }
+        }
+
+        @Override
+        public void cycle(Blackhole bh, long tokens) {
+            try (Claim<Stubs.StubConnection> claim = pool.claim()) {
+                bh.consume(claim.connection());
+                if (tokens > 0) {
+                    Blackhole.consumeCPU(tokens);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            pool.close();
+        }
+    }
+
+    /** HikariCP over a DataSource of stub JDBC connections, fixed size. */
+    final class Hikari implements PoolUnderTest {
+        private final HikariDataSource ds;
+
+        Hikari(int size) {
+            HikariConfig config = new HikariConfig();
+            config.setDataSource(new Stubs.StubDataSource());
+            config.setPoolName("bench");
+            config.setMaximumPoolSize(size);
+            config.setMinimumIdle(size);
+            config.setConnectionTimeout(30_000);
+            ds = new HikariDataSource(config);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (ds.getHikariPoolMXBean().getIdleConnections() < size) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("hikari did not fill");
+                }
+                LockSupport.parkNanos(1_000_000);
+            }
+        }
+
+        @Override
+        public void cycle(Blackhole bh, long tokens) throws Exception {
+            try (java.sql.Connection c = ds.getConnection()) {
+                bh.consume(c);
+                if (tokens > 0) {
+                    Blackhole.consumeCPU(tokens);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            ds.close();
+        }
+    }
+
+    /** commons-pool2's GenericObjectPool, fixed size. */
+    final class CommonsPool implements PoolUnderTest {
+        private final GenericObjectPool<Object> pool;
+
+        CommonsPool(int size) {
+            GenericObjectPoolConfig<Object> config = new GenericObjectPoolConfig<>();
+            config.setMaxTotal(size);
+            config.setMaxIdle(size);
+            config.setMinIdle(size);
+            config.setJmxEnabled(false);
+            pool = new GenericObjectPool<>(new Stubs.StubObjectFactory(), config);
+            try {
+                pool.preparePool();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void cycle(Blackhole bh, long tokens) throws Exception {
+            Object o = pool.borrowObject();
+            try {
+                bh.consume(o);
+                if (tokens > 0) {
+                    Blackhole.consumeCPU(tokens);
+                }
+            } finally {
+                pool.returnObject(o);
+            }
+        }
+
+        @Override
+        public void close() {
+            pool.close();
+        }
+    }
+}

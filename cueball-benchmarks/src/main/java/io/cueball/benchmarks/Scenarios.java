@@ -1,0 +1,181 @@
+package io.cueball.benchmarks;
+
+import io.cueball.Backend;
+import io.cueball.BackendStats;
+import io.cueball.BackendStatus;
+import io.cueball.Claim;
+import io.cueball.ConnectionPool;
+import io.cueball.CueballException;
+import io.cueball.PoolListener;
+import io.cueball.PoolStats;
+import io.cueball.conn.tcp.TcpConnection;
+import io.cueball.conn.tcp.TcpConnectionFactory;
+import io.cueball.resolver.fixed.StaticResolver;
+import io.cueball.testing.TestTcpServer;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
+
+/**
+ * Failover and convergence on real loopback TCP backends, with the pool's default timings (rebalanceDelay
+ * 100 ms, backoff from 100 ms). Prints Markdown tables.
+ *
+ * <ul>
+ *   <li>failover: 3 backends, a pool of 9, 8 workers echoing a byte per claim; one backend is killed. Counts
+ *       the failed claims (and on which backend they failed) and times kill to dead, and dead to full size on
+ *       the survivors (8 connections: 9 less the dead backend's monitor slot).</li>
+ *   <li>convergence: the same pool; a fourth backend is added. Times until it holds its share (2 of 9).</li>
+ * </ul>
+ */
+public final class Scenarios {
+    private static final int RUNS = 5;
+    private static final int MAX = 9;
+
+    private Scenarios() {
+    }
+
+    /**
+     * Runs both scenarios {@value #RUNS} times.
+     *
+     * @param args ignored
+     * @throws Exception if a scenario cannot run
+     */
+    public static void main(String[] args) throws Exception {
+        System.out.println("| run | failed claims | of them on the killed backend | kill → dead (ms) "
+                + "| dead → full size on survivors (ms) |");
+        System.out.println("|---|---|---|---|---|");
+        for (int run = 1; run <= RUNS; run++) {
+            failover(run);
+        }
+        System.out.println();
+        System.out.println("| run | backend added → it holds its share (ms) |");
+        System.out.println("|---|---|");
+        for (int run = 1; run <= RUNS; run++) {
+            convergence(run);
+        }
+    }
+
+    /** Workers that claim, echo a byte, release; a failed echo is discarded and counted. */
+    private static final class Workers implements AutoCloseable {
+        final AtomicLong served = new AtomicLong();
+        final Map<String, AtomicInteger> failedOn = new ConcurrentHashMap<>();
+        final AtomicInteger claimErrors = new AtomicInteger();
+        private final List<Thread> threads = new ArrayList<>();
+        private volatile boolean stop;
+
+        Workers(ConnectionPool<TcpConnection> pool, int n) {
+            for (int i = 0; i < n; i++) {
+                Thread t = new Thread(() -> {
+                    while (!stop) {
+                        try (Claim<TcpConnection> claim = pool.claim()) {
+                            try {
+                                TcpConnection c = claim.connection();
+                                c.output().write(7);
+                                c.output().flush();
+                                if (c.input().read() != 7) {
+                                    throw new IOException("no echo");
+                                }
+                                served.incrementAndGet();
+                            } catch (IOException e) {
+                                claim.discard();
+                                failedOn.computeIfAbsent(claim.backend().key(), k -> new AtomicInteger())
+                                        .incrementAndGet();
+                            }
+                        } catch (CueballException e) {
+                            claimErrors.incrementAndGet();
+                        }
+                    }
+                }, "scenario-worker-" + i);
+                t.setDaemon(true);
+                threads.add(t);
+                t.start();
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop = true;
+            for (Thread t : threads) {
+                t.join(5_000);
+            }
+        }
+    }
+
+    private static void failover(int run) throws Exception {
+        List<TestTcpServer> servers = List.of(TestTcpServer.start(), TestTcpServer.start(), TestTcpServer.start());
+        Backend killed = servers.get(2).backend();
+        AtomicLong deadAt = new AtomicLong();
+        PoolListener listener = new PoolListener() {
+            @Override
+            public void backendDead(Backend b, Throwable lastError) {
+                deadAt.compareAndSet(0, System.nanoTime());
+            }
+        };
+        try (ConnectionPool<TcpConnection> pool = pool(servers, listener);
+                Workers workers = new Workers(pool, 8)) {
+            awaitFor(pool, s -> s.idle() + s.claimed() == MAX && s.connecting() == 0, 10_000);
+            long warm = workers.served.get() + 20_000;
+            while (workers.served.get() < warm) {
+                LockSupport.parkNanos(1_000_000);
+            }
+            long killAt = System.nanoTime();
+            servers.get(2).kill();
+            long fullAt = awaitFor(pool, s -> deadAt.get() != 0 && s.connecting() == 0
+                    && s.backends().stream().filter(b -> !b.backend().equals(killed))
+                            .mapToInt(BackendStats::open).sum() == MAX - 1, 10_000);
+            workers.close();
+            int failed = workers.failedOn.values().stream().mapToInt(AtomicInteger::get).sum()
+                    + workers.claimErrors.get();
+            int onKilled = workers.failedOn.getOrDefault(killed.key(), new AtomicInteger()).get();
+            System.out.printf(Locale.ROOT, "| %d | %d | %d | %.1f | %.1f |%n", run, failed, onKilled,
+                    (deadAt.get() - killAt) / 1e6, (fullAt - deadAt.get()) / 1e6);
+        } finally {
+            servers.forEach(TestTcpServer::close);
+        }
+    }
+
+    private static void convergence(int run) throws Exception {
+        List<TestTcpServer> servers = List.of(TestTcpServer.start(), TestTcpServer.start(), TestTcpServer.start(),
+                TestTcpServer.start());
+        StaticResolver resolver = new StaticResolver(servers.subList(0, 3).stream().map(TestTcpServer::backend)
+                .toList());
+        Backend added = servers.get(3).backend();
+        try (ConnectionPool<TcpConnection> pool = ConnectionPool.builder(resolver, TcpConnectionFactory.create())
+                        .name("converge").maxConnections(MAX).build();
+                Workers workers = new Workers(pool, 8)) {
+            awaitFor(pool, s -> s.idle() + s.claimed() == MAX && s.connecting() == 0, 10_000);
+            long addAt = System.nanoTime();
+            resolver.add(added);
+            long shareAt = awaitFor(pool, s -> s.backend(added.key()).map(b -> b.status() == BackendStatus.LIVE
+                    && b.open() == 2).orElse(false), 10_000);
+            System.out.printf(Locale.ROOT, "| %d | %.1f |%n", run, (shareAt - addAt) / 1e6);
+        } finally {
+            servers.forEach(TestTcpServer::close);
+        }
+    }
+
+    private static ConnectionPool<TcpConnection> pool(List<TestTcpServer> servers, PoolListener listener) {
+        return ConnectionPool.builder(new StaticResolver(servers.stream().map(TestTcpServer::backend).toList()),
+                TcpConnectionFactory.create()).name("failover").maxConnections(MAX).listener(listener).build();
+    }
+
+    /** Polls the pool's stats every 100 µs until the condition holds; returns when it first did. */
+    private static long awaitFor(ConnectionPool<?> pool, Predicate<PoolStats> condition, long timeoutMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (System.nanoTime() < deadline) {
+            if (condition.test(pool.stats())) {
+                return System.nanoTime();
+            }
+            LockSupport.parkNanos(100_000);
+        }
+        throw new IllegalStateException("condition not reached within " + timeoutMs + " ms: " + pool.stats());
+    }
+}
