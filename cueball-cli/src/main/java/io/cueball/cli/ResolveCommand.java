@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "resolve", mixinStandardHelpOptions = true,
         description = {"Prints the backends a resolver reports, one per line; with -f, follows and prints each",
             "added or removed backend with a timestamp.",
-            "SPEC: static:host:port[,host:port...]"})
+            "SPEC: static:host:port[,host:port...] or dns:_service._proto.domain[@server:port][?port=N]"})
 final class ResolveCommand implements Callable<Integer> {
 
     @Spec
@@ -46,6 +46,7 @@ final class ResolveCommand implements Callable<Integer> {
     private final Condition changed = lock.newCondition();
     private final Map<String, Backend> current = new LinkedHashMap<>();
     private int reports;
+    private Throwable failure;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -68,8 +69,17 @@ final class ResolveCommand implements Callable<Integer> {
 
                 @Override
                 public void resolverFailed(Throwable cause) {
-                    err.println(Instant.now() + "  resolver failed: " + cause.getMessage());
-                    err.flush();
+                    lock.lock();
+                    try {
+                        failure = cause;
+                        changed.signalAll();
+                    } finally {
+                        lock.unlock();
+                    }
+                    if (follow) {
+                        err.println(Instant.now() + "  resolver failed: " + cause.getMessage());
+                        err.flush();
+                    }
                 }
             });
             if (follow) {
@@ -80,6 +90,10 @@ final class ResolveCommand implements Callable<Integer> {
                 return 0;
             }
             if (!awaitAnswer(wait)) {
+                if (failure != null) {
+                    // Nothing answered at all (an unreachable name server, say): the spec is what is wrong.
+                    throw new UsageException("resolving " + resolverSpec + " failed: " + failure.getMessage());
+                }
                 err.println("cueball: no backends reported within " + timeout);
                 return 1;
             }
@@ -103,7 +117,7 @@ final class ResolveCommand implements Callable<Integer> {
         try {
             while (reports == 0) {
                 long left = deadline - System.nanoTime();
-                if (left <= 0) {
+                if (left <= 0 || failure != null) {
                     return false;
                 }
                 changed.awaitNanos(left);

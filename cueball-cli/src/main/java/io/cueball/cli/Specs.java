@@ -1,6 +1,7 @@
 package io.cueball.cli;
 
 import io.cueball.Resolver;
+import io.cueball.resolver.dns.DnsSrvResolver;
 import io.cueball.resolver.fixed.StaticResolver;
 import java.time.Duration;
 import java.util.Locale;
@@ -33,9 +34,14 @@ final class Specs {
                     throw new UsageException("bad static spec: " + e.getMessage());
                 }
             case "dns":
+                try {
+                    return DnsSrvResolver.parse(spec);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("bad dns spec: " + e.getMessage());
+                }
             case "consul":
-                throw new UsageException("'" + scheme + ":' specs need the " + scheme
-                        + " resolver, which this build does not include yet; use static:host:port,...");
+                throw new UsageException("'consul:' specs need the Consul resolver, which this build does not "
+                        + "include yet; use static:host:port,... or dns:...");
             default:
                 throw new UsageException("unknown resolver spec '" + spec + "': expected " + FORMS);
         }

@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "watch", mixinStandardHelpOptions = true,
         description = {"Runs a pool against a real service and shows it live: per backend its state and",
             "connections, for the pool its state, claims and waits.",
-            "SPEC: static:host:port[,host:port...]"})
+            "SPEC: static:host:port[,host:port...] or dns:_service._proto.domain[@server:port][?port=N]"})
 final class WatchCommand implements Callable<Integer> {
 
     @Spec

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cueball.testing.TestDnsServer;
 import io.cueball.testing.TestTcpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -83,6 +84,31 @@ class CliTest {
     }
 
     @Test
+    void resolvePrintsWhatADnsServerAnswers() {
+        try (TestDnsServer dns = TestDnsServer.start()) {
+            dns.a("db1.test", 60, "10.0.0.1");
+            dns.a("db2.test", 60, "10.0.0.2");
+            dns.srv("_pg._tcp.db.test", 60, new TestDnsServer.Srv(0, 5, 5432, "db1.test"),
+                    new TestDnsServer.Srv(0, 1, 5433, "db2.test"));
+            Result r = run("resolve", "dns:_pg._tcp.db.test@" + dns.address());
+            assertEquals(0, r.exit(), r.err());
+            assertEquals(List.of("10.0.0.1:5432  weight=5 priority=0 {dns.target=db1.test}",
+                    "10.0.0.2:5433  weight=1 priority=0 {dns.target=db2.test}"), r.outLines());
+        }
+    }
+
+    @Test
+    void anUnreachableNameServerIsOneLineAndExitCodeTwo() {
+        TestDnsServer dns = TestDnsServer.start();
+        String address = dns.address();
+        dns.close(); // nothing listens there any more
+        Result r = run("resolve", "dns:_pg._tcp.db.test@" + address + "?timeout=300ms");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().startsWith("cueball: resolving dns:_pg._tcp.db.test@" + address), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
+
+    @Test
     void watchShowsAPoolAgainstARealService() {
         try (TestTcpServer a = TestTcpServer.start(); TestTcpServer b = TestTcpServer.start()) {
             Result r = run("watch", "static:" + a.backend().key() + "," + b.backend().key(), "--tcp", "--max", "4",
@@ -101,6 +127,8 @@ class CliTest {
         "resolve static:db1                    | cueball: bad static spec: invalid backend 'db1' in 'db1'",
         "resolve static:db1:70000              | cueball: bad static spec: port 70000 out of range",
         "resolve http://x                      | cueball: unknown resolver spec 'http://x': expected static:",
+        "resolve dns:_pg._tcp.db@127.0.0.1:0   | cueball: bad dns spec: invalid port '0' of name server",
+        "resolve consul:pg@127.0.0.1:8500      | cueball: 'consul:' specs need the Consul resolver",
         "resolve                               | cueball: Missing required parameter: 'SPEC'",
         "demo --duration soon                  | cueball: invalid duration 'soon' for --duration",
         "demo --workers 0                      | cueball: --workers: 0 (expected: 1..1000)",

@@ -1,0 +1,130 @@
+package io.cueball.resolver.dns;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Parses {@code [dns:]NAME[@SERVER[:PORT][,SERVER...]][?key=value&...]} into a builder. Every error quotes
+ * the part that is wrong.
+ */
+final class DnsSpec {
+    private static final Pattern BRACKETED = Pattern.compile("\\[([0-9A-Fa-f:.]+)\\](?::(.*))?");
+    private static final Pattern PLAIN = Pattern.compile("([A-Za-z0-9._-]+)(?::(.*))?");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s)");
+
+    private DnsSpec() {
+    }
+
+    static DnsSrvResolver.Builder parse(String spec) {
+        String s = spec.trim();
+        if (s.regionMatches(true, 0, "dns:", 0, 4)) {
+            s = s.substring(4);
+        }
+        String query = null;
+        int q = s.indexOf('?');
+        if (q >= 0) {
+            query = s.substring(q + 1);
+            s = s.substring(0, q);
+        }
+        String servers = null;
+        int at = s.indexOf('@');
+        if (at >= 0) {
+            servers = s.substring(at + 1);
+            s = s.substring(0, at);
+        }
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("no name in DNS spec '" + spec
+                    + "' (expected: dns:_service._proto.domain[@server:port][?port=N])");
+        }
+        DnsSrvResolver.Builder b = DnsSrvResolver.builder(s);
+        if (servers != null) {
+            List<InetSocketAddress> list = new ArrayList<>();
+            for (String server : servers.split(",", -1)) {
+                list.add(server(server.trim(), spec));
+            }
+            b.nameservers(list);
+        }
+        if (query != null) {
+            for (String pair : query.split("&")) {
+                int eq = pair.indexOf('=');
+                String key = eq < 0 ? pair : pair.substring(0, eq);
+                String value = eq < 0 ? "" : pair.substring(eq + 1);
+                param(b, key, value, spec);
+            }
+        }
+        return b;
+    }
+
+    private static void param(DnsSrvResolver.Builder b, String key, String value, String spec) {
+        String where = "'" + key + "=" + value + "' in DNS spec '" + spec + "'";
+        switch (key) {
+            case "port" -> {
+                try {
+                    b.defaultPort(Integer.parseInt(value));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("invalid port " + where + " (expected: 1..65535)");
+                }
+            }
+            case "family" -> {
+                try {
+                    b.addressFamily(DnsSrvResolver.AddressFamily.valueOf(
+                            value.toUpperCase(Locale.ROOT).replace('-', '_')));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("invalid family " + where
+                            + " (expected: prefer-ipv4, prefer-ipv6, ipv4-only, ipv6-only or both)");
+                }
+            }
+            case "empty" -> {
+                try {
+                    b.onEmptyAnswer(DnsSrvResolver.EmptyAnswer.valueOf(value.toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("invalid empty " + where + " (expected: keep or remove)");
+                }
+            }
+            case "timeout" -> {
+                Matcher m = DURATION.matcher(value);
+                if (!m.matches()) {
+                    throw new IllegalArgumentException("invalid timeout " + where + " (expected: e.g. 500ms or 2s)");
+                }
+                long n = Long.parseLong(m.group(1));
+                b.queryTimeout(m.group(2).equals("ms") ? Duration.ofMillis(n) : Duration.ofSeconds(n));
+            }
+            default -> throw new IllegalArgumentException("unknown option " + where
+                    + " (expected: port, family, empty or timeout)");
+        }
+    }
+
+    /** A name server: {@code host}, {@code host:port}, {@code [v6]} or {@code [v6]:port}; port 53 by default. */
+    static InetSocketAddress server(String text, String spec) {
+        Matcher m = BRACKETED.matcher(text);
+        if (!m.matches()) {
+            m = PLAIN.matcher(text);
+            if (!m.matches()) {
+                throw new IllegalArgumentException("invalid name server '" + text + "' in '" + spec
+                        + "' (expected: host[:port], an IPv6 address in brackets)");
+            }
+        }
+        int port = 53;
+        if (m.group(2) != null) {
+            try {
+                port = Integer.parseInt(m.group(2));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("invalid port '" + m.group(2) + "' of name server '" + text
+                        + "' in '" + spec + "' (expected: 1..65535)");
+            }
+        }
+        InetSocketAddress address = new InetSocketAddress(m.group(1), port);
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("cannot resolve name server '" + m.group(1) + "' in '" + spec + "'");
+        }
+        return address;
+    }
+}
