@@ -34,6 +34,18 @@ public interface Connection extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Returns the connection to the state its factory made it in, so that the next claim does not see what
+     * this one left behind (for a database: roll back an open transaction, restore auto-commit, isolation,
+     * schema). The pool calls it on every release of a connection it keeps, on the releasing thread and
+     * outside its lock, so it may do I/O, but should do none when nothing changed. If it throws, the pool
+     * discards the connection instead of reusing it.
+     *
+     * @throws Exception if the connection cannot be made clean again
+     */
+    default void reset() throws Exception {
+    }
+
     /** Closes the connection, releasing its socket. Must not throw for an already broken connection. */
     @Override
     void close();

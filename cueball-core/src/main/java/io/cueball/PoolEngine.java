@@ -252,8 +252,8 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     /** Releases (or discards) a claim whose state the caller has just moved from ACTIVE to CLOSED. */
     void release(Claim<C> claim, Disposition how) {
         Slot<C> slot = claim.slot;
-        if (how == Disposition.RETURN && brokenQuietly(slot.connection)) {
-            how = Disposition.DISCARD; // the connection saw an error its holder did not report
+        if (how == Disposition.RETURN && (brokenQuietly(slot.connection) || !resetQuietly(slot))) {
+            how = Disposition.DISCARD; // it saw an error its holder did not report, or cannot be made clean
         }
         lock.lock();
         try {
@@ -906,6 +906,18 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             connection.close();
         } catch (Exception e) {
             log.debug("pool '{}': closing a connection to {} failed: {}", name, key, e.toString());
+        }
+    }
+
+    /** Resets a released connection (outside the lock); false if it could not be. */
+    private boolean resetQuietly(Slot<C> slot) {
+        try {
+            slot.connection.reset();
+            return true;
+        } catch (Exception e) {
+            log.debug("pool '{}': resetting a released connection to {} failed; discarding it: {}", name,
+                    slot.backend.key, e.toString());
+            return false;
         }
     }
 

@@ -77,6 +77,11 @@ public final class TrackingFactory<C extends Connection> implements ConnectionFa
             return delegate.isBroken();
         }
 
+        @Override
+        public void reset() throws Exception {
+            delegate.reset();
+        }
+
         /** Closes the wrapped connection; it stops counting as existing only once that close has returned. */
         @Override
         public void close() {

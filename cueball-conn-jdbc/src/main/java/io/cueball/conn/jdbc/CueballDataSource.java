@@ -1,0 +1,146 @@
+package io.cueball.conn.jdbc;
+
+import io.cueball.Claim;
+import io.cueball.ClaimTimeoutException;
+import io.cueball.ConnectionPool;
+import io.cueball.CueballException;
+import io.cueball.PoolClosedException;
+import java.io.PrintWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Objects;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * A {@link DataSource} over a pool, for plain JDBC code and frameworks that take one. {@link #getConnection()}
+ * claims a connection; the returned connection's {@code close()} releases the claim (a second {@code close()}
+ * does nothing, and using it after close throws {@link SQLException}). The pool stays its owner's to close.
+ *
+ * <p>Pool failures become SQLExceptions: a claim timeout is an {@link SQLTransientConnectionException}
+ * (SQLState 08001), a closed pool an {@link SQLNonTransientConnectionException} (08003).
+ */
+public final class CueballDataSource implements DataSource {
+    private final ConnectionPool<JdbcConnection> pool;
+    private volatile PrintWriter logWriter;
+    private volatile int loginTimeout;
+
+    /** @param pool the pool to claim from */
+    public CueballDataSource(ConnectionPool<JdbcConnection> pool) {
+        this.pool = Objects.requireNonNull(pool, "pool must not be null");
+    }
+
+    @Override
+    public java.sql.Connection getConnection() throws SQLException {
+        Claim<JdbcConnection> claim;
+        try {
+            claim = pool.claim();
+        } catch (ClaimTimeoutException e) {
+            throw new SQLTransientConnectionException(e.getMessage(), "08001", e);
+        } catch (PoolClosedException e) {
+            throw new SQLNonTransientConnectionException(e.getMessage(), "08003", e);
+        } catch (CueballException e) {
+            throw new SQLTransientConnectionException(e.getMessage(), "08001", e);
+        }
+        java.sql.Connection target = claim.connection().jdbc();
+        boolean[] closed = {false};
+        return (java.sql.Connection) Proxy.newProxyInstance(CueballDataSource.class.getClassLoader(),
+                new Class<?>[] {java.sql.Connection.class}, (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "close" -> {
+                            if (!closed[0]) {
+                                closed[0] = true;
+                                claim.close();
+                            }
+                            return null;
+                        }
+                        case "isClosed" -> {
+                            return closed[0] || target.isClosed();
+                        }
+                        case "equals" -> {
+                            return proxy == args[0];
+                        }
+                        case "hashCode" -> {
+                            return System.identityHashCode(proxy);
+                        }
+                        case "toString" -> {
+                            return "pooled connection to " + claim.backend().key() + (closed[0] ? " (released)" : "");
+                        }
+                        default -> {
+                        }
+                    }
+                    if (closed[0]) {
+                        throw new SQLNonTransientConnectionException("connection to " + claim.backend().key()
+                                + " was already closed (released to the pool); get a new one", "08003");
+                    }
+                    try {
+                        return method.invoke(target, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    /** Not supported: the pool's connections are bound to the user of its settings. */
+    @Override
+    public java.sql.Connection getConnection(String username, String password) throws SQLException {
+        throw new SQLFeatureNotSupportedException("a cueball pool's connections are bound to one user; "
+                + "use getConnection()");
+    }
+
+    /** @return the pool behind this DataSource */
+    public ConnectionPool<JdbcConnection> pool() {
+        return pool;
+    }
+
+    @Override
+    public PrintWriter getLogWriter() {
+        return logWriter;
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) {
+        this.logWriter = out;
+    }
+
+    /** Recorded for frameworks that set it; claims wait up to the pool's claimTimeout. */
+    @Override
+    public void setLoginTimeout(int seconds) {
+        this.loginTimeout = seconds;
+    }
+
+    @Override
+    public int getLoginTimeout() {
+        return loginTimeout;
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        throw new SQLFeatureNotSupportedException("cueball logs through slf4j");
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        if (iface.isInstance(pool)) {
+            return iface.cast(pool);
+        }
+        throw new SQLException("not a wrapper for " + iface.getName());
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) {
+        return iface.isInstance(this) || iface.isInstance(pool);
+    }
+
+    @Override
+    public String toString() {
+        return "CueballDataSource[" + pool.name() + "]";
+    }
+}

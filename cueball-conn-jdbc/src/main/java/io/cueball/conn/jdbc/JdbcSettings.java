@@ -1,0 +1,346 @@
+package io.cueball.conn.jdbc;
+
+import io.cueball.Backend;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.function.Supplier;
+
+/**
+ * How to open and bind a JDBC connection to one backend: the database, the user and a password
+ * <em>supplier</em> (read at each connect, so a rotated secret is picked up, and never stored where
+ * {@link #toString()} could print it), session setup run at bind, and how connections are validated.
+ * Immutable and thread-safe.
+ *
+ * <pre>{@code
+ * JdbcSettings.postgres("app", "app_user")
+ *         .password(secrets::appUserPassword)
+ *         .applicationName("billing")
+ *         .initStatements("SET search_path TO billing, public")
+ *         .build();
+ * }</pre>
+ *
+ * Other drivers: {@code JdbcSettings.url("jdbc:mysql://{host}:{port}/app").user("app").password(...).build()};
+ * {@code {host}} and {@code {port}} are filled in from each backend (an IPv6 host in brackets).
+ */
+public final class JdbcSettings {
+
+    /** PostgreSQL's {@code sslmode}. */
+    public enum SslMode {
+        /** No TLS. */
+        DISABLE,
+        /** TLS only if the server insists. */
+        ALLOW,
+        /** TLS if the server offers it (pgjdbc's default). */
+        PREFER,
+        /** TLS, without verifying the certificate. */
+        REQUIRE,
+        /** TLS, verifying the certificate's chain. */
+        VERIFY_CA,
+        /** TLS, verifying the chain and the host name. */
+        VERIFY_FULL;
+
+        String value() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    private static final String POSTGRES_URL = "jdbc:postgresql://{host}:{port}/{database}";
+
+    private final String urlTemplate;
+    private final boolean postgres;
+    private final String database;
+    private final String user;
+    private final Supplier<String> password;
+    private final String applicationName;
+    private final SslMode sslMode;
+    private final Duration connectTimeout;
+    private final Duration socketTimeout;
+    private final List<String> initStatements;
+    private final String validationQuery;
+    private final Duration validationTimeout;
+    private final Map<String, String> properties;
+
+    private JdbcSettings(Builder b) {
+        this.urlTemplate = b.urlTemplate;
+        this.postgres = b.postgres;
+        this.database = b.database;
+        this.user = b.user;
+        this.password = b.password;
+        this.applicationName = b.applicationName;
+        this.sslMode = b.sslMode;
+        this.connectTimeout = b.connectTimeout;
+        this.socketTimeout = b.socketTimeout;
+        this.initStatements = List.copyOf(b.initStatements);
+        this.validationQuery = b.validationQuery;
+        this.validationTimeout = b.validationTimeout;
+        this.properties = Map.copyOf(b.properties);
+    }
+
+    /**
+     * PostgreSQL through the org.postgresql driver.
+     *
+     * @param database the database to connect to
+     * @param user     the user to authenticate as
+     * @return a builder
+     */
+    public static Builder postgres(String database, String user) {
+        Builder b = new Builder(POSTGRES_URL, true);
+        b.database = database;
+        b.user = user;
+        return b;
+    }
+
+    /**
+     * Any JDBC driver, by URL template.
+     *
+     * @param urlTemplate a JDBC URL with {@code {host}} and {@code {port}} where each backend's go
+     * @return a builder
+     */
+    public static Builder url(String urlTemplate) {
+        return new Builder(urlTemplate, false);
+    }
+
+    /**
+     * The JDBC URL for a backend. It carries no credentials, so it is safe to log.
+     *
+     * @param backend the backend
+     * @return the URL
+     */
+    public String urlFor(Backend backend) {
+        String host = backend.host().indexOf(':') >= 0 ? "[" + backend.host() + "]" : backend.host();
+        return urlTemplate.replace("{host}", host).replace("{port}", Integer.toString(backend.port()))
+                .replace("{database}", database == null ? "" : database);
+    }
+
+    /** The driver properties of a connect, including the password read from the supplier now. */
+    Properties driverProperties() {
+        Properties p = new Properties();
+        p.putAll(properties);
+        if (user != null) {
+            p.setProperty("user", user);
+        }
+        if (password != null) {
+            String secret = password.get();
+            if (secret != null) {
+                p.setProperty("password", secret);
+            }
+        }
+        if (postgres) {
+            p.setProperty("ApplicationName", applicationName);
+            p.setProperty("sslmode", sslMode.value());
+            p.setProperty("connectTimeout", Long.toString(Math.max(1, connectTimeout.toSeconds())));
+            p.setProperty("loginTimeout", Long.toString(Math.max(1, connectTimeout.toSeconds())));
+            p.setProperty("socketTimeout", Long.toString(socketTimeout.toSeconds()));
+        }
+        return p;
+    }
+
+    /** The current password, to scrub it from messages; null if none. */
+    String currentPasswordForScrubbing() {
+        return password == null ? null : password.get();
+    }
+
+    /** @return the database, or null for a URL template without one */
+    public String database() {
+        return database;
+    }
+
+    /** @return the user, or null */
+    public String user() {
+        return user;
+    }
+
+    /** @return the application name sent to PostgreSQL */
+    public String applicationName() {
+        return applicationName;
+    }
+
+    /** @return statements run once on every new connection before it is handed out */
+    public List<String> initStatements() {
+        return initStatements;
+    }
+
+    /** @return the validation query, or null to use {@code Connection.isValid} */
+    public String validationQuery() {
+        return validationQuery;
+    }
+
+    /** @return how long a validation may take */
+    public Duration validationTimeout() {
+        return validationTimeout;
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcSettings{url=" + urlTemplate.replace("{database}", database == null ? "" : database)
+                + ", user=" + user + ", password=" + (password == null ? "none" : "(supplied)")
+                + (postgres ? ", applicationName=" + applicationName + ", sslmode=" + sslMode.value() : "")
+                + ", connectTimeout=" + connectTimeout + ", socketTimeout=" + socketTimeout
+                + ", initStatements=" + initStatements.size()
+                + ", validation=" + (validationQuery == null ? "isValid" : validationQuery)
+                + ", properties=" + properties.keySet() + "}";
+    }
+
+    /** Configures {@link JdbcSettings}; {@link #build()} validates and names what is wrong. */
+    public static final class Builder {
+        private final String urlTemplate;
+        private final boolean postgres;
+        private String database;
+        private String user;
+        private Supplier<String> password;
+        private String applicationName = "cueball";
+        private SslMode sslMode = SslMode.PREFER;
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration socketTimeout = Duration.ZERO;
+        private final List<String> initStatements = new ArrayList<>();
+        private String validationQuery;
+        private Duration validationTimeout = Duration.ofSeconds(5);
+        private final Map<String, String> properties = new LinkedHashMap<>();
+
+        private Builder(String urlTemplate, boolean postgres) {
+            this.urlTemplate = urlTemplate;
+            this.postgres = postgres;
+        }
+
+        /**
+         * @param user the user to authenticate as
+         * @return this builder
+         */
+        public Builder user(String user) {
+            this.user = user;
+            return this;
+        }
+
+        /**
+         * @param password read at each connect; never stored in a field that is printed
+         * @return this builder
+         */
+        public Builder password(Supplier<String> password) {
+            this.password = password;
+            return this;
+        }
+
+        /**
+         * @param name the {@code application_name} PostgreSQL shows in {@code pg_stat_activity}; default
+         *             {@code cueball}
+         * @return this builder
+         */
+        public Builder applicationName(String name) {
+            this.applicationName = name;
+            return this;
+        }
+
+        /**
+         * @param mode PostgreSQL's sslmode; default {@link SslMode#PREFER}
+         * @return this builder
+         */
+        public Builder sslMode(SslMode mode) {
+            this.sslMode = mode;
+            return this;
+        }
+
+        /**
+         * @param timeout the driver's connect and login timeout, at least 1 s; default 10 s
+         * @return this builder
+         */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * @param timeout the driver's socket read timeout, whole seconds; 0 (the default) for none
+         * @return this builder
+         */
+        public Builder socketTimeout(Duration timeout) {
+            this.socketTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * @param statements run in order on every new connection before it is handed out ({@code SET ...})
+         * @return this builder
+         */
+        public Builder initStatements(String... statements) {
+            this.initStatements.addAll(List.of(statements));
+            return this;
+        }
+
+        /**
+         * @param query a query that must succeed for a connection to be valid; default none (the driver's
+         *              {@code isValid})
+         * @return this builder
+         */
+        public Builder validationQuery(String query) {
+            this.validationQuery = query;
+            return this;
+        }
+
+        /**
+         * @param timeout how long a validation may take, whole seconds, at least 1 s; default 5 s
+         * @return this builder
+         */
+        public Builder validationTimeout(Duration timeout) {
+            this.validationTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * @param name  a driver property
+         * @param value its value
+         * @return this builder
+         */
+        public Builder property(String name, String value) {
+            this.properties.put(Objects.requireNonNull(name, "property name"), Objects.requireNonNull(value, name));
+            return this;
+        }
+
+        /**
+         * @return the settings
+         * @throws IllegalArgumentException naming the first bad setting and its value
+         */
+        public JdbcSettings build() {
+            Objects.requireNonNull(urlTemplate, "url template must not be null");
+            if (!urlTemplate.startsWith("jdbc:") || !urlTemplate.contains("{host}")
+                    || !urlTemplate.contains("{port}")) {
+                throw new IllegalArgumentException("url template: '" + urlTemplate
+                        + "' (expected: a jdbc: URL with {host} and {port})");
+            }
+            if (postgres && (database == null || database.isBlank())) {
+                throw new IllegalArgumentException("database: '" + database + "' (expected: a database name)");
+            }
+            if (postgres && (user == null || user.isBlank())) {
+                throw new IllegalArgumentException("user: '" + user + "' (expected: a user name)");
+            }
+            Objects.requireNonNull(applicationName, "applicationName must not be null");
+            Objects.requireNonNull(sslMode, "sslMode must not be null");
+            positiveSeconds("connectTimeout", connectTimeout, true);
+            positiveSeconds("socketTimeout", socketTimeout, false);
+            positiveSeconds("validationTimeout", validationTimeout, true);
+            for (int i = 0; i < initStatements.size(); i++) {
+                String s = initStatements.get(i);
+                if (s == null || s.isBlank()) {
+                    throw new IllegalArgumentException("initStatements[" + i + "]: '" + s
+                            + "' (expected: an SQL statement)");
+                }
+            }
+            if (validationQuery != null && validationQuery.isBlank()) {
+                throw new IllegalArgumentException("validationQuery: '' (expected: a query, or none for isValid)");
+            }
+            return new JdbcSettings(this);
+        }
+
+        private static void positiveSeconds(String name, Duration d, boolean atLeastOne) {
+            Objects.requireNonNull(d, name + " must not be null");
+            if (d.isNegative() || (atLeastOne && d.toSeconds() < 1)) {
+                throw new IllegalArgumentException(name + ": " + d + " (expected: " + (atLeastOne ? ">= 1 s" : ">= 0")
+                        + ", whole seconds)");
+            }
+        }
+    }
+}
