@@ -106,7 +106,7 @@ final class DemoCommand implements Callable<Integer> {
                     story.put(removed.key(), "removed at " + secs(events.elapsedNanos()));
                 }));
 
-        try (Load load = new Load(pool, workers, true, Duration.ofMillis(1), seed, events).start()) {
+        try (Load<TcpConnection> load = new Load<>(pool, workers, Load.ECHO, Duration.ofMillis(1), seed, events).start()) {
             LiveView view = new LiveView(out, plain, "cueball demo", load, events);
             long frame = TimeUnit.MILLISECONDS.toNanos(view.terminal() ? 500 : 1000);
             long end = length.toNanos();
@@ -140,7 +140,7 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void summary(PrintWriter out, PoolStats stats, Load load, EventLog events,
+    private static void summary(PrintWriter out, PoolStats stats, Load<?> load, EventLog events,
             Map<String, String> story, String killed, long killedAt, Duration length) {
         long deadAt = events.deadAt.getOrDefault(killed, -1L);
         long backAt = events.aliveAt.getOrDefault(killed, -1L);

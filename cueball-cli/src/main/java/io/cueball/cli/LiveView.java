@@ -21,12 +21,12 @@ final class LiveView {
     private final PrintWriter out;
     private final boolean terminal;
     private final String title;
-    private final Load load;
+    private final Load<?> load;
     private final EventLog events;
     private long lastServed;
     private long lastAt = System.nanoTime();
 
-    LiveView(PrintWriter out, boolean plain, String title, Load load, EventLog events) {
+    LiveView(PrintWriter out, boolean plain, String title, Load<?> load, EventLog events) {
         this.out = out;
         this.terminal = !plain && isTerminal();
         this.title = title;

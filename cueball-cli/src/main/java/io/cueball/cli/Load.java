@@ -1,6 +1,7 @@
 package io.cueball.cli;
 
 import io.cueball.Claim;
+import io.cueball.Connection;
 import io.cueball.ConnectionPool;
 import io.cueball.CueballException;
 import io.cueball.conn.tcp.TcpConnection;
@@ -21,9 +22,27 @@ import java.util.concurrent.locks.ReentrantLock;
  * Worker threads that claim, use and release connections, recording what the live view shows: claims served,
  * failures (with when they happened) and how long claims waited.
  */
-final class Load implements AutoCloseable {
-    private final ConnectionPool<TcpConnection> pool;
-    private final boolean echo;
+final class Load<C extends Connection> implements AutoCloseable {
+
+    /** What a worker does with each connection it claims; an exception discards the connection. */
+    @FunctionalInterface
+    interface Work<C> {
+        void use(C connection, Random random) throws Exception;
+    }
+
+    /** Writes a byte and reads it back (the demo's echo servers). */
+    static final Work<TcpConnection> ECHO = (c, random) -> {
+        int b = random.nextInt(128);
+        c.output().write(b);
+        c.output().flush();
+        int echoed = c.input().read();
+        if (echoed != b) {
+            throw new IOException(echoed < 0 ? "connection closed by the backend" : "echo mismatch");
+        }
+    };
+
+    private final ConnectionPool<C> pool;
+    private final Work<C> work;
     private final long holdNanos;
     private final long startNanos;
     private final List<Thread> threads = new ArrayList<>();
@@ -39,13 +58,12 @@ final class Load implements AutoCloseable {
     private String lastFailure;
 
     /**
-     * @param echo whether to write a byte and read it back through each connection (the demo's echo servers);
-     *             otherwise a claim is only held
+     * @param work what to do with each claimed connection (null: only hold it)
      * @param hold how long a claim is held, on average
      */
-    Load(ConnectionPool<TcpConnection> pool, int workers, boolean echo, Duration hold, long seed, EventLog events) {
+    Load(ConnectionPool<C> pool, int workers, Work<C> work, Duration hold, long seed, EventLog events) {
         this.pool = pool;
-        this.echo = echo;
+        this.work = work;
         this.holdNanos = hold.toNanos();
         this.startNanos = events.originNanos(); // failure times and the story's times share one origin
         for (int i = 0; i < workers; i++) {
@@ -56,7 +74,7 @@ final class Load implements AutoCloseable {
         }
     }
 
-    Load start() {
+    Load<C> start() {
         threads.forEach(Thread::start);
         return this;
     }
@@ -64,7 +82,7 @@ final class Load implements AutoCloseable {
     private void work(Random random) {
         while (!stop) {
             long t0 = System.nanoTime();
-            Claim<TcpConnection> claim;
+            Claim<C> claim;
             try {
                 claim = pool.claim();
             } catch (CueballException e) {
@@ -78,10 +96,10 @@ final class Load implements AutoCloseable {
             recordWait(System.nanoTime() - t0);
             try (claim) {
                 try {
-                    if (echo) {
-                        echo(claim.connection(), random.nextInt(128));
+                    if (work != null) {
+                        work.use(claim.connection(), random);
                     }
-                } catch (IOException e) {
+                } catch (Exception e) {
                     claim.discard(); // inside the try: the pool replaces it instead of handing it out again
                     fail(claim.backend().key() + ": " + e.getMessage());
                     continue;
@@ -92,15 +110,6 @@ final class Load implements AutoCloseable {
                 served.increment();
                 servedPerBackend.computeIfAbsent(claim.backend().key(), k -> new LongAdder()).increment();
             }
-        }
-    }
-
-    private static void echo(TcpConnection c, int b) throws IOException {
-        c.output().write(b);
-        c.output().flush();
-        int echoed = c.input().read();
-        if (echoed != b) {
-            throw new IOException(echoed < 0 ? "connection closed by the backend" : "echo mismatch");
         }
     }
 

@@ -1,9 +1,14 @@
 package io.cueball.cli;
 
+import io.cueball.Connection;
+import io.cueball.ConnectionFactory;
 import io.cueball.ConnectionPool;
-import io.cueball.conn.tcp.TcpConnection;
+import io.cueball.conn.jdbc.JdbcConnection;
+import io.cueball.conn.jdbc.JdbcConnectionFactory;
+import io.cueball.conn.jdbc.JdbcSettings;
 import io.cueball.conn.tcp.TcpConnectionFactory;
 import java.io.PrintWriter;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -17,8 +22,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "watch", mixinStandardHelpOptions = true,
         description = {"Runs a pool against a real service and shows it live: per backend its state and",
             "connections, for the pool its state, claims and waits.",
-            "SPEC: static:host:port[,host:port...] or dns:_service._proto.domain[@server:port][?port=N]"})
+            "SPEC: static:host:port[,host:port...] or dns:_service._proto.domain[@server:port][?port=N]",
+            "With --jdbc DATABASE:USER the password is read from the environment variable "
+                + WatchCommand.PASSWORD_ENV + "."})
 final class WatchCommand implements Callable<Integer> {
+    static final String PASSWORD_ENV = "CUEBALL_JDBC_PASSWORD";
 
     @Spec
     CommandSpec spec;
@@ -30,11 +38,15 @@ final class WatchCommand implements Callable<Integer> {
             description = "maxConnections of the pool (default: ${DEFAULT-VALUE}).")
     int max;
 
-    @Option(names = "--tcp", description = "Plain TCP connections (the only kind in this build).")
+    @Option(names = "--tcp", description = "Plain TCP connections.")
     boolean tcp;
 
+    @Option(names = "--jdbc", paramLabel = "DATABASE:USER",
+            description = "PostgreSQL connections to this database as this user (workers run SELECT 1).")
+    String jdbc;
+
     @Option(names = "--workers", defaultValue = "0", paramLabel = "N",
-            description = "Threads that claim and release without using the connections (default: ${DEFAULT-VALUE}).")
+            description = "Threads that claim and release (default: ${DEFAULT-VALUE}).")
     int workers;
 
     @Option(names = "--duration", paramLabel = "TIME", description = "Stop after this long (default: until interrupted).")
@@ -45,8 +57,8 @@ final class WatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (!tcp) {
-            throw new UsageException("choose a connection type: --tcp");
+        if (tcp == (jdbc != null)) {
+            throw new UsageException("choose one connection type: --tcp or --jdbc DATABASE:USER");
         }
         if (max < 1) {
             throw new UsageException("--max: " + max + " (expected: >= 1)");
@@ -55,12 +67,31 @@ final class WatchCommand implements Callable<Integer> {
             throw new UsageException("--workers: " + workers + " (expected: 0..1000)");
         }
         Duration length = duration == null ? null : Specs.duration(duration, "--duration");
+        if (tcp) {
+            return run(TcpConnectionFactory.create(), null, length);
+        }
+        int colon = jdbc.indexOf(':');
+        if (colon <= 0 || colon == jdbc.length() - 1) {
+            throw new UsageException("--jdbc: '" + jdbc + "' (expected: DATABASE:USER, the password in $"
+                    + PASSWORD_ENV + ")");
+        }
+        JdbcSettings settings = JdbcSettings.postgres(jdbc.substring(0, colon), jdbc.substring(colon + 1))
+                .password(() -> System.getenv(PASSWORD_ENV)).applicationName("cueball-watch").build();
+        Load.Work<JdbcConnection> select = (c, random) -> {
+            try (Statement s = c.jdbc().createStatement()) {
+                s.execute("SELECT 1");
+            }
+        };
+        return run(new JdbcConnectionFactory(settings), select, length);
+    }
+
+    private <C extends Connection> int run(ConnectionFactory<C> factory, Load.Work<C> work, Duration length)
+            throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         EventLog events = new EventLog();
-        try (ConnectionPool<TcpConnection> pool = ConnectionPool.builder(Specs.resolver(resolverSpec),
-                        TcpConnectionFactory.create())
+        try (ConnectionPool<C> pool = ConnectionPool.builder(Specs.resolver(resolverSpec), factory)
                 .name("watch").maxConnections(max).listener(events).build();
-                Load load = new Load(pool, workers, false, Duration.ofMillis(1), 1, events).start()) {
+                Load<C> load = new Load<>(pool, workers, work, Duration.ofMillis(1), 1, events).start()) {
             LiveView view = new LiveView(out, plain, "cueball watch " + resolverSpec, load, events);
             long until = length == null ? Long.MAX_VALUE : System.nanoTime() + length.toNanos();
             long frame = view.terminal() ? 500 : 1000;

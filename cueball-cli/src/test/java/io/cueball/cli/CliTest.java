@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cueball.testing.TestDnsServer;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import io.cueball.testing.TestTcpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -121,6 +122,21 @@ class CliTest {
         }
     }
 
+    @Test
+    void watchRunsAJdbcPoolAgainstARealPostgres() throws Exception {
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setOutputRedirector(ProcessBuilder.Redirect.DISCARD)
+                .setErrorRedirector(ProcessBuilder.Redirect.DISCARD).start()) {
+            // zonky's superuser logs in without a password (trust), so no secret is needed here
+            Result r = run("watch", "static:127.0.0.1:" + pg.getPort(), "--jdbc", "postgres:postgres", "--max", "2",
+                    "--workers", "2", "--duration", "2500ms", "--plain");
+            assertEquals(0, r.exit(), r.err());
+            String last = r.outLines().get(r.outLines().size() - 1);
+            assertTrue(last.contains("127.0.0.1:" + pg.getPort() + " live 2"), r.out());
+            assertTrue(last.contains("failed 0"), last);
+            assertTrue(r.outLines().stream().anyMatch(l -> l.matches(".*claims/s +[1-9]\\d*.*")), r.out());
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "nope                                  | cueball: unknown command 'nope': choose demo, resolve or watch",
@@ -132,7 +148,8 @@ class CliTest {
         "resolve                               | cueball: Missing required parameter: 'SPEC'",
         "demo --duration soon                  | cueball: invalid duration 'soon' for --duration",
         "demo --workers 0                      | cueball: --workers: 0 (expected: 1..1000)",
-        "watch static:127.0.0.1:1 --max 4      | cueball: choose a connection type: --tcp",
+        "watch static:127.0.0.1:1 --max 4      | cueball: choose one connection type: --tcp or --jdbc DATABASE:USER",
+        "watch static:127.0.0.1:1 --jdbc app   | cueball: --jdbc: 'app' (expected: DATABASE:USER",
         "watch static:127.0.0.1:1 --tcp --max x| cueball: Invalid value for option '--max'",
     })
     void badInputIsOneLineAndExitCodeTwo(String args, String message) {
