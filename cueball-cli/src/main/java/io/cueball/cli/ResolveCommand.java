@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "resolve", mixinStandardHelpOptions = true,
         description = {"Prints the backends a resolver reports, one per line; with -f, follows and prints each",
             "added or removed backend with a timestamp.",
-            "SPEC: static:host:port[,host:port...] or dns:_service._proto.domain[@server:port][?port=N]"})
+            "SPEC: static:host:port[,host:port...], dns:_service._proto.domain[@server:port][?port=N]",
+            "or consul:service[?tag=T&dc=DC][@host:port] (token from $CONSUL_HTTP_TOKEN)"})
 final class ResolveCommand implements Callable<Integer> {
 
     @Spec

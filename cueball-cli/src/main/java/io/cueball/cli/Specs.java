@@ -1,6 +1,7 @@
 package io.cueball.cli;
 
 import io.cueball.Resolver;
+import io.cueball.resolver.consul.ConsulResolver;
 import io.cueball.resolver.dns.DnsSrvResolver;
 import io.cueball.resolver.fixed.StaticResolver;
 import java.time.Duration;
@@ -40,8 +41,12 @@ final class Specs {
                     throw new UsageException("bad dns spec: " + e.getMessage());
                 }
             case "consul":
-                throw new UsageException("'consul:' specs need the Consul resolver, which this build does not "
-                        + "include yet; use static:host:port,... or dns:...");
+                try {
+                    // The token comes from the environment, as with Consul's own CLI, never from the spec.
+                    return ConsulResolver.parse(spec).token(() -> System.getenv("CONSUL_HTTP_TOKEN")).build();
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("bad consul spec: " + e.getMessage());
+                }
             default:
                 throw new UsageException("unknown resolver spec '" + spec + "': expected " + FORMS);
         }

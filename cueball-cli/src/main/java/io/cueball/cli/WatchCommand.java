@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "watch", mixinStandardHelpOptions = true,
         description = {"Runs a pool against a real service and shows it live: per backend its state and",
             "connections, for the pool its state, claims and waits.",
-            "SPEC: static:host:port[,host:port...] or dns:_service._proto.domain[@server:port][?port=N]",
+            "SPEC: static:host:port[,host:port...], dns:_service._proto.domain[@server:port][?port=N]",
+            "or consul:service[?tag=T&dc=DC][@host:port] (token from $CONSUL_HTTP_TOKEN)",
             "With --jdbc DATABASE:USER the password is read from the environment variable "
                 + WatchCommand.PASSWORD_ENV + "."})
 final class WatchCommand implements Callable<Integer> {

@@ -1,0 +1,99 @@
+package io.cueball.resolver.consul;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses {@code [consul:]SERVICE[?key=value&...][@HOST[:PORT]]}; every error quotes the bad part. */
+final class ConsulSpec {
+    private static final Pattern AGENT = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._-]+)(?::(.*))?");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(s|m)");
+
+    private ConsulSpec() {
+    }
+
+    static ConsulResolver.Builder parse(String spec) {
+        String s = spec.trim();
+        if (s.regionMatches(true, 0, "consul:", 0, 7)) {
+            s = s.substring(7);
+        }
+        String agent = null;
+        int at = s.lastIndexOf('@');
+        if (at >= 0) {
+            agent = s.substring(at + 1);
+            s = s.substring(0, at);
+        }
+        String query = null;
+        int q = s.indexOf('?');
+        if (q >= 0) {
+            query = s.substring(q + 1);
+            s = s.substring(0, q);
+        }
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("no service in Consul spec '" + spec
+                    + "' (expected: consul:service[?tag=..&dc=..][@host:port])");
+        }
+        ConsulResolver.Builder b = ConsulResolver.builder(s);
+        if (agent != null) {
+            Matcher m = AGENT.matcher(agent);
+            if (!m.matches()) {
+                throw new IllegalArgumentException("invalid agent '" + agent + "' in Consul spec '" + spec
+                        + "' (expected: host[:port])");
+            }
+            String host = m.group(1).replace("[", "").replace("]", "");
+            int port = 8500;
+            if (m.group(2) != null) {
+                try {
+                    port = Integer.parseInt(m.group(2));
+                } catch (NumberFormatException e) {
+                    port = -1;
+                }
+                if (port < 1 || port > 65535) {
+                    throw new IllegalArgumentException("invalid agent port '" + m.group(2) + "' in Consul spec '"
+                            + spec + "' (expected: 1..65535)");
+                }
+            }
+            b.agent(host, port);
+        }
+        if (query != null) {
+            for (String pair : query.split("&")) {
+                int eq = pair.indexOf('=');
+                String key = eq < 0 ? pair : pair.substring(0, eq);
+                String value = eq < 0 ? "" : pair.substring(eq + 1);
+                String where = "'" + pair + "' in Consul spec '" + spec + "'";
+                switch (key) {
+                    case "tag" -> b.tag(value);
+                    case "dc" -> b.datacenter(value);
+                    case "warning" -> {
+                        if (!value.equals("true") && !value.equals("false")) {
+                            throw new IllegalArgumentException("invalid warning " + where + " (expected: true or false)");
+                        }
+                        b.acceptWarning(Boolean.parseBoolean(value));
+                    }
+                    case "consistency" -> {
+                        try {
+                            b.consistency(ConsulResolver.Consistency.valueOf(value.toUpperCase(Locale.ROOT)));
+                        } catch (IllegalArgumentException e) {
+                            throw new IllegalArgumentException("invalid consistency " + where
+                                    + " (expected: default, stale or consistent)");
+                        }
+                    }
+                    case "wait" -> {
+                        Matcher d = DURATION.matcher(value);
+                        if (!d.matches()) {
+                            throw new IllegalArgumentException("invalid wait " + where + " (expected: e.g. 60s or 5m)");
+                        }
+                        long n = Long.parseLong(d.group(1));
+                        b.wait(d.group(2).equals("s") ? Duration.ofSeconds(n) : Duration.ofMinutes(n));
+                    }
+                    case "token" -> throw new IllegalArgumentException("a token in Consul spec '" + spec
+                            + "' would end up in shell histories and logs; pass it another way ($CONSUL_HTTP_TOKEN)");
+                    default -> throw new IllegalArgumentException("unknown option " + where
+                            + " (expected: tag, dc, warning, consistency or wait)");
+                }
+            }
+        }
+        return b;
+    }
+}
