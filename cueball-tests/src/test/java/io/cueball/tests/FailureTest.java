@@ -114,14 +114,7 @@ class FailureTest {
             f.server(1).refuse();
             var pool = f.track(f.builder("failed").clock(clock).maxConnections(2).deadAfterFailures(2)
                     .backoff(policy).build());
-            CompletableFuture<Throwable> waiter = CompletableFuture.supplyAsync(() -> {
-                try {
-                    pool.claim(Duration.ofSeconds(30)).close();
-                    return null;
-                } catch (RuntimeException e) {
-                    return e;
-                }
-            }, f.async);
+            CompletableFuture<Throwable> waiter = f.claimInBackground(pool, Duration.ofSeconds(30));
             await().atMost(5, TimeUnit.SECONDS).until(() -> pool.stats().waiting() == 1);
             clock.advance(Duration.ofMillis(20));
             await().atMost(5, TimeUnit.SECONDS).until(() -> pool.stats().backends().stream()

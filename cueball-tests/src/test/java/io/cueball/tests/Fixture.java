@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -128,6 +129,18 @@ final class Fixture implements AutoCloseable {
     void awaitEvents(RecordingListener.Kind kind, String backend, int n) {
         await().atMost(10, TimeUnit.SECONDS)
                 .until(() -> (backend == null ? events.count(kind) : events.count(kind, backend)) == n);
+    }
+
+    /** Claims (and at once releases) on another thread; completes with what the claim threw, or null. */
+    CompletableFuture<Throwable> claimInBackground(ConnectionPool<?> pool, Duration timeout) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                pool.claim(timeout).close();
+                return null;
+            } catch (RuntimeException e) {
+                return e;
+            }
+        }, async);
     }
 
     /** Open connections per live backend key, from the pool's stats. */

@@ -210,14 +210,7 @@ class InvariantsTest {
 
             // PoolClosedException: for a claim waiting when the pool closes, and for later claims.
             Claim<Tracked<TcpConnection>> holder = pool.claim();
-            CompletableFuture<Throwable> waiting = CompletableFuture.supplyAsync(() -> {
-                try {
-                    pool.claim(Duration.ofSeconds(30)).close();
-                    return null;
-                } catch (RuntimeException e) {
-                    return e;
-                }
-            }, f.async);
+            CompletableFuture<Throwable> waiting = f.claimInBackground(pool, Duration.ofSeconds(30));
             await().atMost(5, TimeUnit.SECONDS).until(() -> pool.stats().waiting() == 1);
             CompletableFuture<Void> closing = CompletableFuture.runAsync(pool::close, f.async);
             assertInstanceOf(PoolClosedException.class, waiting.get(10, TimeUnit.SECONDS));

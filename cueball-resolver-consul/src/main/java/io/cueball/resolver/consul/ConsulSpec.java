@@ -1,5 +1,6 @@
 package io.cueball.resolver.consul;
 
+import io.cueball.internal.HostPort;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -7,7 +8,6 @@ import java.util.regex.Pattern;
 
 /** Parses {@code [consul:]SERVICE[?key=value&...][@HOST[:PORT]]}; every error quotes the bad part. */
 final class ConsulSpec {
-    private static final Pattern AGENT = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._-]+)(?::(.*))?");
     private static final Pattern DURATION = Pattern.compile("(\\d+)(s|m)");
 
     private ConsulSpec() {
@@ -36,25 +36,8 @@ final class ConsulSpec {
         }
         ConsulResolver.Builder b = ConsulResolver.builder(s);
         if (agent != null) {
-            Matcher m = AGENT.matcher(agent);
-            if (!m.matches()) {
-                throw new IllegalArgumentException("invalid agent '" + agent + "' in Consul spec '" + spec
-                        + "' (expected: host[:port])");
-            }
-            String host = m.group(1).replace("[", "").replace("]", "");
-            int port = 8500;
-            if (m.group(2) != null) {
-                try {
-                    port = Integer.parseInt(m.group(2));
-                } catch (NumberFormatException e) {
-                    port = -1;
-                }
-                if (port < 1 || port > 65535) {
-                    throw new IllegalArgumentException("invalid agent port '" + m.group(2) + "' in Consul spec '"
-                            + spec + "' (expected: 1..65535)");
-                }
-            }
-            b.agent(host, port);
+            HostPort hp = HostPort.parse(agent, 8500, "agent", spec);
+            b.agent(hp.host(), hp.port());
         }
         if (query != null) {
             for (String pair : query.split("&")) {

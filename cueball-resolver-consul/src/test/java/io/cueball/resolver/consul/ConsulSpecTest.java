@@ -27,8 +27,8 @@ class ConsulSpecTest {
     @CsvSource(delimiter = '|', value = {
         "consul:                         | no service in Consul spec 'consul:'",
         "consul:@127.0.0.1               | no service in Consul spec 'consul:@127.0.0.1'",
-        "consul:pg@127.0.0.1:99999       | invalid agent port '99999' in Consul spec",
-        "consul:pg@a b                   | invalid agent 'a b' in Consul spec",
+        "consul:pg@127.0.0.1:99999       | port 99999 out of range in agent '127.0.0.1:99999' of",
+        "consul:pg@a b                   | invalid agent 'a b' in 'consul:pg@a b' (expected host[:port])",
         "consul:pg?warning=maybe         | invalid warning 'warning=maybe'",
         "consul:pg?consistency=eventual  | invalid consistency 'consistency=eventual'",
         "consul:pg?wait=10h              | invalid wait 'wait=10h'",

@@ -1,5 +1,6 @@
 package io.cueball.resolver.dns;
 
+import io.cueball.internal.HostPort;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,8 +14,6 @@ import java.util.regex.Pattern;
  * the part that is wrong.
  */
 final class DnsSpec {
-    private static final Pattern BRACKETED = Pattern.compile("\\[([0-9A-Fa-f:.]+)\\](?::(.*))?");
-    private static final Pattern PLAIN = Pattern.compile("([A-Za-z0-9._-]+)(?::(.*))?");
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s)");
 
     private DnsSpec() {
@@ -101,29 +100,10 @@ final class DnsSpec {
 
     /** A name server: {@code host}, {@code host:port}, {@code [v6]} or {@code [v6]:port}; port 53 by default. */
     static InetSocketAddress server(String text, String spec) {
-        Matcher m = BRACKETED.matcher(text);
-        if (!m.matches()) {
-            m = PLAIN.matcher(text);
-            if (!m.matches()) {
-                throw new IllegalArgumentException("invalid name server '" + text + "' in '" + spec
-                        + "' (expected: host[:port], an IPv6 address in brackets)");
-            }
-        }
-        int port = 53;
-        if (m.group(2) != null) {
-            try {
-                port = Integer.parseInt(m.group(2));
-            } catch (NumberFormatException e) {
-                port = -1;
-            }
-            if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException("invalid port '" + m.group(2) + "' of name server '" + text
-                        + "' in '" + spec + "' (expected: 1..65535)");
-            }
-        }
-        InetSocketAddress address = new InetSocketAddress(m.group(1), port);
+        HostPort hp = HostPort.parse(text, 53, "name server", spec);
+        InetSocketAddress address = new InetSocketAddress(hp.host(), hp.port());
         if (address.isUnresolved()) {
-            throw new IllegalArgumentException("cannot resolve name server '" + m.group(1) + "' in '" + spec + "'");
+            throw new IllegalArgumentException("cannot resolve name server '" + hp.host() + "' in '" + spec + "'");
         }
         return address;
     }

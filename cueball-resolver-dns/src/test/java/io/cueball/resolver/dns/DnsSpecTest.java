@@ -27,8 +27,8 @@ class DnsSpecTest {
     @CsvSource(delimiter = '|', value = {
         "dns:                                   | no name in DNS spec 'dns:'",
         "dns:@127.0.0.1                         | no name in DNS spec 'dns:@127.0.0.1'",
-        "dns:_pg._tcp.db@127.0.0.1:99999        | invalid port '99999' of name server '127.0.0.1:99999'",
-        "dns:_pg._tcp.db@127.0.0.1:x            | invalid port 'x' of name server '127.0.0.1:x'",
+        "dns:_pg._tcp.db@127.0.0.1:99999        | port 99999 out of range in name server '127.0.0.1:99999' of",
+        "dns:_pg._tcp.db@127.0.0.1:x            | invalid port 'x' in name server '127.0.0.1:x' of",
         "dns:_pg._tcp.db@a b                    | invalid name server 'a b'",
         "dns:_pg._tcp.db@127.0.0.1?port=abc     | invalid port 'port=abc'",
         "dns:_pg._tcp.db@127.0.0.1?port=70000   | defaultPort: 70000 (expected: 1..65535, or 0 for no A/AAAA fallback)",

@@ -3,6 +3,7 @@ package io.cueball.resolver.fixed;
 import io.cueball.Backend;
 import io.cueball.Resolver;
 import io.cueball.ResolverListener;
+import io.cueball.internal.HostPort;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -10,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A resolver over a list of backends the application gives it: from code, from a spec string such as
@@ -22,8 +21,6 @@ import java.util.regex.Pattern;
  * each later change is reported on the thread that makes it, one at a time.
  */
 public final class StaticResolver implements Resolver {
-    private static final Pattern BRACKETED = Pattern.compile("\\[([0-9A-Fa-f:.]+(?:%[\\w.]+)?)\\]:([^:]*)");
-    private static final Pattern PLAIN = Pattern.compile("([A-Za-z0-9._-]+):([^:]*)");
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Backend> backends = new LinkedHashMap<>();
@@ -94,30 +91,8 @@ public final class StaticResolver implements Resolver {
     }
 
     private static Backend parseOne(String entry, String spec) {
-        Matcher m = BRACKETED.matcher(entry);
-        if (!m.matches()) {
-            m = PLAIN.matcher(entry);
-            if (!m.matches()) {
-                String hint = entry.chars().filter(c -> c == ':').count() > 1
-                        ? " (an IPv6 address needs brackets: [::1]:5432)"
-                        : " (expected host:port, for example db1.internal:5432)";
-                throw new IllegalArgumentException("invalid backend '" + entry + "' in '" + spec + "'" + hint);
-            }
-        }
-        String host = m.group(1);
-        String portText = m.group(2);
-        int port;
-        try {
-            port = Integer.parseInt(portText);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid port '" + portText + "' in backend '" + entry + "' of '"
-                    + spec + "' (expected: a number 1..65535)");
-        }
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("port " + port + " out of range in backend '" + entry + "' of '"
-                    + spec + "' (expected: 1..65535)");
-        }
-        return Backend.of(host, port);
+        HostPort hp = HostPort.parse(entry, 0, "backend", spec);
+        return Backend.of(hp.host(), hp.port());
     }
 
     /** @return the backends it reports now, in the order they were added */
