@@ -8,12 +8,11 @@ import io.cueball.Backend;
 import io.cueball.BackoffPolicy;
 import io.cueball.Resolver;
 import io.cueball.ResolverListener;
+import io.cueball.internal.ReportedBackends;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -102,7 +101,7 @@ public final class ConsulResolver implements Resolver {
 
     private final AtomicLong requests = new AtomicLong();
     // used only by the loop's thread
-    private final Map<String, Backend> current = new LinkedHashMap<>();
+    private final ReportedBackends reported = new ReportedBackends();
     private long index;
 
     private ConsulResolver(Builder b) {
@@ -234,7 +233,7 @@ public final class ConsulResolver implements Resolver {
                 failures++;
                 long delay = retry.delayNanos(failures, random);
                 log.warn("Consul query for service '{}' at {} failed ({} in a row); keeping {} backends, retrying in "
-                        + "{} ms: {}", service, agent, failures, current.size(), delay / 1_000_000, e.toString());
+                        + "{} ms: {}", service, agent, failures, reported.size(), delay / 1_000_000, e.toString());
                 listener.resolverFailed(e);
                 if (sleep(delay)) {
                     return;
@@ -276,25 +275,7 @@ public final class ConsulResolver implements Resolver {
         } else {
             index = next;
         }
-        apply(found);
-    }
-
-    private void apply(List<Backend> found) {
-        Map<String, Backend> next = new LinkedHashMap<>();
-        for (Backend b : found) {
-            next.putIfAbsent(b.key(), b);
-        }
-        for (Backend gone : List.copyOf(current.values())) {
-            if (!next.containsKey(gone.key())) {
-                current.remove(gone.key());
-                listener.backendRemoved(gone);
-            }
-        }
-        for (Backend b : next.values()) {
-            if (!b.equals(current.put(b.key(), b))) {
-                listener.backendAdded(b);
-            }
-        }
+        reported.apply(found, listener);
     }
 
     /** Sleeps unless closed first; true if closed. */

@@ -5,13 +5,13 @@ import io.cueball.BackoffPolicy;
 import io.cueball.PoolClock;
 import io.cueball.Resolver;
 import io.cueball.ResolverListener;
+import io.cueball.internal.ReportedBackends;
 import io.cueball.internal.SystemClock;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -117,7 +117,7 @@ public final class DnsSrvResolver implements Resolver {
     private boolean closed;
     private PoolClock.Timer timer;
     // used only by the refresh task, which never runs twice at once
-    private final Map<String, Backend> current = new LinkedHashMap<>();
+    private final ReportedBackends reported = new ReportedBackends();
     private int failures;
 
     private DnsSrvResolver(Builder b) {
@@ -219,7 +219,7 @@ public final class DnsSrvResolver implements Resolver {
             failures++;
             delay = retry.delayNanos(failures, random);
             log.warn("DNS resolution of {} failed ({} in a row); keeping {} backends, retrying in {} ms: {}",
-                    spec, failures, current.size(), delay / 1_000_000, e.toString());
+                    spec, failures, reported.size(), delay / 1_000_000, e.toString());
             ResolverListener l = listener();
             if (l != null) {
                 l.resolverFailed(e);
@@ -341,32 +341,18 @@ public final class DnsSrvResolver implements Resolver {
         return 0;
     }
 
-    /** Reports what changed since the last answer. */
+    /** Reports what changed since the last answer, unless it is an empty answer to keep through. */
     private void apply(List<Backend> found) {
         ResolverListener l = listener();
         if (l == null) {
             return;
         }
-        Map<String, Backend> next = new LinkedHashMap<>();
-        for (Backend b : found) {
-            next.putIfAbsent(b.key(), b);
-        }
-        if (next.isEmpty() && !current.isEmpty() && onEmpty == EmptyAnswer.KEEP) {
+        if (found.isEmpty() && reported.size() > 0 && onEmpty == EmptyAnswer.KEEP) {
             log.warn("DNS answer for {} is empty; keeping the {} backends it had (EmptyAnswer.KEEP)", spec,
-                    current.size());
+                    reported.size());
             return;
         }
-        for (Backend gone : List.copyOf(current.values())) {
-            if (!next.containsKey(gone.key())) {
-                current.remove(gone.key());
-                l.backendRemoved(gone);
-            }
-        }
-        for (Backend b : next.values()) {
-            if (!b.equals(current.put(b.key(), b))) {
-                l.backendAdded(b);
-            }
-        }
+        reported.apply(found, l);
     }
 
     private ResolverListener listener() {
