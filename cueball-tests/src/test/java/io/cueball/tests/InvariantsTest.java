@@ -190,6 +190,8 @@ class InvariantsTest {
             assertTrue(timeout.getMessage().contains("claimed=1, connecting=0, waiting=0, backends live=1 dead=0"),
                     timeout.getMessage());
             f.awaitEvents(Kind.CLAIM_TIMED_OUT, null, 1);
+            var negative = assertThrows(IllegalArgumentException.class, () -> pool.claim(Duration.ofSeconds(-1)));
+            assertEquals("timeout: PT-1S (expected: >= 0)", negative.getMessage());
             assertTrue(pool.tryClaim().isEmpty());
 
             // Many waiters on an exhausted pool: each ends by its own deadline, none hangs.
