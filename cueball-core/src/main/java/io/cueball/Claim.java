@@ -45,7 +45,7 @@ public final class Claim<C extends Connection> implements AutoCloseable {
     }
 
     final PoolEngine<C> engine;
-    /** The waiting thread; null for a claim served at once. */
+    /** The claiming thread, unparked when a release hands this claim a slot. */
     final Thread thread;
     /** Written under the pool lock before {@code state} becomes ACTIVE; the volatile write publishes it. */
     Slot<C> slot;
@@ -53,19 +53,22 @@ public final class Claim<C extends Connection> implements AutoCloseable {
     RuntimeException failure;
     volatile int state;
 
-    /** A claim served at once from an idle connection. */
-    Claim(PoolEngine<C> engine, Slot<C> slot) {
-        this.engine = engine;
-        this.thread = null;
-        this.slot = slot;
-        this.state = ACTIVE;
-    }
-
-    /** A claim that waits for a connection on the current thread. */
+    /**
+     * A new claim of the current thread, WAITING (the field's default: no volatile write). Made before the pool's
+     * lock is taken, to keep the allocation out of the critical section.
+     */
     Claim(PoolEngine<C> engine) {
         this.engine = engine;
         this.thread = Thread.currentThread();
-        this.state = WAITING;
+    }
+
+    /**
+     * Serves a claim at once, under the pool's lock, before the claim has left its thread: a release store is
+     * enough (no fence), and still publishes the slot to a thread the claim is later handed to.
+     */
+    void serve(Slot<C> s) {
+        this.slot = s;
+        STATE.setRelease(this, ACTIVE);
     }
 
     /**

@@ -201,16 +201,17 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         long start = 0; // read the clock only if the claim has to wait
         long deadline = 0;
         for (;;) {
-            Claim<C> claim;
+            // Allocation and the clock read stay outside the critical section: it is the pool's bottleneck.
+            Claim<C> claim = new Claim<>(this);
+            long now = clock.nanoTime();
             boolean wait = false;
             boolean check = false;
             lock.lock();
             try {
                 throwIfUnusableLocked();
-                long now = clock.nanoTime();
                 Slot<C> slot = pollIdleLocked(now);
                 if (slot != null) {
-                    claim = new Claim<>(this, slot);
+                    claim.serve(slot);
                     activateLocked(slot);
                     check = now - slot.lastUsedAt > checkOnClaimAfter;
                     if (spares < max) {
@@ -224,7 +225,6 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
                     if (!mayWait) {
                         return null;
                     }
-                    claim = new Claim<>(this);
                     waiters.addLast(claim);
                     if (spares < max) {
                         fillLocked(now); // grow on demand
@@ -255,6 +255,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         if (how == Disposition.RETURN && (brokenQuietly(slot.connection) || !resetQuietly(slot))) {
             how = Disposition.DISCARD; // it saw an error its holder did not report, or cannot be made clean
         }
+        long now = clock.nanoTime();
         lock.lock();
         try {
             BackendState<C> b = slot.backend;
@@ -262,7 +263,6 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             if (!slot.exempt) {
                 claimedCounted--;
             }
-            long now = clock.nanoTime();
             if (how == Disposition.DISCARD && !b.removed) {
                 recordFailureLocked(b, new CueballException("pool '" + name + "': connection to " + b.key
                         + " discarded by its claimer as broken"), now, false);
