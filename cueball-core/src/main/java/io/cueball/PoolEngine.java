@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * claiming thread for the check-on-claim), listener calls (queued in `events` under the lock in the order
  * they happen, delivered after unlock by drainEvents(), one thread at a time), resolver calls, and blocking
  * waits. What does happen under it is bounded and quick: queue operations, counters, handing tasks to the
- * executor and the clock (both non-blocking), LockSupport.unpark. There is no synchronized anywhere, so
- * virtual threads never pin here.
+ * executor and the clock (both non-blocking), LockSupport.unpark. No Java monitor (intrinsic lock) is used
+ * anywhere, so virtual threads never pin here.
  *
  * LOCK ORDER: a resolver may hold its own lock while it calls the ResolverListener methods below, which take
  * this lock; this class never calls a resolver while holding it. The clock's and executor's internal locks
