@@ -878,12 +878,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         lock.lock();
         try {
             BackendState<C> b = slot.backend;
-            b.closing--;
-            b.slots.remove(slot);
-            if (!slot.exempt) {
-                countable--;
-            }
-            forgetIfDrainedLocked(b);
+            forgetClosedLocked(slot);
             Backend gone = b.backend;
             emit(l -> l.connectionClosed(gone));
             fillLocked(clock.nanoTime());
@@ -892,6 +887,17 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             lock.unlock();
         }
         afterUnlock();
+    }
+
+    /** The bookkeeping after a slot's connection has been closed (by closeSlot or a late close). */
+    private void forgetClosedLocked(Slot<C> slot) {
+        BackendState<C> b = slot.backend;
+        b.closing--;
+        b.slots.remove(slot);
+        if (!slot.exempt) {
+            countable--;
+        }
+        forgetIfDrainedLocked(b);
     }
 
     /** A removed backend is forgotten once its last connection has closed. */
@@ -1139,49 +1145,38 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         return n;
     }
 
+    /** The pool's counts for an error message; total is what invariant 1 limits. */
     private String countsLocked() {
-        int idleCount = 0;
-        int claimedCount = 0;
-        int connectingCount = 0;
-        int liveCount = 0;
-        int deadCount = 0;
-        for (BackendState<C> b : backends.values()) {
-            idleCount += b.idle + b.checking;
-            claimedCount += b.claimed;
-            connectingCount += b.connecting;
-            if (!b.removed) {
-                if (b.dead) {
-                    deadCount++;
-                } else {
-                    liveCount++;
-                }
-            }
-        }
-        return "total=" + countable + ", idle=" + idleCount + ", claimed=" + claimedCount + ", connecting="
-                + connectingCount + ", waiting=" + waiters.size() + ", backends live=" + liveCount + " dead="
-                + deadCount;
+        PoolStats s = statsLocked();
+        return "total=" + countable + ", idle=" + s.idle() + ", claimed=" + s.claimed() + ", connecting="
+                + s.connecting() + ", waiting=" + s.waiting() + ", backends live=" + s.backendsLive() + " dead="
+                + s.backendsDead();
     }
 
     PoolStats stats() {
         lock.lock();
         try {
-            List<BackendStats> list = new ArrayList<>(backends.size());
-            int idleCount = 0;
-            int claimedCount = 0;
-            int connectingCount = 0;
-            int closingCount = 0;
-            for (BackendState<C> b : backends.values()) {
-                list.add(b.stats());
-                idleCount += b.idle + b.checking;
-                claimedCount += b.claimed;
-                connectingCount += b.connecting;
-                closingCount += b.closing;
-            }
-            return new PoolStats(name, state, idleCount, claimedCount, connectingCount, closingCount,
-                    waiters.size(), claims, claimTimeouts, rebalances, list);
+            return statsLocked();
         } finally {
             lock.unlock();
         }
+    }
+
+    private PoolStats statsLocked() {
+        List<BackendStats> list = new ArrayList<>(backends.size());
+        int idleCount = 0;
+        int claimedCount = 0;
+        int connectingCount = 0;
+        int closingCount = 0;
+        for (BackendState<C> b : backends.values()) {
+            list.add(b.stats());
+            idleCount += b.idle + b.checking;
+            claimedCount += b.claimed;
+            connectingCount += b.connecting;
+            closingCount += b.closing;
+        }
+        return new PoolStats(name, state, idleCount, claimedCount, connectingCount, closingCount,
+                waiters.size(), claims, claimTimeouts, rebalances, list);
     }
 
     PoolState state() {
@@ -1351,11 +1346,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
                 closeQuietly(slot.connection, slot.backend.key);
                 lock.lock();
                 try {
-                    slot.backend.closing--;
-                    slot.backend.slots.remove(slot);
-                    if (!slot.exempt) {
-                        countable--;
-                    }
+                    forgetClosedLocked(slot);
                 } finally {
                     lock.unlock();
                 }

@@ -50,7 +50,6 @@ public final class PoolOptions {
     private final boolean failFastWhenEmpty;
     private final Duration closeTimeout;
 
-    @SuppressWarnings("checkstyle:ParameterNumber")
     PoolOptions(String name, int maxConnections, int spares, Duration claimTimeout, Duration rebalanceDelay,
             Duration decoherenceInterval, Duration healthCheckInterval, Duration idleTimeout, Duration maxLifetime,
             Duration connectTimeout, BackoffPolicy backoff, int deadAfterFailures, boolean failFastWhenEmpty,
