@@ -16,18 +16,19 @@ final class BackendState<C extends Connection> {
 
     int target;
     int connecting;
-    int idle;
-    int claimed;
     int checking;
     int closing;
     /** Every open slot of this backend (idle, claimed, checking or closing). */
     final Set<Slot<C>> slots = new HashSet<>();
+    /** Scratch for one locked pass of the engine (connections above target, or idle ones); meaningless after. */
+    int surplus;
 
     int consecutiveFailures;
     Throwable lastError;
     long connectsSucceeded;
     long connectsFailed;
-    long claims;
+    /** Claims served by this backend's connections that have since closed. */
+    long claimsOfClosed;
 
     BackendState(Backend backend) {
         this.backend = backend;
@@ -39,17 +40,32 @@ final class BackendState<C extends Connection> {
         return dead ? Math.min(1, target) : target;
     }
 
-    /** Connections that are or will soon be usable; what a target is compared with. */
+    /** Connections that are or will soon be usable (all but closing ones); what a target is compared with. */
     int count() {
-        return connecting + idle + claimed + checking;
+        return connecting + slots.size() - closing;
     }
 
     BackendStatus status() {
         return removed ? BackendStatus.REMOVED : dead ? BackendStatus.DEAD : BackendStatus.LIVE;
     }
 
+    /**
+     * A snapshot. Idle and claimed are read from the slots' states, which lock-free claims and releases write
+     * without the lock: exact when the pool is quiet, a moment behind while claims run.
+     */
     BackendStats stats() {
-        return new BackendStats(backend, status(), target, idle + checking, claimed, connecting,
+        int idle = 0;
+        int claimed = 0;
+        long claims = claimsOfClosed;
+        for (Slot<C> slot : slots) {
+            claims += slot.claims;
+            if (slot.state == Slot.CLAIMED) {
+                claimed++;
+            } else if (slot.state != Slot.CLOSING) {
+                idle++; // idle or being health-checked
+            }
+        }
+        return new BackendStats(backend, status(), target, idle, claimed, connecting,
                 consecutiveFailures, connectsSucceeded, connectsFailed, claims, lastError);
     }
 }

@@ -52,6 +52,8 @@ public final class Claim<C extends Connection> implements AutoCloseable {
     /** Written under the pool lock before {@code state} becomes FAILED. */
     RuntimeException failure;
     volatile int state;
+    /** Waited long enough to be handed a connection in queue order instead of racing for one. */
+    volatile boolean urgent;
 
     /**
      * A new claim of the current thread, WAITING (the field's default: no volatile write). Made before the pool's

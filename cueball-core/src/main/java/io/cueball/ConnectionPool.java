@@ -164,6 +164,7 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
         private int deadAfterFailures = PoolOptions.DEFAULT_DEAD_AFTER_FAILURES;
         private boolean failFastWhenEmpty;
         private Duration closeTimeout = PoolOptions.DEFAULT_CLOSE_TIMEOUT;
+        private int threadAffinity = PoolOptions.DEFAULT_THREAD_AFFINITY;
         private PoolListener listener;
         private PoolClock clock;
         private RandomGenerator random;
@@ -287,6 +288,24 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
         }
 
         /**
+         * How many claims in a row a thread may get back the connection it released last, without going through
+         * the shared idle queue. Claim and release then touch nothing another thread touches, which is what
+         * makes a busy pool scale with cores; after the run, the connection goes to the tail of the queue and
+         * the thread takes its head, so every connection, and every backend, still takes its turn. A thread
+         * holds one claim at a time in the common case, so a run puts no more load on one backend at once.
+         * A connection a thread keeps is idle: any claim that finds the queue empty takes it, and nothing is
+         * kept while claims wait. Fixed-size pools only ({@code spares == maxConnections}).
+         *
+         * @param threadAffinity 0 (strict first-in, first-out: every claim takes the oldest idle connection) to
+         *                       1000; default {@value PoolOptions#DEFAULT_THREAD_AFFINITY}
+         * @return this builder
+         */
+        public Builder<C> threadAffinity(int threadAffinity) {
+            this.threadAffinity = threadAffinity;
+            return this;
+        }
+
+        /**
          * @param failFastWhenEmpty whether a claim fails at once with {@link NoBackendsException} while the
          *                          resolver reports no backends; default false (claims wait)
          * @return this builder
@@ -383,6 +402,9 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
             atLeast(errors, "connectTimeout", connectTimeout, true);
             atLeast(errors, "closeTimeout", closeTimeout, false);
             Objects.requireNonNull(backoff, "backoff must not be null");
+            if (threadAffinity < 0 || threadAffinity > 1000) {
+                errors.add("threadAffinity: " + threadAffinity + " (expected: 0..1000)");
+            }
             if (deadAfterFailures < 1) {
                 errors.add("deadAfterFailures: " + deadAfterFailures + " (expected: >= 1)");
             }
@@ -391,7 +413,7 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
             }
             return new PoolOptions(poolName, maxConnections, sparesValue, claimTimeout, rebalanceDelay,
                     decoherenceInterval, healthCheckInterval, idleTimeout, maxLifetime, connectTimeout, backoff,
-                    deadAfterFailures, failFastWhenEmpty, closeTimeout);
+                    deadAfterFailures, failFastWhenEmpty, closeTimeout, threadAffinity);
         }
 
         private static void atLeast(List<String> errors, String option, Duration value, boolean positive) {

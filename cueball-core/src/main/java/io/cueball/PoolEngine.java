@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
 /*
  * MAINTAINER NOTES: how the engine stays correct. Keep this comment true.
  *
- * THE LOCK. One ReentrantLock, `lock`, guards every mutable field of this class, of BackendState and of Slot,
- * and the non-volatile fields of Claim (slot, failure). Claim.state is volatile: it is written under the lock
- * except for the holder's own ACTIVE -> CLOSED compare-and-set, and read without it by the claiming thread.
+ * THE LOCK. One ReentrantLock, `lock`, guards every mutable field of this class and of BackendState, and every
+ * decision about connections: connecting, rebalancing, retiring, closing, health checks, waiters. What runs
+ * without it is the FAST PATH below, which only moves an idle connection to a claim and back.
  *
  * NEVER UNDER THE LOCK: connection I/O (connect, close, isHealthy run on the connector executor, or on the
  * claiming thread for the check-on-claim), listener calls (queued in `events` under the lock in the order
@@ -43,15 +43,44 @@ import org.slf4j.LoggerFactory;
  * this lock; this class never calls a resolver while holding it. The clock's and executor's internal locks
  * are taken under this one and never the other way round (their tasks run outside their locks).
  *
- * COUNTS. Per backend: connecting + idle + claimed + checking (+ closing) describe every connection that exists.
- * `countable` is what invariant 1 limits: all of them, minus claimed connections of removed backends
- * ("exempt" slots). A new connect starts only if countable < the current limit, so the invariant holds at every
- * instant; a closing connection still counts until its close() has returned ("removals before additions").
+ * OWNERSHIP. Every open slot has exactly one holder at a time, and only its holder changes it: the idle ring
+ * (state IDLE, in the ring), a claim (CLAIMED), a thread that keeps it (STICKY, see AFFINITY), or the lock
+ * (connecting, CHECKING, CLOSING, or taken out of the ring by drainIdleLocked). The ring's offer and poll hand
+ * a slot over; a STICKY slot is taken only by compare-and-set (Slot.unstick), so two takers cannot both win.
+ * The lock never takes a slot from a claim: it retires it (RETIRE) and the claim gives it back.
  *
- * WAITERS. A claim that finds no idle connection enqueues itself (the Claim object is the waiter) and parks.
- * A release hands its slot straight to the oldest waiter (FIFO) under the lock, sets the waiter ACTIVE and
- * unparks it. A waiter that times out or is interrupted takes the lock and, if still WAITING, cancels itself
- * and leaves the queue; whoever gets the lock first wins, so a slot is never lost or given twice.
+ * FAST PATH (fixed-size pools, spares == max). claim(): the thread's kept slot, else ring.poll(), else steal a
+ * STICKY one; a slot that is retired or expired goes to the lock instead. release(): keep it (AFFINITY) or
+ * ring.offer(); a retired, expired, discarded or broken one goes to the lock. Neither changes a count: the
+ * counts below treat idle and claimed alike, so the fast path cannot break invariant 1. Elastic pools
+ * (spares < max) take the lock for every claim and release, because growing and shrinking count claims.
+ *
+ * AFFINITY. A release may keep its slot (STICKY) for the same thread's next claim, threadAffinity times in a
+ * row; then it goes to the ring's tail and the thread takes the head, so every connection still takes its
+ * turn. A thread keeps at most one. Nothing is kept while claims wait, nor by virtual threads. The lock's
+ * passes over idle connections (drainIdleLocked) take STICKY slots too, so close, removal, shrinking, health
+ * checks and decoherence see every idle connection.
+ *
+ * RETIRE. The lock asks for a slot it does not hold by setting slot.retire (volatile) before it drains the
+ * ring; a holder checks retire after it puts the slot in the ring, keeps it, or takes it. This is a Dekker
+ * pair (volatile write, then volatile read, on both sides): either the drain finds the slot, or the holder
+ * sees retire and brings the slot to the lock (purgeRetiredLocked, disposeLocked), which re-decides. Retire
+ * is a request, never a verdict: the locked path closes the slot only if it is still unwanted.
+ *
+ * COUNTS. Per backend, count() = connecting + open slots that are not closing; `countable` is what invariant 1
+ * limits: all of them, minus claimed connections of removed backends ("exempt" slots: those the removal
+ * could not drain). A new connect starts only if countable < the current limit, so the invariant holds at every
+ * instant; a closing connection still counts until its close() has returned ("removals before additions").
+ * Idle and claimed per backend are read from slot states for stats only.
+ *
+ * WAITERS. A claim that finds nothing enqueues itself (the Claim object is the waiter; `waiting` mirrors the
+ * queue's size, volatile) and then looks once more: a Dekker pair with a release, which puts its slot in the
+ * ring (or keeps it) and then reads `waiting`. A release that sees waiters wakes the oldest; woken or not, a
+ * waiter takes an idle connection itself like any claim (serveSelf) and then leaves the queue under the lock.
+ * Racing is what keeps connections moving when the oldest waiter is descheduled, which with more threads
+ * than cores is the common case. A waiter that has waited URGENT_AFTER is handed connections in queue order
+ * under the lock instead (as is every waiter of an elastic pool), which bounds the wait of the unlucky. A
+ * waiter that times out or is interrupted cancels itself under the lock if still WAITING and wakes the next.
  *
  * TIME. Everything timed goes through `clock` (debounced rebalance, decoherence, housekeeping, backoff
  * retries, connect watchdogs), so a manual clock drives it in tests. Claim and close timeouts are real waits
@@ -63,7 +92,8 @@ import org.slf4j.LoggerFactory;
  *      (or follow the weights within one): RebalancePlan.
  *   3. A slot has at most one ACTIVE claim; Claim.connection() checks its own state, so a closed claim cannot
  *      reach a slot handed to someone else.
- *   4. A slot reaches CLOSING exactly once (closeLocked), and its connection is closed exactly once.
+ *   4. A slot reaches CLOSING exactly once (closeLocked throws otherwise), and its connection is closed
+ *      exactly once.
  *   5. A claim ends ACTIVE, or throws: timeout, no backends, failed, closed, interrupted.
  *   6. resolverFailed() changes nothing but a log line and an event.
  *   7. close() joins every thread this engine (and its own SystemClock) started.
@@ -76,6 +106,8 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     enum Disposition { RETURN, DISCARD, STALE }
 
     private static final int YIELDS_BEFORE_PARK = 16;
+    /** After this long, a waiting claim is handed connections in queue order rather than racing for them. */
+    private static final long URGENT_AFTER_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
     final PoolOptions options;
     private final String name;
@@ -108,23 +140,71 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     private final Map<String, Backend> desired = new LinkedHashMap<>();
     /** Applied backends, including removed ones whose connections are still draining. */
     private final Map<String, BackendState<C>> backends = new LinkedHashMap<>();
-    private final ArrayDeque<Slot<C>> idle = new ArrayDeque<>();
     private final ArrayDeque<Claim<C>> waiters = new ArrayDeque<>();
     private int countable;
+    /** Claimed connections that count toward the maximum; kept by elastic pools only (spares < max). */
     private int claimedCounted;
     private int idleLowWater;
     private long lowWaterSince;
-    private PoolState state = PoolState.STARTING;
+    /** Claims served by connections that have since closed (the live ones keep their own count). */
+    private long claimsOfClosed;
     private boolean everConnected;
     private Throwable lastError;
     private PoolClock.Timer rebalanceTimer;
     private PoolClock.Timer housekeepingTimer;
     private PoolClock.Timer decoherenceTimer;
-    private long claims;
     private long claimTimeouts;
     private long rebalances;
 
     // ---- thread-safe on their own ----
+    /** The idle queue, FIFO: polled by claims and offered to by releases without the lock. */
+    private final IdleRing<Slot<C>> idle;
+    /** Whether claims and releases may bypass the lock: a fixed-size pool (spares == max). */
+    private final boolean fast;
+    /** waiters.size(), written under the lock, read by lock-free releases (see WAITERS). */
+    private volatile int waiting;
+    /** Written under the lock; read without it by lock-free claims. */
+    private volatile PoolState state = PoolState.STARTING;
+    /** Claims in a row a thread may reuse the connection it released (AFFINITY); null when that is off. */
+    private final ThreadLocal<Affinity<C>> affinity;
+    private final int affinityRun;
+    /** Every open slot but closing ones, for finding STICKY ones: copied on write, under the lock. */
+    @SuppressWarnings("unchecked")
+    private volatile Slot<C>[] table = new Slot[0];
+
+    /** What one thread keeps for its next claim. Touched by that thread only. */
+    private static final class Affinity<C extends Connection> {
+        /**
+         * Virtual threads keep nothing: one usually serves one request and ends, and what it kept would sit
+         * outside the queue's turn-taking until another claim found the queue empty.
+         */
+        final boolean keeps = !isVirtual(Thread.currentThread());
+        Slot<C> slot;
+        int run;
+    }
+
+    /** Thread.isVirtual() on Java 21 and later; on 17 there are no virtual threads. */
+    private static final java.lang.invoke.MethodHandle IS_VIRTUAL = isVirtualHandle();
+
+    private static java.lang.invoke.MethodHandle isVirtualHandle() {
+        try {
+            return java.lang.invoke.MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual",
+                    java.lang.invoke.MethodType.methodType(boolean.class));
+        } catch (ReflectiveOperationException e) {
+            return null;
+        }
+    }
+
+    private static boolean isVirtual(Thread thread) {
+        if (IS_VIRTUAL == null) {
+            return false;
+        }
+        try {
+            return (boolean) IS_VIRTUAL.invokeExact(thread);
+        } catch (Throwable t) {
+            return false;
+        }
+    }
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
     /** Connections released after close() finished: closed by the releasing thread once it has unlocked. */
@@ -159,6 +239,12 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             every = Math.min(every, Math.max(1, maxLifetime / 4));
         }
         this.housekeepingInterval = every;
+        this.fast = spares >= max;
+        this.affinityRun = options.threadAffinity();
+        this.affinity = fast && affinityRun > 0 ? ThreadLocal.withInitial(Affinity::new) : null;
+        // Each open slot is in the ring at most once; twice max leaves room for claimed connections of removed
+        // backends (exempt from max) that race back in before they are purged.
+        this.idle = new IdleRing<>(Math.max(16, 2 * max));
 
         this.connectThreads = new NamedThreadFactory(name, "connect");
         int threads = Math.max(2, Math.min(max, 16));
@@ -188,7 +274,8 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     }
 
     // =====================================================================================================
-    // Claim and release: the hot path. O(1), one allocation (the Claim), no I/O.
+    // Claim and release: the hot path. O(1), one allocation (the Claim), no I/O, and in a fixed-size pool
+    // no lock either while the pool is healthy (see FAST PATH in the notes at the top).
     // =====================================================================================================
 
     /**
@@ -204,49 +291,117 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             // Allocation and the clock read stay outside the critical section: it is the pool's bottleneck.
             Claim<C> claim = new Claim<>(this);
             long now = clock.nanoTime();
-            boolean wait = false;
-            boolean check = false;
-            lock.lock();
-            try {
-                throwIfUnusableLocked();
-                Slot<C> slot = pollIdleLocked(now);
-                if (slot != null) {
-                    claim.serve(slot);
-                    activateLocked(slot);
-                    check = now - slot.lastUsedAt > checkOnClaimAfter;
-                    if (spares < max) {
-                        fillLocked(now); // keep `spares` ready on top of the claimed; O(1) unless it must grow
+            Slot<C> slot = fast ? pollFast(now, true) : null;
+            if (slot == null) {
+                boolean wait = false;
+                lock.lock();
+                try {
+                    throwIfUnusableLocked();
+                    slot = pollIdleLocked(now);
+                    if (slot != null) {
+                        activateLocked(slot);
+                        if (spares < max) {
+                            fillLocked(now); // keep `spares` ready on top of the claimed; O(1) unless it must grow
+                        }
+                    } else {
+                        if (options.failFastWhenEmpty() && desired.isEmpty()) {
+                            throw new NoBackendsException("pool '" + name + "' has no backends: its resolver"
+                                    + " reports none, and failFastWhenEmpty is set");
+                        }
+                        if (!mayWait) {
+                            return null;
+                        }
+                        addWaiterLocked(claim);
+                        if (spares < max) {
+                            fillLocked(now); // grow on demand
+                        }
+                        dispatchLocked(now); // a lock-free release may have slipped one in as this claim queued
+                        wait = true;
                     }
-                } else {
-                    if (options.failFastWhenEmpty() && desired.isEmpty()) {
-                        throw new NoBackendsException("pool '" + name + "' has no backends: its resolver reports"
-                                + " none, and failFastWhenEmpty is set");
-                    }
-                    if (!mayWait) {
-                        return null;
-                    }
-                    waiters.addLast(claim);
-                    if (spares < max) {
-                        fillLocked(now); // grow on demand
-                    }
-                    wait = true;
+                } finally {
+                    lock.unlock();
                 }
-            } finally {
-                lock.unlock();
-            }
-            afterUnlock();
-            if (wait) {
-                if (start == 0) {
-                    start = System.nanoTime();
-                    deadline = start + timeoutNanos;
+                afterUnlock();
+                if (wait) {
+                    if (start == 0) {
+                        start = System.nanoTime();
+                        deadline = start + timeoutNanos;
+                    }
+                    awaitHandoff(claim, start, deadline);
+                    return claim; // handed over at release: in use a moment ago, no check needed
                 }
-                awaitHandoff(claim, start, deadline);
             }
-            if (!check || checkOnClaim(claim)) {
+            claim.serve(slot);
+            if (now - slot.lastUsedAt <= checkOnClaimAfter || checkOnClaim(claim)) {
                 return claim;
             }
             // The connection was stale and has been replaced; try again within the same deadline.
         }
+    }
+
+    /**
+     * The lock-free claim: the connection this thread released last if nobody took it since (AFFINITY), else
+     * the head of the idle ring, else any connection another thread keeps. Null sends the claim down the
+     * locked path, which decides everything else: so does a connection the lock has asked back (RETIRE).
+     */
+    private Slot<C> pollFast(long now, boolean mayKeep) {
+        PoolState s = state;
+        if (s != PoolState.RUNNING && s != PoolState.STARTING) {
+            return null;
+        }
+        Slot<C> slot = null;
+        Affinity<C> mine = affinity == null || !mayKeep ? null : affinity.get();
+        if (mine != null && mine.slot != null) {
+            Slot<C> kept = mine.slot;
+            mine.slot = null;
+            if (kept.unstick(Slot.CLAIMED)) {
+                slot = kept;
+            } else {
+                mine.run = 0;
+            }
+        }
+        if (slot == null) {
+            slot = idle.poll();
+            if (slot == null) {
+                slot = stealSticky(Slot.CLAIMED);
+                if (slot == null) {
+                    return null;
+                }
+            }
+            if (mine != null) {
+                mine.run = 0;
+            }
+            slot.setState(Slot.CLAIMED);
+        }
+        if (slot.retire || slot.expired(now)) {
+            lock.lock();
+            try {
+                disposeLocked(slot, now);
+            } finally {
+                lock.unlock();
+            }
+            afterUnlock();
+            return null;
+        }
+        slot.claims++;
+        return slot;
+    }
+
+    /** Takes a connection another thread keeps for itself (STICKY), starting the search at a random place. */
+    private Slot<C> stealSticky(int update) {
+        Slot<C>[] all = table;
+        int n = all.length;
+        if (affinity == null || n == 0) {
+            return null;
+        }
+        int start = java.util.concurrent.ThreadLocalRandom.current().nextInt(n);
+        for (int i = 0; i < n; i++) {
+            Slot<C> slot = all[(start + i) % n];
+            if (slot.state == Slot.STICKY && slot.unstick(update)) {
+                return slot;
+            }
+        }
+        return null;
     }
 
     /** Releases (or discards) a claim whose state the caller has just moved from ACTIVE to CLOSED. */
@@ -256,31 +411,104 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             how = Disposition.DISCARD; // it saw an error its holder did not report, or cannot be made clean
         }
         long now = clock.nanoTime();
+        if (fast && how == Disposition.RETURN && !slot.retire && !slot.expired(now)) {
+            slot.lastUsedAt = now;
+            if (keep(slot) || offerFast(slot, now)) {
+                return;
+            }
+            // The ring is full (only when removed backends' connections crowd it): the locked path sorts it out.
+        }
         lock.lock();
         try {
-            BackendState<C> b = slot.backend;
-            b.claimed--;
-            if (!slot.exempt) {
-                claimedCounted--;
-            }
-            if (how == Disposition.DISCARD && !b.removed) {
-                recordFailureLocked(b, new CueballException("pool '" + name + "': connection to " + b.key
-                        + " discarded by its claimer as broken"), now, false);
-                closeLocked(slot);
-                fillLocked(now);
-            } else if (how != Disposition.RETURN || state == PoolState.CLOSING || state == PoolState.CLOSED
-                    || unwantedLocked(slot, now)) {
-                closeLocked(slot);
-                fillLocked(now);
-            } else {
-                slot.lastUsedAt = now;
-                offerLocked(slot);
-            }
-            signalIfClosingLocked();
+            releaseLocked(slot, how, now);
         } finally {
             lock.unlock();
         }
         afterUnlock();
+    }
+
+    /**
+     * Keeps a released connection for this thread's next claim (AFFINITY), unless the run is over, the thread
+     * already keeps one, or claims are waiting. True if kept.
+     */
+    private boolean keep(Slot<C> slot) {
+        if (affinity == null || waiting != 0) {
+            return false;
+        }
+        Affinity<C> mine = affinity.get();
+        if (!mine.keeps || mine.slot != null || mine.run >= affinityRun) {
+            return false;
+        }
+        slot.state = Slot.STICKY; // volatile: ordered before the reads below (WAITERS, RETIRE)
+        if (slot.retire || waiting != 0) {
+            // A claim queued, or the lock asked for it back, as it was kept: into the ring with it, if it is
+            // still ours, so that the locked paths see it.
+            if (slot.unstick(Slot.CLAIMED)) {
+                slot.setState(Slot.CLAIMED);
+                return false;
+            }
+            return true; // taken already: by a waiting claim or the lock
+        }
+        mine.slot = slot;
+        mine.run++;
+        return true;
+    }
+
+    /** Puts a released connection at the tail of the ring; false if the ring is full. */
+    private boolean offerFast(Slot<C> slot, long now) {
+        slot.setState(Slot.IDLE);
+        if (!idle.offer(slot)) {
+            slot.setState(Slot.CLAIMED);
+            return false;
+        }
+        // The offer's volatile store comes before these reads: a claim that queued, or a retire, that this
+        // thread does not see here will see the slot in the ring (WAITERS, RETIRE).
+        if (slot.retire || waiting != 0) {
+            lock.lock();
+            try {
+                if (slot.retire) {
+                    purgeRetiredLocked(now);
+                }
+                dispatchLocked(now);
+                signalIfClosingLocked();
+            } finally {
+                lock.unlock();
+            }
+            afterUnlock();
+        }
+        return true;
+    }
+
+    /** The locked release: the slot is in hand, counted neither idle nor claimed. */
+    private void releaseLocked(Slot<C> slot, Disposition how, long now) {
+        BackendState<C> b = slot.backend;
+        if (!fast && !slot.exempt) {
+            claimedCounted--;
+        }
+        if (how == Disposition.DISCARD && !b.removed) {
+            closeLocked(slot); // first, so that the failure below sees the backend without it
+            recordFailureLocked(b, new CueballException("pool '" + name + "': connection to " + b.key
+                    + " discarded by its claimer as broken"), now, false);
+            fillLocked(now);
+        } else if (how != Disposition.RETURN) {
+            closeLocked(slot);
+            fillLocked(now);
+        } else {
+            slot.lastUsedAt = now;
+            disposeLocked(slot, now);
+        }
+        signalIfClosingLocked();
+    }
+
+    /** An in-hand slot: closed if the pool no longer wants it, else offered to a waiter or the idle ring. */
+    private void disposeLocked(Slot<C> slot, long now) {
+        if (state == PoolState.CLOSING || state == PoolState.CLOSED || unwantedLocked(slot, now)) {
+            closeLocked(slot);
+            fillLocked(now);
+        } else {
+            slot.retire = false;
+            offerLocked(slot, now);
+        }
     }
 
     private void throwIfUnusableLocked() {
@@ -300,41 +528,41 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     /** Pops the oldest idle connection that is still wanted; closes the unwanted ones it meets. */
     private Slot<C> pollIdleLocked(long now) {
         Slot<C> slot;
-        while ((slot = idle.pollFirst()) != null) {
-            slot.backend.idle--;
-            if (idle.size() < idleLowWater) {
-                idleLowWater = idle.size();
+        while ((slot = idle.poll()) != null || (slot = stealSticky(Slot.IDLE)) != null) {
+            int size = idle.size();
+            if (size < idleLowWater) {
+                idleLowWater = size;
             }
             if (unwantedLocked(slot, now)) {
                 closeLocked(slot);
                 fillLocked(now);
                 continue;
             }
+            slot.retire = false;
             return slot;
         }
         return null;
     }
 
-    /** Whether a slot that is in hand (not counted as idle or claimed) should close instead of being used. */
+    /** Whether a slot that is in hand (polled or released, not in the ring) should close instead of being used. */
     private boolean unwantedLocked(Slot<C> slot, long now) {
         BackendState<C> b = slot.backend;
-        return b.removed || b.count() >= b.effectiveTarget() || slot.expired(now);
+        return b.removed || b.count() > b.effectiveTarget() || slot.expired(now);
     }
 
     /** Marks an in-hand slot as claimed. The claim's state is set by the caller. */
     private void activateLocked(Slot<C> slot) {
         slot.state = Slot.CLAIMED;
-        BackendState<C> b = slot.backend;
-        b.claimed++;
-        b.claims++;
-        claims++;
-        claimedCounted++;
+        slot.claims++;
+        if (!fast) {
+            claimedCounted++;
+        }
     }
 
-    /** Hands an in-hand slot to the oldest waiter, or puts it at the tail of the idle queue. */
-    private void offerLocked(Slot<C> slot) {
+    /** Hands an in-hand slot to the oldest waiter, or puts it at the tail of the idle ring. */
+    private void offerLocked(Slot<C> slot, long now) {
         Claim<C> waiter;
-        while ((waiter = waiters.pollFirst()) != null) {
+        while ((waiter = pollWaiterLocked()) != null) {
             if (waiter.state != Claim.WAITING) {
                 continue; // defensive: cancelled waiters remove themselves
             }
@@ -345,18 +573,95 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             return;
         }
         slot.state = Slot.IDLE;
-        slot.backend.idle++;
-        idle.addLast(slot);
+        if (!idle.offer(slot)) {
+            purgeRetiredLocked(now);
+            if (!idle.offer(slot)) {
+                log.warn("pool '{}': idle queue full ({}); closing a connection to {}", name, idle.capacity(),
+                        slot.backend.key);
+                closeLocked(slot);
+            }
+        }
+    }
+
+    /** Hands idle connections to waiting claims, oldest first, while there are both. */
+    private void dispatchLocked(long now) {
+        Claim<C> head;
+        while ((head = waiters.peekFirst()) != null) {
+            if (head.state != Claim.WAITING) {
+                pollWaiterLocked(); // defensive: cancelled waiters remove themselves
+                continue;
+            }
+            if (fast && !head.urgent) {
+                LockSupport.unpark(head.thread); // let it race for the connection: it may well be descheduled
+                return;
+            }
+            Slot<C> slot = pollIdleLocked(now);
+            if (slot == null) {
+                return;
+            }
+            offerLocked(slot, now);
+        }
+    }
+
+    private void addWaiterLocked(Claim<C> claim) {
+        waiters.addLast(claim);
+        waiting = waiters.size(); // volatile: ordered before dispatchLocked's look at the ring (WAITERS)
+    }
+
+    private Claim<C> pollWaiterLocked() {
+        Claim<C> waiter = waiters.pollFirst();
+        if (waiter != null) {
+            waiting = waiters.size();
+        }
+        return waiter;
+    }
+
+    /**
+     * Takes every connection out of the idle ring, oldest first, for a locked pass over them; each is marked
+     * {@code drained}. Give the list back with {@link #restoreIdleLocked}, with nulls where a slot was dealt with.
+     */
+    private List<Slot<C>> drainIdleLocked() {
+        List<Slot<C>> drained = new ArrayList<>(idle.size());
+        Slot<C> slot;
+        if (affinity != null) {
+            for (Slot<C> kept : table) { // kept by threads first: each was used more recently than the ring's head
+                if (kept.state == Slot.STICKY && kept.unstick(Slot.IDLE)) {
+                    kept.drained = true;
+                    drained.add(kept);
+                }
+            }
+        }
+        while ((slot = idle.poll()) != null) {
+            slot.drained = true;
+            drained.add(slot);
+        }
+        return drained;
+    }
+
+    /** Puts back what {@link #drainIdleLocked} took, in order, and serves waiting claims from it. */
+    private void restoreIdleLocked(List<Slot<C>> drained, long now) {
+        for (Slot<C> slot : drained) {
+            if (slot != null) {
+                slot.drained = false;
+                if (slot.retire) {
+                    disposeLocked(slot, now);
+                } else {
+                    offerLocked(slot, now);
+                }
+            }
+        }
+    }
+
+    /** Deals with retired connections that a lock-free release put in the ring after they were retired. */
+    private void purgeRetiredLocked(long now) {
+        restoreIdleLocked(drainIdleLocked(), now);
     }
 
     private void awaitHandoff(Claim<C> claim, long start, long deadline) {
-        // A handoff usually comes soon (a holder is about to release), and parking costs a context switch on
+        // A connection usually comes soon (a holder is about to release), and parking costs a context switch on
         // each side: yield a few times first, which also lets a holder that was descheduled run. No busy spin:
         // with more threads than cores it only steals the holder's CPU.
-        for (int i = 0; i < YIELDS_BEFORE_PARK && claim.state == Claim.WAITING; i++) {
-            Thread.yield();
-        }
-        for (;;) {
+        for (int round = 0;; round++) {
             int s = claim.state;
             if (s == Claim.ACTIVE) {
                 return;
@@ -364,7 +669,11 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             if (s == Claim.FAILED) {
                 throw claim.failure;
             }
-            long remaining = deadline - System.nanoTime();
+            if (fast && serveSelf(claim)) {
+                return;
+            }
+            long now = System.nanoTime();
+            long remaining = deadline - now;
             if (remaining <= 0) {
                 RuntimeException timeout = cancelWaiter(claim, start, false);
                 if (timeout != null) {
@@ -372,7 +681,14 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
                 }
                 continue; // a release or a failure won the race; the state says which
             }
-            LockSupport.parkNanos(this, remaining);
+            if (!claim.urgent && now - start >= URGENT_AFTER_NANOS) {
+                claim.urgent = true; // from now on a release hands it a connection in queue order (WAITERS)
+            }
+            if (round < YIELDS_BEFORE_PARK) {
+                Thread.yield();
+                continue;
+            }
+            LockSupport.parkNanos(this, claim.urgent ? remaining : Math.min(remaining, URGENT_AFTER_NANOS));
             if (Thread.interrupted()) {
                 RuntimeException interrupted = cancelWaiter(claim, start, true);
                 Thread.currentThread().interrupt();
@@ -380,6 +696,49 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
                     throw interrupted;
                 }
             }
+        }
+    }
+
+    /**
+     * A waiting claim takes an idle connection itself, lock-free, as any new claim may (WAITERS); then it leaves
+     * the queue under the lock. True if the claim is now ACTIVE, by this or by a handoff that came first.
+     */
+    private boolean serveSelf(Claim<C> claim) {
+        Slot<C> slot = pollFast(clock.nanoTime(), false);
+        if (slot == null) {
+            return false;
+        }
+        lock.lock();
+        try {
+            if (claim.state == Claim.WAITING) {
+                waiters.removeFirstOccurrence(claim);
+                waiting = waiters.size();
+                claim.serve(slot);
+            } else {
+                // Handed one, failed or closed meanwhile: this one goes back (it was counted claimed).
+                slot.claims--;
+                releaseLocked(slot, Disposition.RETURN, clock.nanoTime());
+            }
+            wakeLocked(); // there may be more for the next waiter
+        } finally {
+            lock.unlock();
+        }
+        afterUnlock();
+        if (claim.state == Claim.FAILED) {
+            throw claim.failure;
+        }
+        return true;
+    }
+
+    /** Unparks the oldest waiting claim, to look for a connection itself. */
+    private void wakeLocked() {
+        Claim<C> head;
+        while ((head = waiters.peekFirst()) != null) {
+            if (head.state == Claim.WAITING) {
+                LockSupport.unpark(head.thread);
+                return;
+            }
+            pollWaiterLocked(); // defensive: cancelled waiters remove themselves
         }
     }
 
@@ -397,6 +756,8 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             } else {
                 waiters.removeFirstOccurrence(claim);
             }
+            waiting = waiters.size();
+            wakeLocked(); // had it been woken to take a connection, the next one takes it instead
             long waited = System.nanoTime() - start;
             if (interrupted) {
                 result = new ClaimInterruptedException("pool '" + name + "': interrupted after waiting "
@@ -499,11 +860,12 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             for (Iterator<BackendState<C>> it = backends.values().iterator(); it.hasNext();) {
                 BackendState<C> b = it.next();
                 if (!b.removed && !desired.containsKey(b.key)) {
-                    removeBackendLocked(b);
+                    removeBackendLocked(b, now);
                     Backend gone = b.backend;
                     emit(l -> l.backendRemoved(gone));
                     if (b.slots.isEmpty() && b.connecting == 0) {
                         it.remove();
+                        claimsOfClosed += b.claimsOfClosed;
                     }
                 }
             }
@@ -542,26 +904,12 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             }
         }
         int[] targets = RebalancePlan.targets(candidates, max);
-        int surplus = 0;
         for (int i = 0; i < targets.length; i++) {
-            BackendState<C> b = live.get(i);
-            b.target = targets[i];
-            surplus += Math.max(0, Math.min(b.idle, b.count() - b.effectiveTarget()));
+            live.get(i).target = targets[i];
         }
-        if (surplus > 0) {
-            // Removals before additions: idle connections above target close now (claimed ones when
-            // released), and the connections they free are reused only once their close has returned.
-            for (int n = idle.size(); n > 0; n--) {
-                Slot<C> slot = idle.pollFirst();
-                BackendState<C> b = slot.backend;
-                if (b.count() > b.effectiveTarget()) {
-                    b.idle--;
-                    closeLocked(slot);
-                } else {
-                    idle.addLast(slot);
-                }
-            }
-        }
+        // Removals before additions: idle connections above target close now (claimed ones when released),
+        // and the connections they free are reused only once their close has returned.
+        retireSurplusLocked(now);
         rebalances++;
         if (listener != null) {
             Map<Backend, Integer> plan = new LinkedHashMap<>();
@@ -575,29 +923,80 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         fillLocked(now);
     }
 
-    private void removeBackendLocked(BackendState<C> b) {
+    /**
+     * Brings every backend down to its (effective) target: idle connections above it close now, and as many
+     * claimed ones as are still above it are retired, to close when released (RETIRE).
+     */
+    private void retireSurplusLocked(long now) {
+        boolean any = false;
+        for (BackendState<C> b : backends.values()) {
+            b.surplus = b.removed ? 0 : Math.max(0, b.count() - b.effectiveTarget());
+            any |= b.surplus > 0;
+        }
+        if (!any) {
+            return;
+        }
+        List<Slot<C>> drained = drainIdleLocked();
+        for (int i = 0; i < drained.size(); i++) {
+            Slot<C> slot = drained.get(i);
+            BackendState<C> b = slot.backend;
+            if (b.surplus > 0) {
+                b.surplus--;
+                drained.set(i, null);
+                closeLocked(slot);
+            }
+        }
+        boolean retired = false;
+        for (BackendState<C> b : backends.values()) {
+            for (Iterator<Slot<C>> it = b.slots.iterator(); b.surplus > 0 && it.hasNext();) {
+                Slot<C> slot = it.next();
+                if (inUse(slot) && !slot.retire) {
+                    slot.retire = true;
+                    b.surplus--;
+                    retired = true;
+                }
+            }
+        }
+        restoreIdleLocked(drained, now);
+        if (retired) {
+            purgeRetiredLocked(now); // one released between the drain and its retire is in the ring now
+        }
+    }
+
+    /** Claimed, or passing between a lock-free claim or release and the ring: not drained, checked or closing. */
+    private static boolean inUse(Slot<?> slot) {
+        return !slot.drained && slot.state != Slot.CHECKING && slot.state != Slot.CLOSING;
+    }
+
+    private void removeBackendLocked(BackendState<C> b, long now) {
         b.removed = true;
         b.target = 0;
         b.dead = false;
         cancelRetryLocked(b);
-        if (b.idle > 0) {
-            for (int n = idle.size(); n > 0; n--) {
-                Slot<C> slot = idle.pollFirst();
-                if (slot.backend == b) {
-                    b.idle--;
-                    closeLocked(slot);
-                } else {
-                    idle.addLast(slot);
-                }
+        // Retire first, then drain: a lock-free release either sees the retire or is seen by the drain.
+        for (Slot<C> slot : b.slots) {
+            if (slot.state != Slot.CLOSING) {
+                slot.retire = true;
+            }
+        }
+        List<Slot<C>> drained = drainIdleLocked();
+        for (int i = 0; i < drained.size(); i++) {
+            Slot<C> slot = drained.get(i);
+            if (slot.backend == b) {
+                drained.set(i, null);
+                closeLocked(slot);
             }
         }
         for (Slot<C> slot : b.slots) {
-            if (slot.state == Slot.CLAIMED && !slot.exempt) {
+            if (inUse(slot) && !slot.exempt) {
                 slot.exempt = true;
                 countable--;
-                claimedCounted--;
+                if (!fast) {
+                    claimedCounted--;
+                }
             }
         }
+        restoreIdleLocked(drained, now);
     }
 
     private void readdBackendLocked(BackendState<C> b, Backend d) {
@@ -605,10 +1004,15 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         b.backend = d;
         b.consecutiveFailures = 0;
         for (Slot<C> slot : b.slots) {
+            if (slot.state != Slot.CLOSING) {
+                slot.retire = false; // a release that already saw it takes the locked path, which re-decides
+            }
             if (slot.exempt) {
                 slot.exempt = false;
                 countable++;
-                claimedCounted++;
+                if (!fast) {
+                    claimedCounted++;
+                }
             }
         }
     }
@@ -739,13 +1143,16 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
                 }
                 Slot<C> slot = new Slot<>(b, connection, now, lifetimeLocked());
                 b.slots.add(slot);
+                Slot<C>[] all = java.util.Arrays.copyOf(table, table.length + 1);
+                all[all.length - 1] = slot;
+                table = all;
                 Backend opened = b.backend;
                 emit(l -> l.connectionOpened(opened));
                 updateStateLocked();
-                if (b.count() >= b.effectiveTarget()) {
+                if (b.count() > b.effectiveTarget()) {
                     closeLocked(slot); // the target shrank while it was connecting
                 } else {
-                    offerLocked(slot);
+                    offerLocked(slot, now);
                 }
                 fillLocked(now);
             }
@@ -829,6 +1236,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
                     b.consecutiveFailures, String.valueOf(error));
             emit(l -> l.backendDead(failed, error));
             armRebalanceLocked();
+            retireSurplusLocked(now); // a dead backend keeps one monitor connection at most, from now on
         }
         updateStateLocked();
     }
@@ -859,7 +1267,21 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
 
     /** Starts closing an in-hand slot (counted as neither idle nor claimed). Exactly once per slot. */
     private void closeLocked(Slot<C> slot) {
+        if (slot.state == Slot.CLOSING) {
+            throw new IllegalStateException("pool '" + name + "': a connection to " + slot.backend.key
+                    + " was closed twice (invariant 4)");
+        }
         slot.state = Slot.CLOSING;
+        slot.drained = false;
+        Slot<C>[] all = table;
+        for (int i = 0; i < all.length; i++) {
+            if (all[i] == slot) {
+                Slot<C>[] fewer = java.util.Arrays.copyOf(all, all.length - 1);
+                System.arraycopy(all, i + 1, fewer, i, all.length - i - 1);
+                table = fewer;
+                break;
+            }
+        }
         slot.backend.closing++;
         if (state == PoolState.CLOSED) {
             lateCloses.add(slot); // the executor is gone: the caller closes it after unlocking
@@ -894,6 +1316,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         BackendState<C> b = slot.backend;
         b.closing--;
         b.slots.remove(slot);
+        b.claimsOfClosed += slot.claims;
         if (!slot.exempt) {
             countable--;
         }
@@ -904,6 +1327,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     private void forgetIfDrainedLocked(BackendState<C> b) {
         if (b.removed && b.slots.isEmpty() && b.connecting == 0 && backends.get(b.key) == b) {
             backends.remove(b.key);
+            claimsOfClosed += b.claimsOfClosed;
         }
     }
 
@@ -964,23 +1388,23 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
                 shrink = Math.max(0, idleLowWater - spares);
             }
             for (; shrink > 0; shrink--) {
-                shrinkOneLocked();
+                shrinkOneLocked(now);
             }
-            for (int n = idle.size(); n > 0; n--) {
-                Slot<C> slot = idle.pollFirst();
-                BackendState<C> b = slot.backend;
+            List<Slot<C>> drained = drainIdleLocked();
+            for (int i = 0; i < drained.size(); i++) {
+                Slot<C> slot = drained.get(i);
                 if (slot.expired(now)) {
-                    b.idle--;
+                    drained.set(i, null);
                     closeLocked(slot);
                 } else if (now - slot.lastUsedAt >= healthCheckInterval) {
-                    b.idle--;
-                    b.checking++;
+                    drained.set(i, null);
+                    slot.drained = false;
+                    slot.backend.checking++;
                     slot.state = Slot.CHECKING;
                     executor.execute(() -> healthCheck(slot));
-                } else {
-                    idle.addLast(slot);
                 }
             }
+            restoreIdleLocked(drained, now);
             if (windowEnded) {
                 idleLowWater = idle.size();
                 lowWaterSince = now;
@@ -997,28 +1421,31 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
      * Closes one idle connection of the backend that holds the most for its share, so that shrinking keeps
      * the spread even (or weighted).
      */
-    private void shrinkOneLocked() {
+    private void shrinkOneLocked(long now) {
+        List<Slot<C>> drained = drainIdleLocked();
+        for (BackendState<C> b : backends.values()) {
+            b.surplus = 0; // here: how many idle connections it has
+        }
+        for (Slot<C> slot : drained) {
+            slot.backend.surplus++;
+        }
         BackendState<C> most = null;
         for (BackendState<C> b : backends.values()) {
             // Compare count/target without dividing: b is fuller than most if b.count * most.target is larger.
-            if (b.idle > 0 && (most == null
+            if (b.surplus > 0 && (most == null
                     || (long) b.count() * Math.max(1, most.target) > (long) most.count() * Math.max(1, b.target))) {
                 most = b;
             }
         }
-        if (most == null) {
-            return;
-        }
-        for (int n = idle.size(); n > 0; n--) {
-            Slot<C> slot = idle.pollFirst();
-            if (most != null && slot.backend == most) {
-                most.idle--;
+        for (int i = 0; most != null && i < drained.size(); i++) {
+            Slot<C> slot = drained.get(i);
+            if (slot.backend == most) {
+                drained.set(i, null);
                 closeLocked(slot);
-                most = null; // one only; keep rotating so the queue order is preserved
-            } else {
-                idle.addLast(slot);
+                most = null; // one only; the others go back in their order
             }
         }
+        restoreIdleLocked(drained, now);
     }
 
     /** Runs on a connector thread. */
@@ -1031,7 +1458,8 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             long now = clock.nanoTime();
             if (ok && state != PoolState.CLOSING && state != PoolState.CLOSED && !unwantedLocked(slot, now)) {
                 slot.lastUsedAt = now;
-                offerLocked(slot);
+                slot.retire = false;
+                offerLocked(slot, now);
             } else {
                 if (!ok) {
                     log.debug("pool '{}': idle connection to {} failed its health check; replacing it", name, b.key);
@@ -1054,30 +1482,20 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             if (state == PoolState.CLOSING || state == PoolState.CLOSED) {
                 return;
             }
-            shuffleIdleLocked();
+            shuffleIdleLocked(clock.nanoTime());
             decoherenceTimer = clock.schedule(guard(this::decohere), decoherenceInterval);
         } finally {
             lock.unlock();
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private void shuffleIdleLocked() {
-        int n = idle.size();
-        if (n < 2) {
-            return;
-        }
-        Slot<C>[] slots = idle.toArray(new Slot[0]);
-        for (int i = n - 1; i > 0; i--) { // Fisher-Yates
+    private void shuffleIdleLocked(long now) {
+        List<Slot<C>> slots = drainIdleLocked();
+        for (int i = slots.size() - 1; i > 0; i--) { // Fisher-Yates
             int j = random.nextInt(i + 1);
-            Slot<C> t = slots[i];
-            slots[i] = slots[j];
-            slots[j] = t;
+            slots.set(i, slots.set(j, slots.get(i)));
         }
-        idle.clear();
-        for (Slot<C> slot : slots) {
-            idle.addLast(slot);
-        }
+        restoreIdleLocked(slots, now);
     }
 
     // =====================================================================================================
@@ -1126,7 +1544,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
 
     private void failWaitersLocked(java.util.function.Supplier<RuntimeException> failure) {
         Claim<C> waiter;
-        while ((waiter = waiters.pollFirst()) != null) {
+        while ((waiter = pollWaiterLocked()) != null) {
             if (waiter.state == Claim.WAITING) {
                 waiter.failure = failure.get();
                 waiter.state = Claim.FAILED;
@@ -1168,15 +1586,18 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         int claimedCount = 0;
         int connectingCount = 0;
         int closingCount = 0;
+        long claimCount = claimsOfClosed;
         for (BackendState<C> b : backends.values()) {
-            list.add(b.stats());
-            idleCount += b.idle + b.checking;
-            claimedCount += b.claimed;
+            BackendStats s = b.stats();
+            list.add(s);
+            idleCount += s.idle();
+            claimedCount += s.claimed();
             connectingCount += b.connecting;
             closingCount += b.closing;
+            claimCount += s.claims();
         }
         return new PoolStats(name, state, idleCount, claimedCount, connectingCount, closingCount,
-                waiters.size(), claims, claimTimeouts, rebalances, list);
+                waiters.size(), claimCount, claimTimeouts, rebalances, list);
     }
 
     PoolState state() {
@@ -1216,9 +1637,15 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
                 cancelRetryLocked(b);
             }
             failWaitersLocked(() -> new PoolClosedException("pool '" + name + "' closed while the claim waited"));
-            Slot<C> slot;
-            while ((slot = idle.pollFirst()) != null) {
-                slot.backend.idle--;
+            // Retire first, then drain: a lock-free release either sees the retire or is seen by the drain.
+            for (BackendState<C> b : backends.values()) {
+                for (Slot<C> slot : b.slots) {
+                    if (slot.state != Slot.CLOSING) {
+                        slot.retire = true;
+                    }
+                }
+            }
+            for (Slot<C> slot : drainIdleLocked()) {
                 closeLocked(slot);
             }
         } finally {
@@ -1296,10 +1723,15 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         return interrupted;
     }
 
+    /** Claimed connections, counting any on their way back to the ring as claimed still. */
     private int claimedTotalLocked() {
         int n = 0;
         for (BackendState<C> b : backends.values()) {
-            n += b.claimed;
+            for (Slot<C> slot : b.slots) {
+                if (inUse(slot)) {
+                    n++;
+                }
+            }
         }
         return n;
     }

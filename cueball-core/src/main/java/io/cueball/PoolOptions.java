@@ -26,6 +26,11 @@ public final class PoolOptions {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** Failures in a row after which a backend is dead. */
     public static final int DEFAULT_DEAD_AFTER_FAILURES = 3;
+    /**
+     * Claims in a row in which a thread may get back the connection it just released, instead of the head of
+     * the shared idle queue.
+     */
+    public static final int DEFAULT_THREAD_AFFINITY = 16;
     /** How long {@link ConnectionPool#close()} waits for claimed connections. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -49,11 +54,12 @@ public final class PoolOptions {
     private final int deadAfterFailures;
     private final boolean failFastWhenEmpty;
     private final Duration closeTimeout;
+    private final int threadAffinity;
 
     PoolOptions(String name, int maxConnections, int spares, Duration claimTimeout, Duration rebalanceDelay,
             Duration decoherenceInterval, Duration healthCheckInterval, Duration idleTimeout, Duration maxLifetime,
             Duration connectTimeout, BackoffPolicy backoff, int deadAfterFailures, boolean failFastWhenEmpty,
-            Duration closeTimeout) {
+            Duration closeTimeout, int threadAffinity) {
         this.name = name;
         this.maxConnections = maxConnections;
         this.spares = spares;
@@ -68,6 +74,7 @@ public final class PoolOptions {
         this.deadAfterFailures = deadAfterFailures;
         this.failFastWhenEmpty = failFastWhenEmpty;
         this.closeTimeout = closeTimeout;
+        this.threadAffinity = threadAffinity;
     }
 
     /** @return the pool's name, used in thread names, logs and error messages */
@@ -143,6 +150,14 @@ public final class PoolOptions {
         return closeTimeout;
     }
 
+    /**
+     * @return how many claims in a row a thread may reuse the connection it released last, rather than take
+     *         the oldest idle one; 0 for strict first-in, first-out. Only fixed-size pools use it.
+     */
+    public int threadAffinity() {
+        return threadAffinity;
+    }
+
     @Override
     public String toString() {
         return "PoolOptions{name=" + name + ", maxConnections=" + maxConnections + ", spares=" + spares
@@ -151,6 +166,6 @@ public final class PoolOptions {
                 + ", idleTimeout=" + idleTimeout + ", maxLifetime=" + maxLifetime
                 + ", connectTimeout=" + connectTimeout + ", backoff=" + backoff
                 + ", deadAfterFailures=" + deadAfterFailures + ", failFastWhenEmpty=" + failFastWhenEmpty
-                + ", closeTimeout=" + closeTimeout + "}";
+                + ", closeTimeout=" + closeTimeout + ", threadAffinity=" + threadAffinity + "}";
     }
 }
