@@ -13,9 +13,13 @@ import java.lang.invoke.VarHandle;
  * compare-and-set on {@code tail} or {@code head}, and then own that cell alone.
  *
  * <p>{@link #offer} publishes with a volatile store: the engine relies on that store being ordered before its
- * next volatile read (see {@code PoolEngine}'s notes on WAITERS and RETIRE). A producer that is descheduled
- * between claiming a cell and filling it makes consumers see the queue as empty until it resumes; the engine
- * treats "empty" as "take the slow path", so that costs a wait, never a lost connection.
+ * next volatile read (see {@code PoolEngine}'s notes on WAITERS and RETIRE).
+ *
+ * <p>It is not lock-free in the strict sense, and the engine is built for that: a producer descheduled between
+ * claiming a cell and filling it makes {@link #poll} report empty until it resumes, and a consumer descheduled
+ * between taking an item and freeing its cell makes {@link #offer} refuse once the producers come round to
+ * that cell, however empty the ring is. Neither loses an item; the engine treats "empty" as "look elsewhere"
+ * and "refused" as "leave the connection idle outside the ring", where claims and the lock look too.
  */
 final class IdleRing<T> {
     private static final VarHandle SEQ = MethodHandles.arrayElementVarHandle(long[].class);
@@ -58,7 +62,7 @@ final class IdleRing<T> {
         return mask + 1;
     }
 
-    /** Appends at the tail; false if the ring is full. */
+    /** Appends at the tail; false if the ring is full, or its next cell is still being emptied. */
     boolean offer(T item) {
         long pos = tail;
         for (;;) {

@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * are taken under this one and never the other way round (their tasks run outside their locks).
  *
  * OWNERSHIP. Every open slot has exactly one holder at a time, and only its holder changes it: the idle ring
- * (state IDLE, in the ring), a claim (CLAIMED), a thread that keeps it (STICKY, see AFFINITY), or the lock
+ * (state IDLE, in the ring), a claim (CLAIMED), nobody in particular (STICKY: idle outside the ring, kept by a
+ * thread for its next claim, see AFFINITY, or refused by a full ring for a moment, see IdleRing), or the lock
  * (connecting, CHECKING, CLOSING, or taken out of the ring by drainIdleLocked). The ring's offer and poll hand
  * a slot over; a STICKY slot is taken only by compare-and-set (Slot.unstick), so two takers cannot both win.
  * The lock never takes a slot from a claim: it retires it (RETIRE) and the claim gives it back.
@@ -391,8 +392,8 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     private Slot<C> stealSticky(int update) {
         Slot<C>[] all = table;
         int n = all.length;
-        if (affinity == null || n == 0) {
-            return null;
+        if (!fast || n == 0) {
+            return null; // an elastic pool uses the ring under the lock only: it is never refused, never STICKY
         }
         int start = java.util.concurrent.ThreadLocalRandom.current().nextInt(n);
         for (int i = 0; i < n; i++) {
@@ -413,10 +414,10 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         long now = clock.nanoTime();
         if (fast && how == Disposition.RETURN && !slot.retire && !slot.expired(now)) {
             slot.lastUsedAt = now;
-            if (keep(slot) || offerFast(slot, now)) {
-                return;
+            if (!keep(slot)) {
+                offerFast(slot, now);
             }
-            // The ring is full (only when removed backends' connections crowd it): the locked path sorts it out.
+            return;
         }
         lock.lock();
         try {
@@ -454,15 +455,14 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         return true;
     }
 
-    /** Puts a released connection at the tail of the ring; false if the ring is full. */
-    private boolean offerFast(Slot<C> slot, long now) {
+    /** Puts a released connection at the tail of the ring. */
+    private void offerFast(Slot<C> slot, long now) {
         slot.setState(Slot.IDLE);
         if (!idle.offer(slot)) {
-            slot.setState(Slot.CLAIMED);
-            return false;
+            slot.state = Slot.STICKY; // refused for a moment: idle outside the ring (see IdleRing.offer)
         }
-        // The offer's volatile store comes before these reads: a claim that queued, or a retire, that this
-        // thread does not see here will see the slot in the ring (WAITERS, RETIRE).
+        // The offer's (or the STICKY) volatile store comes before these reads: a claim that queued, or a
+        // retire, that this thread does not see here will see the slot in the ring (WAITERS, RETIRE).
         if (slot.retire || waiting != 0) {
             lock.lock();
             try {
@@ -476,7 +476,6 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             }
             afterUnlock();
         }
-        return true;
     }
 
     /** The locked release: the slot is in hand, counted neither idle nor claimed. */
@@ -574,12 +573,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         }
         slot.state = Slot.IDLE;
         if (!idle.offer(slot)) {
-            purgeRetiredLocked(now);
-            if (!idle.offer(slot)) {
-                log.warn("pool '{}': idle queue full ({}); closing a connection to {}", name, idle.capacity(),
-                        slot.backend.key);
-                closeLocked(slot);
-            }
+            slot.state = Slot.STICKY; // refused for a moment: idle outside the ring (see IdleRing.offer)
         }
     }
 
@@ -623,8 +617,8 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     private List<Slot<C>> drainIdleLocked() {
         List<Slot<C>> drained = new ArrayList<>(idle.size());
         Slot<C> slot;
-        if (affinity != null) {
-            for (Slot<C> kept : table) { // kept by threads first: each was used more recently than the ring's head
+        if (fast) {
+            for (Slot<C> kept : table) { // kept ones first: each was used more recently than the ring's head
                 if (kept.state == Slot.STICKY && kept.unstick(Slot.IDLE)) {
                     kept.drained = true;
                     drained.add(kept);

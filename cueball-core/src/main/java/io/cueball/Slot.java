@@ -16,9 +16,9 @@ final class Slot<C extends Connection> extends SlotPadding {
     static final int CHECKING = 2;
     static final int CLOSING = 3;
     /**
-     * Idle but not in the ring: kept by the thread that released it for its next claim (thread affinity).
-     * Whoever moves it out of this state by compare-and-set owns it: that thread, another claim that found the
-     * ring empty, or the lock.
+     * Idle but not in the ring: kept by the thread that released it for its next claim (thread affinity), or
+     * refused by the ring for a moment. Whoever moves it out of this state by compare-and-set owns it: that
+     * thread, another claim that found the ring empty, or the lock.
      */
     static final int STICKY = 4;
 

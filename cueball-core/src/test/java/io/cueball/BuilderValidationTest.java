@@ -47,7 +47,9 @@ class BuilderValidationTest {
                 bad("maxLifetime: PT-1S (expected: >= 0)", b -> b.maxLifetime(Duration.ofSeconds(-1))),
                 bad("connectTimeout: PT0S (expected: > 0)", b -> b.connectTimeout(Duration.ZERO)),
                 bad("closeTimeout: PT-1S (expected: >= 0)", b -> b.closeTimeout(Duration.ofSeconds(-1))),
-                bad("deadAfterFailures: 0 (expected: >= 1)", b -> b.deadAfterFailures(0)));
+                bad("deadAfterFailures: 0 (expected: >= 1)", b -> b.deadAfterFailures(0)),
+                bad("threadAffinity: -1 (expected: 0..1000)", b -> b.threadAffinity(-1)),
+                bad("threadAffinity: 1001 (expected: 0..1000)", b -> b.threadAffinity(1001)));
     }
 
     private static Arguments bad(String message, UnaryOperator<ConnectionPool.Builder<Connection>> setter) {
@@ -114,6 +116,7 @@ class BuilderValidationTest {
         assertEquals(3, o.deadAfterFailures());
         assertFalse(o.failFastWhenEmpty());
         assertEquals(Duration.ofSeconds(30), o.closeTimeout());
+        assertEquals(16, o.threadAffinity());
         assertTrue(o.name().matches("pool-\\d+"), o.name());
     }
 
