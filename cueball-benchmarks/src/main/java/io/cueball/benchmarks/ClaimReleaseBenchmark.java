@@ -29,7 +29,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(1)
 public class ClaimReleaseBenchmark {
 
-    @Param({"cueball", "hikari", "commons-pool2"})
+    @Param({"cueball", "cueball-fifo", "hikari", "commons-pool2"})
     public String pool;
 
     @Param({"8", "32"})

@@ -30,7 +30,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(1)
 public class ExhaustionBenchmark {
 
-    @Param({"cueball", "hikari", "commons-pool2"})
+    @Param({"cueball", "cueball-fifo", "hikari", "commons-pool2"})
     public String pool;
 
     /** CPU burnt while holding the connection: 500 tokens is about a microsecond. */

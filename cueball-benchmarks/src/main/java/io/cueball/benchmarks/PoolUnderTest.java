@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.cueball.Backend;
 import io.cueball.Claim;
 import io.cueball.ConnectionPool;
+import io.cueball.PoolOptions;
 import io.cueball.PoolStats;
 import io.cueball.resolver.fixed.StaticResolver;
 import java.time.Duration;
@@ -27,24 +28,28 @@ interface PoolUnderTest extends AutoCloseable {
 
     static PoolUnderTest create(String kind, int size) {
         return switch (kind) {
-            case "cueball" -> new Cueball(size);
+            case "cueball" -> new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY);
+            case "cueball-fifo" -> new Cueball(size, 0);
             case "hikari" -> new Hikari(size);
             case "commons-pool2" -> new CommonsPool(size);
             default -> throw new IllegalArgumentException("pool: " + kind);
         };
     }
 
-    /** cueball over four backends (no sockets: the connections are stubs). */
+    /**
+     * cueball over four backends (no sockets: the connections are stubs), with its default thread affinity or
+     * none ("cueball-fifo": every claim takes the oldest idle connection).
+     */
     final class Cueball implements PoolUnderTest {
         private final ConnectionPool<Stubs.StubConnection> pool;
 
-        Cueball(int size) {
+        Cueball(int size, int threadAffinity) {
             List<Backend> backends = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 backends.add(Backend.of("10.0.0." + (i + 1), 5432));
             }
             pool = ConnectionPool.builder(new StaticResolver(backends), Stubs.StubConnection::new)
-                    .name("bench").maxConnections(size).rebalanceDelay(Duration.ZERO)
+                    .name("bench").maxConnections(size).threadAffinity(threadAffinity).rebalanceDelay(Duration.ZERO)
                     .claimTimeout(Duration.ofSeconds(30)).build();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             for (PoolStats s = pool.stats(); s.idle() < size; s = pool.stats()) {

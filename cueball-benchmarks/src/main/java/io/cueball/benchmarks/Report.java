@@ -1,5 +1,6 @@
 package io.cueball.benchmarks;
 
+import io.cueball.PoolOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,8 @@ import java.util.Map;
  * <p>Arguments: the results folder, then the commit, machine and JDK descriptions to print in the header.
  */
 public final class Report {
-    private static final String[] POOLS = {"cueball", "hikari", "commons-pool2"};
+    private static final String[] POOLS = {"cueball", "cueball-fifo", "hikari", "commons-pool2"};
+    private static final String[] NAMES = {"cueball", "cueball, strict FIFO", "HikariCP", "commons-pool2"};
 
     private Report() {
     }
@@ -52,25 +54,36 @@ public final class Report {
         out.append("## Claim + release throughput (ops/µs, higher is better)\n\n");
         out.append("A claim and an immediate release, nothing in between: the pool's own cost. Connections are ")
                 .append("stubs that do nothing (cueball: over 4 backends; HikariCP: a stub DataSource; commons-pool2: ")
-                .append("plain objects).\n\n");
-        out.append("| size | threads | cueball | HikariCP | commons-pool2 | cueball / HikariCP | cueball / commons-pool2 |\n");
-        out.append("|---|---|---|---|---|---|---|\n");
+                .append("plain objects). *cueball* runs with its defaults (`threadAffinity` ")
+                .append(PoolOptions.DEFAULT_THREAD_AFFINITY).append(": a thread gets back the connection it released ")
+                .append("up to that many times in a row, then takes its turn in the FIFO queue); *strict FIFO* is ")
+                .append("`threadAffinity(0)`, where every claim takes the oldest idle connection.\n\n");
+        out.append("| size | threads |");
+        for (String n : NAMES) {
+            out.append(' ').append(n).append(" |");
+        }
+        out.append(" cueball / HikariCP | cueball / commons-pool2 | strict FIFO / HikariCP |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|\n");
         for (String size : new String[] {"8", "32"}) {
             for (int threads : new int[] {1, 4, 16}) {
-                double[] s = new double[3];
-                String[] cells = new String[3];
-                for (int p = 0; p < 3; p++) {
+                double[] s = new double[POOLS.length];
+                StringBuilder line = new StringBuilder("| " + size + " | " + threads + " |");
+                for (int p = 0; p < POOLS.length; p++) {
                     Row r = find(thrpt, "threads" + String.format("%02d", threads), POOLS[p], size, null);
                     s[p] = r == null ? Double.NaN : r.score();
-                    cells[p] = r == null ? "n/a" : String.format(Locale.ROOT, "%.2f ± %.2f", r.score(), r.error());
+                    line.append(r == null ? " n/a |" : String.format(Locale.ROOT, " %.2f ± %.2f |", r.score(), r.error()));
                 }
-                out.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %.2f | %.2f |%n", size, threads,
-                        cells[0], cells[1], cells[2], s[0] / s[1], s[0] / s[2]));
+                out.append(line).append(String.format(Locale.ROOT, " %.2f | %.2f | %.2f |%n", s[0] / s[2], s[0] / s[3],
+                        s[1] / s[2]));
             }
         }
 
         out.append("\n## Allocation per claim + release (bytes/op, `-prof gc`)\n\n");
-        out.append("| size | threads | cueball | HikariCP | commons-pool2 |\n|---|---|---|---|---|\n");
+        out.append("| size | threads |");
+        for (String n : NAMES) {
+            out.append(' ').append(n).append(" |");
+        }
+        out.append("\n|---|---|---|---|---|---|\n");
         for (String size : new String[] {"8", "32"}) {
             for (int threads : new int[] {1, 4, 16}) {
                 StringBuilder line = new StringBuilder("| " + size + " | " + threads + " |");
@@ -85,12 +98,13 @@ public final class Report {
 
         out.append("\n## Exhaustion: 16 threads on a pool of 8, each holding its connection ~1 µs of CPU\n\n");
         out.append("| pool | throughput (ops/µs) | p50 (µs) | p99 (µs) | p99.9 (µs) |\n|---|---|---|---|---|\n");
-        for (String pool : POOLS) {
+        for (int p = 0; p < POOLS.length; p++) {
+            String pool = POOLS[p];
             Row t = find(exhaustion, "sixteenThreadsOnEight", pool, null, null, "thrpt");
             Row p50 = find(exhaustion, "sixteenThreadsOnEight", pool, null, "p0.50");
             Row p99 = find(exhaustion, "sixteenThreadsOnEight", pool, null, "p0.99");
             Row p999 = find(exhaustion, "sixteenThreadsOnEight", pool, null, "p0.999");
-            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", pool, fmt(t), fmt(p50), fmt(p99),
+            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", NAMES[p], fmt(t), fmt(p50), fmt(p99),
                     fmt(p999)));
         }
 
