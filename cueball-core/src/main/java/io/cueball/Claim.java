@@ -27,12 +27,19 @@ public final class Claim<C extends Connection> implements AutoCloseable {
 
     // The life of a claim. A claim that has to wait for a connection is the waiter itself (one allocation
     // per claim, waiting or not): WAITING until a release hands it a slot (ACTIVE), its timeout or an
-    // interrupt cancels it (CANCELLED) or the pool fails or closes (FAILED). ACTIVE ends in CLOSED.
+    // interrupt cancels it (CANCELLED) or the pool fails or closes (FAILED). ACTIVE ends in CLOSED. A claim that
+    // waits long becomes URGENT, which is WAITING too.
     static final int WAITING = 0;
     static final int ACTIVE = 1;
     static final int CLOSED = 2;
     static final int CANCELLED = 3;
     static final int FAILED = 4;
+    /**
+     * Still waiting, and long enough to be handed a connection in queue order rather than race for one. Only
+     * the waiting thread moves WAITING to URGENT, by compare-and-set, so a handoff or failure written under the
+     * pool lock always wins.
+     */
+    static final int URGENT = 5;
 
     private static final VarHandle STATE;
 
@@ -52,8 +59,6 @@ public final class Claim<C extends Connection> implements AutoCloseable {
     /** Written under the pool lock before {@code state} becomes FAILED. */
     RuntimeException failure;
     volatile int state;
-    /** Waited long enough to be handed a connection in queue order instead of racing for one. */
-    volatile boolean urgent;
 
     /**
      * A new claim of the current thread, WAITING (the field's default: no volatile write). Made before the pool's
@@ -114,6 +119,23 @@ public final class Claim<C extends Connection> implements AutoCloseable {
         }
     }
 
+    /** WAITING or URGENT: queued for a connection, not yet served, failed or cancelled. */
+    boolean isWaiting() {
+        int s = state;
+        return s == WAITING || s == URGENT;
+    }
+
+    boolean isUrgent() {
+        return state == URGENT;
+    }
+
+    /** Called by the waiting thread only. */
+    void markUrgent() {
+        if (state == WAITING) {
+            STATE.compareAndSet(this, WAITING, URGENT);
+        }
+    }
+
     /** Closes a claim the pool itself gave up on (a stale connection found at claim time). */
     boolean closeStale() {
         return STATE.compareAndSet(this, ACTIVE, CLOSED);
@@ -123,7 +145,7 @@ public final class Claim<C extends Connection> implements AutoCloseable {
     public String toString() {
         String where = slot == null ? "none yet" : slot.backend.key;
         String what = switch (state) {
-            case WAITING -> "waiting";
+            case WAITING, URGENT -> "waiting";
             case ACTIVE -> "active";
             case CLOSED -> "released";
             case CANCELLED -> "cancelled";

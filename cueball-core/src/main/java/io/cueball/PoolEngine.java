@@ -445,7 +445,6 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             // A claim queued, or the lock asked for it back, as it was kept: into the ring with it, if it is
             // still ours, so that the locked paths see it.
             if (slot.unstick(Slot.CLAIMED)) {
-                slot.setState(Slot.CLAIMED);
                 return false;
             }
             return true; // taken already: by a waiting claim or the lock
@@ -562,7 +561,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     private void offerLocked(Slot<C> slot, long now) {
         Claim<C> waiter;
         while ((waiter = pollWaiterLocked()) != null) {
-            if (waiter.state != Claim.WAITING) {
+            if (!waiter.isWaiting()) {
                 continue; // defensive: cancelled waiters remove themselves
             }
             activateLocked(slot);
@@ -581,11 +580,11 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     private void dispatchLocked(long now) {
         Claim<C> head;
         while ((head = waiters.peekFirst()) != null) {
-            if (head.state != Claim.WAITING) {
+            if (!head.isWaiting()) {
                 pollWaiterLocked(); // defensive: cancelled waiters remove themselves
                 continue;
             }
-            if (fast && !head.urgent) {
+            if (fast && !head.isUrgent()) {
                 LockSupport.unpark(head.thread); // let it race for the connection: it may well be descheduled
                 return;
             }
@@ -675,14 +674,14 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
                 }
                 continue; // a release or a failure won the race; the state says which
             }
-            if (!claim.urgent && now - start >= URGENT_AFTER_NANOS) {
-                claim.urgent = true; // from now on a release hands it a connection in queue order (WAITERS)
+            if (now - start >= URGENT_AFTER_NANOS) {
+                claim.markUrgent(); // from now on a release hands it a connection in queue order (WAITERS)
             }
             if (round < YIELDS_BEFORE_PARK) {
                 Thread.yield();
                 continue;
             }
-            LockSupport.parkNanos(this, claim.urgent ? remaining : Math.min(remaining, URGENT_AFTER_NANOS));
+            LockSupport.parkNanos(this, claim.isUrgent() ? remaining : Math.min(remaining, URGENT_AFTER_NANOS));
             if (Thread.interrupted()) {
                 RuntimeException interrupted = cancelWaiter(claim, start, true);
                 Thread.currentThread().interrupt();
@@ -704,7 +703,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         }
         lock.lock();
         try {
-            if (claim.state == Claim.WAITING) {
+            if (claim.isWaiting()) {
                 waiters.removeFirstOccurrence(claim);
                 waiting = waiters.size();
                 claim.serve(slot);
@@ -728,7 +727,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     private void wakeLocked() {
         Claim<C> head;
         while ((head = waiters.peekFirst()) != null) {
-            if (head.state == Claim.WAITING) {
+            if (head.isWaiting()) {
                 LockSupport.unpark(head.thread);
                 return;
             }
@@ -741,7 +740,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         RuntimeException result;
         lock.lock();
         try {
-            if (claim.state != Claim.WAITING) {
+            if (!claim.isWaiting()) {
                 return null;
             }
             claim.state = Claim.CANCELLED;
@@ -1539,7 +1538,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     private void failWaitersLocked(java.util.function.Supplier<RuntimeException> failure) {
         Claim<C> waiter;
         while ((waiter = pollWaiterLocked()) != null) {
-            if (waiter.state == Claim.WAITING) {
+            if (waiter.isWaiting()) {
                 waiter.failure = failure.get();
                 waiter.state = Claim.FAILED;
                 LockSupport.unpark(waiter.thread);
