@@ -50,11 +50,13 @@ public final class Scenarios {
      */
     public static void main(String[] args) throws Exception {
         System.out.println("| run | failed claims | of them on the killed backend | kill → dead (ms) "
-                + "| dead → full size on survivors (ms) |");
-        System.out.println("|---|---|---|---|---|");
+                + "| dead → full size on survivors (ms) | of which dead → rebalance | and rebalance → full |");
+        System.out.println("|---|---|---|---|---|---|---|");
         for (int run = 1; run <= RUNS; run++) {
             failover(run);
         }
+        System.out.println();
+        connectTime();
         System.out.println();
         System.out.println("| run | backend added → it holds its share (ms) |");
         System.out.println("|---|---|");
@@ -113,10 +115,18 @@ public final class Scenarios {
         List<TestTcpServer> servers = List.of(TestTcpServer.start(), TestTcpServer.start(), TestTcpServer.start());
         Backend killed = servers.get(2).backend();
         AtomicLong deadAt = new AtomicLong();
+        AtomicLong replannedAt = new AtomicLong();
         PoolListener listener = new PoolListener() {
             @Override
             public void backendDead(Backend b, Throwable lastError) {
                 deadAt.compareAndSet(0, System.nanoTime());
+            }
+
+            @Override
+            public void rebalanced(Map<Backend, Integer> targets) {
+                if (deadAt.get() != 0) {
+                    replannedAt.compareAndSet(0, System.nanoTime());
+                }
             }
         };
         try (ConnectionPool<TcpConnection> pool = pool(servers, listener);
@@ -135,8 +145,9 @@ public final class Scenarios {
             int failed = workers.failedOn.values().stream().mapToInt(AtomicInteger::get).sum()
                     + workers.claimErrors.get();
             int onKilled = workers.failedOn.getOrDefault(killed.key(), new AtomicInteger()).get();
-            System.out.printf(Locale.ROOT, "| %d | %d | %d | %.1f | %.1f |%n", run, failed, onKilled,
-                    (deadAt.get() - killAt) / 1e6, (fullAt - deadAt.get()) / 1e6);
+            System.out.printf(Locale.ROOT, "| %d | %d | %d | %.1f | %.1f | %.1f | %.1f |%n", run, failed, onKilled,
+                    (deadAt.get() - killAt) / 1e6, (fullAt - deadAt.get()) / 1e6,
+                    (replannedAt.get() - deadAt.get()) / 1e6, (fullAt - replannedAt.get()) / 1e6);
         } finally {
             servers.forEach(TestTcpServer::close);
         }
@@ -160,6 +171,56 @@ public final class Scenarios {
         } finally {
             servers.forEach(TestTcpServer::close);
         }
+    }
+
+    /**
+     * What "one connect" costs here, the yardstick for the target "full size within rebalanceDelay plus one
+     * connect": a TcpConnectionFactory connect to a loopback backend, timed 20 times (after 5 to warm up) on an
+     * idle machine, and again while the failover scenario's 8 workers keep both cores busy, as they do while
+     * the pool reconnects. Like the pool's, each connect runs on a thread that was parked and must be woken
+     * (handed to an executor, timed until it returns), so the time includes waiting for a core.
+     */
+    private static void connectTime() throws Exception {
+        List<TestTcpServer> servers = List.of(TestTcpServer.start(), TestTcpServer.start(), TestTcpServer.start(),
+                TestTcpServer.start());
+        try {
+            TestTcpServer target = servers.get(3);
+            String idle = connects(target);
+            String busy;
+            try (ConnectionPool<TcpConnection> pool = pool(servers.subList(0, 3), null);
+                    Workers workers = new Workers(pool, 8)) {
+                awaitFor(pool, s -> s.idle() + s.claimed() == MAX && s.connecting() == 0, 10_000);
+                busy = connects(target);
+            }
+            System.out.printf(Locale.ROOT, "One connect to a loopback backend (TcpConnectionFactory, 20 in a row): "
+                    + "%s on an idle machine; %s while 8 workers run. The target: dead → full size within "
+                    + "rebalanceDelay (100 ms) plus one connect.%n", idle, busy);
+        } finally {
+            servers.forEach(TestTcpServer::close);
+        }
+    }
+
+    private static String connects(TestTcpServer server) throws Exception {
+        TcpConnectionFactory factory = TcpConnectionFactory.create();
+        long[] nanos = new long[20];
+        java.util.concurrent.ExecutorService connector = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            for (int i = -5; i < nanos.length; i++) {
+                LockSupport.parkNanos(2_000_000); // let the connector thread park
+                long start = System.nanoTime();
+                TcpConnection c = connector.submit(() -> factory.connect(server.backend())).get();
+                long took = System.nanoTime() - start;
+                c.close();
+                if (i >= 0) {
+                    nanos[i] = took;
+                }
+            }
+        } finally {
+            connector.shutdown();
+        }
+        java.util.Arrays.sort(nanos);
+        return String.format(Locale.ROOT, "median %.2f ms, slowest %.2f ms", nanos[nanos.length / 2] / 1e6,
+                nanos[nanos.length - 1] / 1e6);
     }
 
     private static ConnectionPool<TcpConnection> pool(List<TestTcpServer> servers, PoolListener listener) {
