@@ -505,7 +505,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             fillLocked(now);
         } else {
             slot.retire = false;
-            offerLocked(slot, now);
+            offerLocked(slot);
         }
     }
 
@@ -558,12 +558,10 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     }
 
     /** Hands an in-hand slot to the oldest waiter, or puts it at the tail of the idle ring. */
-    private void offerLocked(Slot<C> slot, long now) {
-        Claim<C> waiter;
-        while ((waiter = pollWaiterLocked()) != null) {
-            if (!waiter.isWaiting()) {
-                continue; // defensive: cancelled waiters remove themselves
-            }
+    private void offerLocked(Slot<C> slot) {
+        Claim<C> waiter = firstWaitingLocked();
+        if (waiter != null) {
+            pollWaiterLocked();
             activateLocked(slot);
             waiter.slot = slot;
             waiter.state = Claim.ACTIVE;
@@ -579,11 +577,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     /** Hands idle connections to waiting claims, oldest first, while there are both. */
     private void dispatchLocked(long now) {
         Claim<C> head;
-        while ((head = waiters.peekFirst()) != null) {
-            if (!head.isWaiting()) {
-                pollWaiterLocked(); // defensive: cancelled waiters remove themselves
-                continue;
-            }
+        while ((head = firstWaitingLocked()) != null) {
             if (fast && !head.isUrgent()) {
                 LockSupport.unpark(head.thread); // let it race for the connection: it may well be descheduled
                 return;
@@ -592,7 +586,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             if (slot == null) {
                 return;
             }
-            offerLocked(slot, now);
+            offerLocked(slot);
         }
     }
 
@@ -639,7 +633,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
                 if (slot.retire) {
                     disposeLocked(slot, now);
                 } else {
-                    offerLocked(slot, now);
+                    offerLocked(slot);
                 }
             }
         }
@@ -725,14 +719,19 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
 
     /** Unparks the oldest waiting claim, to look for a connection itself. */
     private void wakeLocked() {
-        Claim<C> head;
-        while ((head = waiters.peekFirst()) != null) {
-            if (head.isWaiting()) {
-                LockSupport.unpark(head.thread);
-                return;
-            }
-            pollWaiterLocked(); // defensive: cancelled waiters remove themselves
+        Claim<C> head = firstWaitingLocked();
+        if (head != null) {
+            LockSupport.unpark(head.thread);
         }
+    }
+
+    /** The oldest claim still waiting, dropping any ahead of it that are not (defensive: they remove themselves). */
+    private Claim<C> firstWaitingLocked() {
+        Claim<C> head;
+        while ((head = waiters.peekFirst()) != null && !head.isWaiting()) {
+            pollWaiterLocked();
+        }
+        return head;
     }
 
     /** Cancels a waiting claim; returns the exception to throw, or null if the claim is no longer waiting. */
@@ -966,12 +965,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         b.target = 0;
         b.dead = false;
         cancelRetryLocked(b);
-        // Retire first, then drain: a lock-free release either sees the retire or is seen by the drain.
-        for (Slot<C> slot : b.slots) {
-            if (slot.state != Slot.CLOSING) {
-                slot.retire = true;
-            }
-        }
+        retireAllLocked(b); // first, then drain: see RETIRE
         List<Slot<C>> drained = drainIdleLocked();
         for (int i = 0; i < drained.size(); i++) {
             Slot<C> slot = drained.get(i);
@@ -990,6 +984,18 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             }
         }
         restoreIdleLocked(drained, now);
+    }
+
+    /**
+     * Asks for every open connection of a backend back (RETIRE). Call it before draining the ring: a lock-free
+     * release then either sees the retire or is seen by the drain.
+     */
+    private void retireAllLocked(BackendState<C> b) {
+        for (Slot<C> slot : b.slots) {
+            if (slot.state != Slot.CLOSING) {
+                slot.retire = true;
+            }
+        }
     }
 
     private void readdBackendLocked(BackendState<C> b, Backend d) {
@@ -1145,7 +1151,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
                 if (b.count() > b.effectiveTarget()) {
                     closeLocked(slot); // the target shrank while it was connecting
                 } else {
-                    offerLocked(slot, now);
+                    offerLocked(slot);
                 }
                 fillLocked(now);
             }
@@ -1452,7 +1458,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             if (ok && state != PoolState.CLOSING && state != PoolState.CLOSED && !unwantedLocked(slot, now)) {
                 slot.lastUsedAt = now;
                 slot.retire = false;
-                offerLocked(slot, now);
+                offerLocked(slot);
             } else {
                 if (!ok) {
                     log.debug("pool '{}': idle connection to {} failed its health check; replacing it", name, b.key);
@@ -1630,13 +1636,8 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
                 cancelRetryLocked(b);
             }
             failWaitersLocked(() -> new PoolClosedException("pool '" + name + "' closed while the claim waited"));
-            // Retire first, then drain: a lock-free release either sees the retire or is seen by the drain.
             for (BackendState<C> b : backends.values()) {
-                for (Slot<C> slot : b.slots) {
-                    if (slot.state != Slot.CLOSING) {
-                        slot.retire = true;
-                    }
-                }
+                retireAllLocked(b); // first, then drain: see RETIRE
             }
             for (Slot<C> slot : drainIdleLocked()) {
                 closeLocked(slot);
