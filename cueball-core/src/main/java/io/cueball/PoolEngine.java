@@ -527,9 +527,8 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     private Slot<C> pollIdleLocked(long now) {
         Slot<C> slot;
         while ((slot = idle.poll()) != null || (slot = stealSticky(Slot.IDLE)) != null) {
-            int size = idle.size();
-            if (size < idleLowWater) {
-                idleLowWater = size;
+            if (spares < max && idle.size() < idleLowWater) {
+                idleLowWater = idle.size(); // only an elastic pool shrinks by it
             }
             if (unwantedLocked(slot, now)) {
                 closeLocked(slot);
