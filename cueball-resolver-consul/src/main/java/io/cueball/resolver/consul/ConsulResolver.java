@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Blocking queries:</b> each request carries the last {@code X-Consul-Index} and a {@code wait}
  *       (default 5 min, at most 9 min), so a change arrives as soon as Consul knows it and an unchanged service
  *       costs one request per wait. A return is no proof of change: the answer is diffed. An index that goes
- *       backwards restarts from 0; after the first answer it is never below 1. Requests are spaced by at least
+ *       backwards restarts from 0, and so does the first request after a failure (the agent may have restarted
+ *       with a shorter history); after an answer it is never below 1. Requests are spaced by at least
  *       {@code minInterval} (default 100 ms) so that a flapping service cannot make the loop spin, and after a
  *       failure the loop backs off (1 s doubling to 1 min, with jitter).</li>
  *   <li><b>Health:</b> passing instances only (Consul's {@code ?passing}), unless {@code acceptWarning}: then
@@ -231,6 +232,10 @@ public final class ConsulResolver implements Resolver {
                     return;
                 }
                 failures++;
+                // The agent that answers next may not be the one that gave us the index (a restart, a dev agent,
+                // a load balancer in front of several): blocking on an index from another agent's history can
+                // wait out the whole wait while the service changes. One plain read after a failure costs little.
+                index = 0;
                 long delay = retry.delayNanos(failures, random);
                 log.warn("Consul query for service '{}' at {} failed ({} in a row); keeping {} backends, retrying in "
                         + "{} ms: {}", service, agent, failures, reported.size(), delay / 1_000_000, e.toString());

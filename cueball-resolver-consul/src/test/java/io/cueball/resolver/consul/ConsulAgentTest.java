@@ -145,6 +145,12 @@ class ConsulAgentTest {
             own.register("svc4", "p", "127.0.0.1", 7301, 1, 1, "passing");
             var events = start(builder(own, "svc4"));
             await().atMost(5, TimeUnit.SECONDS).until(() -> events.backends().size() == 1);
+            // Push the service's index well past where a fresh agent's will be after two registrations, so a
+            // resolver that kept its last index would block on the new agent instead of reading it.
+            for (int i = 0; i < 20; i++) {
+                own.register("svc4", "z", "127.0.0.3", 7303, 1, 1, "critical");
+                own.deregister("z");
+            }
             own.stop();
             await().atMost(5, TimeUnit.SECONDS).until(() -> events.failures().size() >= 2);
             assertEquals(List.of("127.0.0.1:7301"), events.keys(), "the last known set is kept");

@@ -105,6 +105,8 @@ class ConsulResolverFaultTest {
         assertTrue(events.failures().get(0).getMessage().contains("HTTP 500"), events.failures().get(0).getMessage());
         assertTrue(events.failures().get(0).getMessage().contains("rpc error: no leader"));
         assertEquals(List.of("10.0.0.1:5432"), events.keys(), "the last known set is kept");
+        assertEquals(11, consul.requests.get(1).index(), "the failing request blocked on the index it had");
+        assertEquals(0, consul.requests.get(2).index(), "after a failure, one plain read: the agent may be new");
         consul.mode(FakeConsul.Mode.NORMAL);
         consul.answer("[" + B + "]", 20);
         await().atMost(5, TimeUnit.SECONDS).until(() -> events.keys().equals(List.of("192.168.0.2:5433")));
