@@ -22,13 +22,14 @@ import java.lang.invoke.VarHandle;
  * and "refused" as "leave the connection idle outside the ring", where claims and the lock look too.
  */
 final class IdleRing<T> {
-    private static final VarHandle SEQ = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle SEQ;
     private static final VarHandle HEAD;
     private static final VarHandle TAIL;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
+            SEQ = lookup.findVarHandle(Cell.class, "seq", long.class);
             HEAD = lookup.findVarHandle(IdleRing.class, "head", long.class);
             TAIL = lookup.findVarHandle(IdleRing.class, "tail", long.class);
         } catch (ReflectiveOperationException e) {
@@ -36,9 +37,23 @@ final class IdleRing<T> {
         }
     }
 
+    /**
+     * One cell: its sequence number and its item on one cache line, and off its neighbours' lines. With the
+     * two in parallel arrays, a hand-over moved three lines between cores (head or tail, the sequence, the
+     * item), and the producer at the tail and the consumer at the head wrote the same sequence line.
+     */
+    private static final class Cell extends LeadingPadding {
+        @SuppressWarnings("unused") // through SEQ
+        private volatile long seq;
+        Object item;
+
+        Cell(long seq) {
+            this.seq = seq;
+        }
+    }
+
     private final int mask;
-    private final Object[] items;
-    private final long[] sequence;
+    private final Cell[] cells;
 
     // head and tail are written by different threads: keep them on separate cache lines.
     @SuppressWarnings("unused") private long p01, p02, p03, p04, p05, p06, p07;
@@ -51,10 +66,9 @@ final class IdleRing<T> {
     IdleRing(int minCapacity) {
         int capacity = Integer.highestOneBit(Math.max(2, minCapacity) - 1) << 1;
         this.mask = capacity - 1;
-        this.items = new Object[capacity];
-        this.sequence = new long[capacity];
+        this.cells = new Cell[capacity];
         for (int i = 0; i < capacity; i++) {
-            sequence[i] = i;
+            cells[i] = new Cell(i);
         }
     }
 
@@ -66,12 +80,12 @@ final class IdleRing<T> {
     boolean offer(T item) {
         long pos = tail;
         for (;;) {
-            int i = (int) pos & mask;
-            long dif = (long) SEQ.getAcquire(sequence, i) - pos;
+            Cell cell = cells[(int) pos & mask];
+            long dif = (long) SEQ.getAcquire(cell) - pos;
             if (dif == 0) {
                 if (TAIL.compareAndSet(this, pos, pos + 1)) {
-                    items[i] = item;
-                    SEQ.setVolatile(sequence, i, pos + 1);
+                    cell.item = item;
+                    SEQ.setVolatile(cell, pos + 1);
                     return true;
                 }
                 pos = tail;
@@ -88,13 +102,13 @@ final class IdleRing<T> {
     T poll() {
         long pos = head;
         for (;;) {
-            int i = (int) pos & mask;
-            long dif = (long) SEQ.getAcquire(sequence, i) - (pos + 1);
+            Cell cell = cells[(int) pos & mask];
+            long dif = (long) SEQ.getAcquire(cell) - (pos + 1);
             if (dif == 0) {
                 if (HEAD.compareAndSet(this, pos, pos + 1)) {
-                    T item = (T) items[i];
-                    items[i] = null;
-                    SEQ.setRelease(sequence, i, pos + mask + 1);
+                    T item = (T) cell.item;
+                    cell.item = null;
+                    SEQ.setRelease(cell, pos + mask + 1);
                     return item;
                 }
                 pos = head;

@@ -174,7 +174,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     private volatile Slot<C>[] table = new Slot[0];
 
     /** What one thread keeps for its next claim. Touched by that thread only. */
-    private static final class Affinity<C extends Connection> {
+    private static final class Affinity<C extends Connection> extends LeadingPadding {
         /**
          * Virtual threads keep nothing: one usually serves one request and ends, and what it kept would sit
          * outside the queue's turn-taking until another claim found the queue empty.

@@ -10,7 +10,7 @@ import java.lang.invoke.VarHandle;
  * {@code exempt}, {@code drained} are the lock's alone; {@code retire} is written under the lock and read by
  * anyone (see RETIRE in {@code PoolEngine}).
  */
-final class Slot<C extends Connection> extends SlotPadding {
+final class Slot<C extends Connection> extends LeadingPadding {
     static final int IDLE = 0;
     static final int CLAIMED = 1;
     static final int CHECKING = 2;
@@ -75,13 +75,4 @@ final class Slot<C extends Connection> extends SlotPadding {
     boolean expired(long now) {
         return expires && now - expiresAt >= 0;
     }
-}
-
-/**
- * Leading padding (a superclass's fields come first in an object): a slot's fields are written on every claim
- * and release by the thread that holds it, so they must not share a cache line with another slot's.
- */
-@SuppressWarnings("unused")
-abstract class SlotPadding {
-    private long p01, p02, p03, p04, p05, p06, p07, p08;
 }
