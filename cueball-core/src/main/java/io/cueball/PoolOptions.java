@@ -28,9 +28,11 @@ public final class PoolOptions {
     public static final int DEFAULT_DEAD_AFTER_FAILURES = 3;
     /**
      * Claims in a row in which a thread may get back the connection it just released, instead of the head of
-     * the shared idle queue.
+     * the shared idle queue. The turn at the queue costs a handful of cache-line transfers between cores (a few
+     * hundred nanoseconds where cores are far apart): 64 keeps that under a tenth of a claim's own cost,
+     * while a thread still moves on to the next connection every 65 claims.
      */
-    public static final int DEFAULT_THREAD_AFFINITY = 16;
+    public static final int DEFAULT_THREAD_AFFINITY = 64;
     /** How long {@link ConnectionPool#close()} waits for claimed connections. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 

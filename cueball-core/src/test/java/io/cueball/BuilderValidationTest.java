@@ -116,7 +116,7 @@ class BuilderValidationTest {
         assertEquals(3, o.deadAfterFailures());
         assertFalse(o.failFastWhenEmpty());
         assertEquals(Duration.ofSeconds(30), o.closeTimeout());
-        assertEquals(16, o.threadAffinity());
+        assertEquals(64, o.threadAffinity());
         assertTrue(o.name().matches("pool-\\d+"), o.name());
     }
 
