@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.cueball.Backend;
 import io.cueball.Claim;
@@ -19,6 +20,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,6 +56,36 @@ class AffinityTest {
             }
             assertEquals(4, heads.subList(0, 4).stream().distinct().count(), "four different connections: " + heads);
             assertEquals(heads.subList(0, 4), heads.subList(4, 8));
+        }
+    }
+
+    @Test
+    void aVirtualThreadKeepsNothingAndTakesTheOldestIdleConnectionEachTime() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 21, "virtual threads need Java 21 or later; this is "
+                + Runtime.version());
+        try (Fixture f = Fixture.withServers(4)) {
+            var pool = f.track(f.builder("virtual").maxConnections(4).threadAffinity(3).build());
+            awaitSettled(pool, 4);
+            // Through reflection: the tests compile for Java 17, which has no virtual threads.
+            ExecutorService virtual = (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor")
+                    .invoke(null);
+            List<Tracked<TcpConnection>> used;
+            try {
+                used = virtual.submit(() -> {
+                    List<Tracked<TcpConnection>> mine = new ArrayList<>();
+                    for (int i = 0; i < 8; i++) {
+                        try (Claim<Tracked<TcpConnection>> claim = pool.claim()) {
+                            mine.add(claim.connection());
+                        }
+                    }
+                    return mine;
+                }).get(10, TimeUnit.SECONDS);
+            } finally {
+                virtual.shutdown();
+            }
+            // A platform thread would get runs of four; a virtual thread goes round all four, oldest first.
+            assertEquals(4, used.subList(0, 4).stream().distinct().count(), "four different connections: " + used);
+            assertEquals(used.subList(0, 4), used.subList(4, 8));
         }
     }
 
