@@ -1,7 +1,5 @@
 package io.cueball.internal;
 
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -50,39 +48,49 @@ public final class RebalancePlan {
     public static int[] targets(List<Candidate> candidates, int maxConnections) {
         int n = candidates.size();
         int[] targets = new int[n];
-        List<Integer> live = new ArrayList<>(n);
-        List<Integer> dead = new ArrayList<>();
+        int[] live = new int[n];
+        int[] dead = new int[n];
+        int liveCount = 0;
+        int deadCount = 0;
         for (int i = 0; i < n; i++) {
-            (candidates.get(i).dead() ? dead : live).add(i);
+            if (candidates.get(i).dead()) {
+                dead[deadCount++] = i;
+            } else {
+                live[liveCount++] = i;
+            }
         }
 
-        Comparator<Integer> byCurrentThenKey = Comparator
-                .comparingInt((Integer i) -> -candidates.get(i).current())
-                .thenComparing(i -> candidates.get(i).key());
+        IndexOrder byCurrentThenKey = (a, b) -> {
+            Candidate x = candidates.get(a);
+            Candidate y = candidates.get(b);
+            int c = Integer.compare(y.current(), x.current());
+            return c != 0 ? c : x.key().compareTo(y.key());
+        };
 
-        int monitors = live.size() >= maxConnections ? 0 : Math.min(dead.size(), maxConnections - live.size());
-        if (monitors < dead.size()) {
-            dead.sort(byCurrentThenKey);
+        int monitors = liveCount >= maxConnections ? 0 : Math.min(deadCount, maxConnections - liveCount);
+        if (monitors < deadCount) {
+            selectFirst(dead, deadCount, monitors, byCurrentThenKey);
         }
         for (int k = 0; k < monitors; k++) {
-            targets[dead.get(k)] = 1;
+            targets[dead[k]] = 1;
         }
-        if (live.isEmpty()) {
+        if (liveCount == 0) {
             return targets;
         }
 
         long share = maxConnections - monitors;
         long totalWeight = 0;
-        for (int i : live) {
-            totalWeight += candidates.get(i).weight();
+        for (int k = 0; k < liveCount; k++) {
+            totalWeight += candidates.get(live[k]).weight();
         }
         boolean equal = totalWeight == 0;
         if (equal) {
-            totalWeight = live.size();
+            totalWeight = liveCount;
         }
         long[] remainders = new long[n];
         long assigned = 0;
-        for (int i : live) {
+        for (int k = 0; k < liveCount; k++) {
+            int i = live[k];
             long quota = share * (equal ? 1 : candidates.get(i).weight());
             targets[i] = (int) (quota / totalWeight);
             remainders[i] = quota % totalWeight;
@@ -90,11 +98,81 @@ public final class RebalancePlan {
         }
         int leftover = (int) (share - assigned);
         if (leftover > 0) {
-            live.sort(Comparator.comparingLong((Integer i) -> -remainders[i]).thenComparing(byCurrentThenKey));
+            selectFirst(live, liveCount, leftover, (a, b) -> {
+                int c = Long.compare(remainders[b], remainders[a]);
+                return c != 0 ? c : byCurrentThenKey.compare(a, b);
+            });
             for (int k = 0; k < leftover; k++) {
-                targets[live.get(k)]++;
+                targets[live[k]]++;
             }
         }
         return targets;
+    }
+
+    /** A total order on candidate indices. */
+    interface IndexOrder {
+        int compare(int a, int b);
+    }
+
+    /**
+     * Moves the {@code k} first of {@code a[0, length)} in {@code order} to {@code a[0, k)}, in no particular
+     * order among themselves. Only those {@code k} get a connection, so a full sort is not needed: this is
+     * quickselect with a three-way partition, O(length) comparisons on average, and it compares keys only
+     * between candidates tied on everything else. (At 10 000 backends a full sort took about 2 ms, under the
+     * pool lock.) A range that will not shrink is sorted instead, which bounds the worst case.
+     */
+    static void selectFirst(int[] a, int length, int k, IndexOrder order) {
+        selectFirst(a, length, k, order, 64);
+    }
+
+    /** As above, sorting what is left after {@code maxRounds} partitions (a parameter so tests reach it). */
+    static void selectFirst(int[] a, int length, int k, IndexOrder order, int maxRounds) {
+        int lo = 0;
+        int hi = length;
+        for (int rounds = 0; lo < k && k < hi && hi - lo > 1; rounds++) {
+            if (rounds == maxRounds) {
+                sort(a, lo, hi, order);
+                return;
+            }
+            int pivot = a[lo + (hi - lo) / 2];
+            // [lo, lt) before the pivot, [lt, i) tied with it, [gt, hi) after it.
+            int lt = lo;
+            int gt = hi;
+            int i = lo;
+            while (i < gt) {
+                int c = order.compare(a[i], pivot);
+                if (c < 0) {
+                    swap(a, lt++, i++);
+                } else if (c > 0) {
+                    swap(a, i, --gt);
+                } else {
+                    i++;
+                }
+            }
+            if (k <= lt) {
+                hi = lt;
+            } else if (k >= gt) {
+                lo = gt;
+            } else {
+                return; // the boundary falls among the pivot's ties: either side of it is right
+            }
+        }
+    }
+
+    private static void sort(int[] a, int from, int to, IndexOrder order) {
+        Integer[] boxed = new Integer[to - from];
+        for (int i = from; i < to; i++) {
+            boxed[i - from] = a[i];
+        }
+        java.util.Arrays.sort(boxed, order::compare);
+        for (int i = from; i < to; i++) {
+            a[i] = boxed[i - from];
+        }
+    }
+
+    private static void swap(int[] a, int i, int j) {
+        int t = a[i];
+        a[i] = a[j];
+        a[j] = t;
     }
 }

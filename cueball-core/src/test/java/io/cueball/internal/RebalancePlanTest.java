@@ -105,4 +105,92 @@ class RebalancePlanTest {
             }
         }
     }
+
+    @Test
+    void selectionGivesTheSamePlanAsAFullSortIncludingEveryTieBreak() {
+        Random random = new Random(20261125L);
+        for (int round = 0; round < 3_000; round++) {
+            int n = 1 + random.nextInt(round < 2_500 ? 40 : 3_000);
+            int max = 1 + random.nextInt(2 * n + 10);
+            boolean weighted = random.nextBoolean();
+            List<Candidate> candidates = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                // Few distinct weights and currents, so remainders and currents tie often and keys decide.
+                candidates.add(new Candidate(Integer.toString(random.nextInt(1 << 20), 36) + "-" + i,
+                        weighted ? random.nextInt(4) : 1, random.nextInt(5) == 0, random.nextInt(3)));
+            }
+            assertArrayEquals(bySorting(candidates, max), RebalancePlan.targets(candidates, max),
+                    "round " + round + ": " + n + " backends, max " + max);
+        }
+    }
+
+    @Test
+    void selectionFallsBackToSortingWhenPartitionsDoNotShrinkTheRange() {
+        Random random = new Random(20261126L);
+        for (int round = 0; round < 200; round++) {
+            int n = 1 + random.nextInt(300);
+            int[] values = new int[n];
+            for (int i = 0; i < n; i++) {
+                values[i] = random.nextInt(round % 2 == 0 ? 10 : 1_000_000);
+            }
+            int k = random.nextInt(n + 1);
+            for (int maxRounds : new int[] {0, 1, 2, 64}) {
+                int[] a = new int[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = i;
+                }
+                RebalancePlan.selectFirst(a, n, k, (x, y) -> Integer.compare(values[x], values[y]), maxRounds);
+                int[] sorted = values.clone();
+                java.util.Arrays.sort(sorted);
+                int[] first = new int[k];
+                for (int i = 0; i < k; i++) {
+                    first[i] = values[a[i]];
+                }
+                java.util.Arrays.sort(first);
+                assertArrayEquals(java.util.Arrays.copyOf(sorted, k), first, "n " + n + ", k " + k + ", maxRounds "
+                        + maxRounds);
+            }
+        }
+    }
+
+    /** The plan as first written, with full sorts: the oracle for the selection above. */
+    private static int[] bySorting(List<Candidate> candidates, int maxConnections) {
+        int n = candidates.size();
+        int[] targets = new int[n];
+        List<Integer> live = new ArrayList<>();
+        List<Integer> dead = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            (candidates.get(i).dead() ? dead : live).add(i);
+        }
+        java.util.Comparator<Integer> byCurrentThenKey = java.util.Comparator
+                .comparingInt((Integer i) -> -candidates.get(i).current())
+                .thenComparing(i -> candidates.get(i).key());
+        int monitors = live.size() >= maxConnections ? 0 : Math.min(dead.size(), maxConnections - live.size());
+        dead.sort(byCurrentThenKey);
+        for (int k = 0; k < monitors; k++) {
+            targets[dead.get(k)] = 1;
+        }
+        if (live.isEmpty()) {
+            return targets;
+        }
+        long share = maxConnections - monitors;
+        long totalWeight = live.stream().mapToLong(i -> candidates.get(i).weight()).sum();
+        boolean equal = totalWeight == 0;
+        if (equal) {
+            totalWeight = live.size();
+        }
+        long[] remainders = new long[n];
+        long assigned = 0;
+        for (int i : live) {
+            long quota = share * (equal ? 1 : candidates.get(i).weight());
+            targets[i] = (int) (quota / totalWeight);
+            remainders[i] = quota % totalWeight;
+            assigned += targets[i];
+        }
+        live.sort(java.util.Comparator.comparingLong((Integer i) -> -remainders[i]).thenComparing(byCurrentThenKey));
+        for (int k = 0; k < share - assigned; k++) {
+            targets[live.get(k)]++;
+        }
+        return targets;
+    }
 }
