@@ -13,7 +13,9 @@ import io.cueball.Backend;
 import io.cueball.Claim;
 import io.cueball.ConnectionPool;
 import io.cueball.conn.tcp.TcpConnection;
+import io.cueball.testing.ManualResolver;
 import io.cueball.testing.TrackingFactory.Tracked;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -192,5 +194,30 @@ class AffinityTest {
             assertEquals(List.of(), f.factory.open(), "every connection is closed, the kept one too");
             assertEquals(List.of(), f.factory.closedMoreThanOnce());
         }
+    }
+
+    @Test
+    void aThreadThatKeptAConnectionDoesNotKeepAClosedPoolAlive() {
+        try (Fixture f = Fixture.withServers(2)) {
+            WeakReference<ManualResolver> resolver = useAndClose(f);
+            // This thread's record of what it keeps lives on in its ThreadLocal map; the pool must not. The
+            // pool's resolver is watched because the pool's engine, not the ConnectionPool in front of it, is
+            // what such a record would hold.
+            await().atMost(10, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(50)).until(() -> {
+                System.gc();
+                return resolver.get() == null;
+            });
+        }
+    }
+
+    /** A pool with a resolver of its own, used and closed by this thread, which keeps a connection. */
+    private static WeakReference<ManualResolver> useAndClose(Fixture f) {
+        ManualResolver resolver = new ManualResolver(f.backend(0), f.backend(1));
+        ConnectionPool<Tracked<TcpConnection>> pool = ConnectionPool.builder(resolver, f.factory)
+                .name("kept-then-closed").maxConnections(2).build();
+        awaitSettled(pool, 2);
+        pool.claim().close(); // kept by this thread
+        pool.close();
+        return new WeakReference<>(resolver);
     }
 }
