@@ -21,10 +21,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import org.apache.http.HttpRequestInterceptor;
 import org.apache.http.client.config.RequestConfig;
 import org.apache.http.impl.client.CloseableHttpClient;
 import org.apache.http.impl.client.HttpClientBuilder;
-import org.apache.http.message.BasicHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,9 +128,20 @@ public final class ConsulResolver implements Resolver {
                 .build();
         HttpClientBuilder http = HttpClientBuilder.create().setDefaultRequestConfig(config)
                 .setMaxConnTotal(2).setMaxConnPerRoute(2).disableAutomaticRetries();
-        String token = b.token == null ? null : b.token.get();
-        if (token != null && !token.isEmpty()) {
-            http.setDefaultHeaders(List.of(new BasicHeader("X-Consul-Token", token)));
+        Supplier<String> tokens = b.token;
+        if (tokens != null) {
+            // Asked on every request, so that a rotated token is sent from the next query on.
+            http.addInterceptorLast((HttpRequestInterceptor) (request, context) -> {
+                String token;
+                try {
+                    token = tokens.get();
+                } catch (RuntimeException e) {
+                    throw new IOException("the Consul token supplier failed: " + e, e);
+                }
+                if (token != null && !token.isEmpty()) {
+                    request.setHeader("X-Consul-Token", token);
+                }
+            });
         }
         this.http = http.build();
         this.client = new ConsulRawClient(this.http, b.scheme + "://" + b.host, b.port, "");
@@ -388,7 +399,9 @@ public final class ConsulResolver implements Resolver {
         }
 
         /**
-         * @param token the ACL token, sent in the {@code X-Consul-Token} header; read once when built
+         * @param token the ACL token, sent in the {@code X-Consul-Token} header; asked for on every request (once
+         *              per blocking query), so a rotated token is used from the next query on. Null or empty:
+         *              no header. If it throws, that request fails like any other and is retried.
          * @return this builder
          */
         public Builder token(Supplier<String> token) {

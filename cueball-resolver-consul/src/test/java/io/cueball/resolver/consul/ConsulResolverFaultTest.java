@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -78,6 +80,36 @@ class ConsulResolverFaultTest {
         assertTrue(r.query().contains("passing") && r.query().contains("tag=primary") && r.query().contains("dc=dc1"),
                 r.query());
         assertTrue(r.query().contains("index=0") && r.query().contains("wait=300s"), r.query());
+    }
+
+    @Test
+    void aRotatedTokenIsSentFromTheNextQueryOn() {
+        AtomicReference<String> token = new AtomicReference<>("token-before");
+        consul.answer("[" + A + "]", 11);
+        start(builder().token(token::get));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> consul.requests.size() >= 2); // the second one blocks
+        token.set("token-after");
+        consul.answer("[" + A + "]", 12);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> consul.requests.size() >= 3);
+        assertEquals(List.of("token-before"), consul.requests.get(1).headers().get("X-consul-token"));
+        assertEquals(List.of("token-after"), consul.requests.get(2).headers().get("X-consul-token"));
+    }
+
+    @Test
+    void aTokenSupplierThatThrowsFailsTheRequestAndIsAskedAgain() {
+        AtomicInteger asked = new AtomicInteger();
+        consul.answer("[" + A + "]", 11);
+        start(builder().token(() -> {
+            if (asked.incrementAndGet() == 1) {
+                throw new IllegalStateException("vault sealed");
+            }
+            return "token-2";
+        }));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> events.backends().size() == 1);
+        assertTrue(events.failures().get(0).getMessage().contains("token supplier failed"),
+                events.failures().get(0).getMessage());
+        assertEquals(List.of("token-2"), consul.requests.get(0).headers().get("X-consul-token"),
+                "the failed attempt never reached the agent");
     }
 
     @Test
