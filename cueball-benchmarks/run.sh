@@ -12,6 +12,9 @@ out=cueball-benchmarks/target/results
 rm -rf "$out" && mkdir -p "$out"
 
 jmh() { "$java" -jar "$jar" "$@" -foe true; }
+latency() { "$java" -cp "$jar" io.cueball.benchmarks.CrossCoreLatency; }
+echo "cross-core latency…" >&2
+latency > "$out/latency-before.txt"
 echo "claim + release throughput…" >&2
 jmh ClaimReleaseBenchmark -bm thrpt -rf csv -rff "$out/claim-thrpt.csv" > "$out/claim-thrpt.txt"
 echo "claim + release allocation (-prof gc)…" >&2
@@ -22,6 +25,7 @@ echo "rebalance plan…" >&2
 jmh RebalancePlanBenchmark -rf csv -rff "$out/plan.csv" > "$out/plan.txt"
 echo "failover and convergence scenarios…" >&2
 "$java" -cp "$jar" io.cueball.benchmarks.Scenarios > "$out/scenarios.md"
+latency > "$out/latency-after.txt"
 
 commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)')"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"

@@ -40,6 +40,8 @@ public final class Report {
         List<Row> exhaustion = read(dir.resolve("exhaustion.csv"));
         List<Row> plan = read(dir.resolve("plan.csv"));
         String scenarios = Files.readString(dir.resolve("scenarios.md"));
+        String latencyBefore = Files.readString(dir.resolve("latency-before.txt")).trim();
+        String latencyAfter = Files.readString(dir.resolve("latency-after.txt")).trim();
 
         StringBuilder out = new StringBuilder();
         out.append("# Benchmark results\n\n");
@@ -48,6 +50,9 @@ public final class Report {
         out.append("- commit: `").append(args[1]).append("`\n");
         out.append("- machine: ").append(args[2]).append('\n');
         out.append("- JDK: ").append(args[3]).append('\n');
+        out.append("- cross-core round trip of one cache line (`CrossCoreLatency`; it moves with where the host puts ")
+                .append("the vCPUs, and so does every pool that shares state): ").append(latencyBefore)
+                .append(" before the benchmarks, ").append(latencyAfter).append(" after\n");
         out.append("- JMH: 1 fork, 2 warmup iterations of 1 s, 3 measurement iterations of 2 s per point; the ")
                 .append("error columns are JMH's 99.9 % intervals. On 2 cores, read differences under ~10 % as noise.\n\n");
 
