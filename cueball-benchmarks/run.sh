@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every benchmark and scenario and writes cueball-benchmarks/RESULTS.md. About 11 minutes on 2 cores.
+# Runs every benchmark and scenario and writes cueball-benchmarks/RESULTS.md. About 10 minutes on 2 cores.
 #   cueball-benchmarks/run.sh                 with the default JDK
 #   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 cueball-benchmarks/run.sh
 set -euo pipefail
