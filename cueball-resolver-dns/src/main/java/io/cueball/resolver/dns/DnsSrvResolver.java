@@ -44,7 +44,9 @@ import org.xbill.DNS.Type;
  * <ul>
  *   <li><b>Priority:</b> only the lowest-numbered priority group with at least one usable target is used;
  *       higher-numbered groups are fallbacks for while it is empty (RFC 2782).</li>
- *   <li><b>Weight:</b> carried on each backend; the pool spreads connections in proportion.</li>
+ *   <li><b>Weight:</b> carried on each backend; the pool spreads connections in proportion. A target with
+ *       several addresses gives each the target's weight, as if each were a target of its own (with the
+ *       default {@link AddressFamily#PREFER_IPV4} a dual-stack target counts once).</li>
  *   <li><b>Fallback:</b> an NXDOMAIN or empty SRV answer falls back to the A/AAAA records of the domain
  *       itself with {@code defaultPort}, as node-cueball does; SRV is asked again at the next refresh.</li>
  *   <li><b>Refresh:</b> when the shortest TTL of what was used runs out, clamped to
