@@ -594,6 +594,12 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         waiting = waiters.size(); // volatile: ordered before dispatchLocked's look at the ring (WAITERS)
     }
 
+    /** Takes a claim out of the queue wherever it is (ArrayDeque removes the head without shifting). */
+    private void removeWaiterLocked(Claim<C> claim) {
+        waiters.removeFirstOccurrence(claim);
+        waiting = waiters.size();
+    }
+
     private Claim<C> pollWaiterLocked() {
         Claim<C> waiter = waiters.pollFirst();
         if (waiter != null) {
@@ -697,8 +703,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         lock.lock();
         try {
             if (claim.isWaiting()) {
-                waiters.removeFirstOccurrence(claim);
-                waiting = waiters.size();
+                removeWaiterLocked(claim);
                 claim.serve(slot);
             } else {
                 // Handed one, failed or closed meanwhile: this one goes back (it was counted claimed).
@@ -742,12 +747,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
                 return null;
             }
             claim.state = Claim.CANCELLED;
-            if (waiters.peekFirst() == claim) {
-                waiters.pollFirst();
-            } else {
-                waiters.removeFirstOccurrence(claim);
-            }
-            waiting = waiters.size();
+            removeWaiterLocked(claim);
             wakeLocked(); // had it been woken to take a connection, the next one takes it instead
             long waited = System.nanoTime() - start;
             if (interrupted) {
