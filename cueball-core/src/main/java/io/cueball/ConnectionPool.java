@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
@@ -167,6 +168,7 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
         private int threadAffinity = PoolOptions.DEFAULT_THREAD_AFFINITY;
         private PoolListener listener;
         private PoolClock clock;
+        private Executor executor;
         private RandomGenerator random;
 
         private Builder(Resolver resolver, ConnectionFactory<C> factory) {
@@ -352,6 +354,20 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
         }
 
         /**
+         * The threads seam, beside {@link #clock(PoolClock)}: where connects, closes and health checks run.
+         * Package-private, for the engine's own tests, which pass a same-thread or manual executor so that a
+         * test decides when each connect finishes. The pool does not stop an executor it was given.
+         *
+         * @param executor runs the pool's blocking work; default the pool's own {@code cueball-<name>-connect-N}
+         *                 daemon threads, stopped on close
+         * @return this builder
+         */
+        Builder<C> executor(Executor executor) {
+            this.executor = executor;
+            return this;
+        }
+
+        /**
          * @param random the source of backoff jitter, decoherence shuffles and lifetime spread; used under the
          *               pool's lock, so it need not be thread-safe. Tests pass a seeded one.
          * @return this builder
@@ -370,7 +386,7 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
          */
         public ConnectionPool<C> build() {
             PoolOptions options = options();
-            PoolEngine<C> engine = new PoolEngine<>(options, resolver, factory, clock,
+            PoolEngine<C> engine = new PoolEngine<>(options, resolver, factory, clock, executor,
                     random != null ? random : new Random(), listener);
             engine.start();
             return new ConnectionPool<>(engine);

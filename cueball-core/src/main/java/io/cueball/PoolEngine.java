@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -118,8 +119,12 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     private final SystemClock ownClock;
     private final RandomGenerator random;
     private final PoolListener listener;
+    /** The connector threads, or null when the builder was given an executor (tests). */
     private final NamedThreadFactory connectThreads;
-    private final ThreadPoolExecutor executor;
+    /** The pool's own executor, which it stops on close; null when the builder was given one. */
+    private final ThreadPoolExecutor ownExecutor;
+    /** Runs connects, closes and health checks: {@code ownExecutor}, or the one the builder was given. */
+    private final Executor executor;
 
     private final int max;
     private final int spares;
@@ -208,13 +213,16 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
     }
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
-    /** Connections released after close() finished: closed by the releasing thread once it has unlocked. */
-    private final ConcurrentLinkedQueue<Slot<C>> lateCloses = new ConcurrentLinkedQueue<>();
+    /**
+     * Blocking work (connects, closes, health checks) decided under the lock and handed to the executor by
+     * afterUnlock(), so that the executor is never called under the lock and may run tasks on the calling thread.
+     */
+    private final ConcurrentLinkedQueue<Runnable> work = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean closeStarted = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
 
     PoolEngine(PoolOptions options, Resolver resolver, ConnectionFactory<C> factory, PoolClock clock,
-            RandomGenerator random, PoolListener listener) {
+            Executor executor, RandomGenerator random, PoolListener listener) {
         this.options = options;
         this.name = options.name();
         this.resolver = resolver;
@@ -247,11 +255,18 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         // backends (exempt from max) that race back in before they are purged.
         this.idle = new IdleRing<>(Math.max(16, 2 * max));
 
-        this.connectThreads = new NamedThreadFactory(name, "connect");
-        int threads = Math.max(2, Math.min(max, 16));
-        this.executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), connectThreads);
-        executor.allowCoreThreadTimeOut(true);
+        if (executor != null) {
+            this.connectThreads = null;
+            this.ownExecutor = null;
+            this.executor = executor;
+        } else {
+            this.connectThreads = new NamedThreadFactory(name, "connect");
+            int threads = Math.max(2, Math.min(max, 16));
+            this.ownExecutor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), connectThreads);
+            ownExecutor.allowCoreThreadTimeOut(true);
+            this.executor = ownExecutor;
+        }
     }
 
     /** Starts timers and the resolver. On failure everything started is stopped again. */
@@ -1089,7 +1104,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         countable++;
         Attempt attempt = new Attempt(b);
         attempt.watchdog = clock.schedule(guard(() -> connectTimedOut(attempt)), connectTimeout);
-        executor.execute(() -> connect(attempt));
+        work.add(() -> connect(attempt));
     }
 
     /** Runs on a connector thread. */
@@ -1281,15 +1296,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
             }
         }
         slot.backend.closing++;
-        if (state == PoolState.CLOSED) {
-            lateCloses.add(slot); // the executor is gone: the caller closes it after unlocking
-            return;
-        }
-        try {
-            executor.execute(() -> closeSlot(slot));
-        } catch (RejectedExecutionException e) {
-            lateCloses.add(slot);
-        }
+        work.add(() -> closeSlot(slot)); // after close() has finished, run by the releasing thread (afterUnlock)
     }
 
     /** Closes a slot's connection (outside the lock) and forgets it. */
@@ -1399,7 +1406,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
                     slot.drained = false;
                     slot.backend.checking++;
                     slot.state = Slot.CHECKING;
-                    executor.execute(() -> healthCheck(slot));
+                    work.add(() -> healthCheck(slot));
                 }
             }
             restoreIdleLocked(drained, now);
@@ -1485,6 +1492,7 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         } finally {
             lock.unlock();
         }
+        afterUnlock();
     }
 
     private void shuffleIdleLocked(long now) {
@@ -1666,13 +1674,15 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         } finally {
             lock.unlock();
         }
-        executor.shutdown();
-        if (!connectThreads.owns(Thread.currentThread())) { // on a connector thread it cannot wait for itself
-            try {
-                executor.awaitTermination(5, TimeUnit.SECONDS);
-                connectThreads.joinAll(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                interrupted = true;
+        if (ownExecutor != null) {
+            ownExecutor.shutdown();
+            if (!connectThreads.owns(Thread.currentThread())) { // on a connector thread it cannot wait for itself
+                try {
+                    ownExecutor.awaitTermination(5, TimeUnit.SECONDS);
+                    connectThreads.joinAll(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
         }
         if (ownClock != null) {
@@ -1760,22 +1770,23 @@ final class PoolEngine<C extends Connection> implements ResolverListener {
         }
     }
 
-    /** Delivers queued listener calls and runs late closes. Never called with the lock held. */
+    /**
+     * Hands queued work to the executor and delivers queued listener calls. Never called with the lock held.
+     * Work the executor refuses (it has been shut down: close() has finished) runs here, on this thread.
+     */
     private void afterUnlock() {
-        if (!events.isEmpty()) {
-            drainEvents();
-        }
-        if (!lateCloses.isEmpty()) {
-            Slot<C> slot;
-            while ((slot = lateCloses.poll()) != null) {
-                closeQuietly(slot.connection, slot.backend.key);
-                lock.lock();
+        if (!work.isEmpty()) {
+            Runnable task;
+            while ((task = work.poll()) != null) {
                 try {
-                    forgetClosedLocked(slot);
-                } finally {
-                    lock.unlock();
+                    executor.execute(task);
+                } catch (RejectedExecutionException e) {
+                    task.run();
                 }
             }
+        }
+        if (!events.isEmpty()) {
+            drainEvents();
         }
     }
 
