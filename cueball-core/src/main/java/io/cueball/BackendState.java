@@ -20,8 +20,6 @@ final class BackendState<C extends Connection> {
     int closing;
     /** Every open slot of this backend (idle, claimed, checking or closing). */
     final Set<Slot<C>> slots = new HashSet<>();
-    /** Scratch for one locked pass of the engine (connections above target, or idle ones); meaningless after. */
-    int surplus;
 
     int consecutiveFailures;
     Throwable lastError;
@@ -59,9 +57,9 @@ final class BackendState<C extends Connection> {
         long claims = claimsOfClosed;
         for (Slot<C> slot : slots) {
             claims += slot.claims;
-            if (slot.state == Slot.CLAIMED) {
+            if (slot.isClaimed()) {
                 claimed++;
-            } else if (slot.state != Slot.CLOSING) {
+            } else if (!slot.isClosing()) {
                 idle++; // idle or being health-checked
             }
         }

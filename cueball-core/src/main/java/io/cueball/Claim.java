@@ -78,6 +78,23 @@ public final class Claim<C extends Connection> implements AutoCloseable {
         STATE.setRelease(this, ACTIVE);
     }
 
+    /** Hands a waiting claim a slot, under the pool lock; the volatile write publishes the slot. */
+    void handOver(Slot<C> s) {
+        this.slot = s;
+        this.state = ACTIVE;
+    }
+
+    /** Fails a waiting claim, under the pool lock; the volatile write publishes the failure. */
+    void fail(RuntimeException e) {
+        this.failure = e;
+        this.state = FAILED;
+    }
+
+    /** A waiting claim gives up (timeout or interrupt), under the pool lock. */
+    void cancel() {
+        this.state = CANCELLED;
+    }
+
     /**
      * The claimed connection.
      *

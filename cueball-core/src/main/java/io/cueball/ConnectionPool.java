@@ -29,9 +29,16 @@ import java.util.regex.Pattern;
  * }
  * }</pre>
  *
- * <p>Thread-safe. {@link #claim()} and {@link Claim#close()} take one lock briefly and do no I/O; connects,
- * closes and health checks run on the pool's connector threads ({@code cueball-<name>-connect-N}) and timers on
- * {@code cueball-<name>-timer-1}. All are daemon threads and all have exited when {@link #close()} returns.
+ * <p>Thread-safe. In a fixed-size pool ({@code spares == maxConnections}, the default), {@link #claim()} and
+ * {@link Claim#close()} take no lock while an idle connection is at hand: they pass it through a lock-free
+ * queue. They take the pool's one lock, briefly and never during I/O, when the pool grows or shrinks on demand
+ * ({@code spares < maxConnections}), when a claim has to wait, and when a connection goes back that the pool
+ * wants closed. The only I/O on the calling thread is the connection's own hooks: {@code close()} calls
+ * {@link Connection#isBroken()} and {@link Connection#reset()}, and {@code claim()} checks a connection that
+ * sat idle for more than {@link PoolOptions#CHECK_ON_CLAIM_AFTER_IDLE} with {@link Connection#isHealthy()}.
+ * Connects, closes and health checks run on the pool's connector threads ({@code cueball-<name>-connect-N}) and
+ * timers on {@code cueball-<name>-timer-1}. All are daemon threads and all have exited when {@link #close()}
+ * returns.
  *
  * @param <C> the type of connection
  */
@@ -95,7 +102,12 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
         return Optional.ofNullable(engine.claim(0, false));
     }
 
-    /** @return a consistent snapshot of the pool's counts, per backend too */
+    /**
+     * A snapshot of the pool's counts, per backend too, taken under the pool's lock (see {@link PoolStats} for
+     * what may be a moment behind while claims run).
+     *
+     * @return the snapshot
+     */
     public PoolStats stats() {
         return engine.stats();
     }
@@ -140,8 +152,10 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
     }
 
     /**
-     * Configures and builds a {@link ConnectionPool}. Setters record values; {@link #build()} checks them all and
-     * fails with the first bad one, naming the option, the value and what was expected.
+     * Configures and builds a {@link ConnectionPool}. Setters record values; {@link #build()} checks them all:
+     * a null resolver, factory or option fails at once with a {@link NullPointerException} naming it; a bad name
+     * fails alone; every other bad value is reported together in one {@link IllegalArgumentException} that names
+     * each option, its value and what was expected ({@code maxConnections: 0 (expected: >= 1); ...}).
      *
      * @param <C> the type of connection
      */
@@ -382,7 +396,7 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
          *
          * @return the running pool
          * @throws NullPointerException     if the resolver, the factory or an option is null
-         * @throws IllegalArgumentException naming the first bad option, its value and the expected range
+         * @throws IllegalArgumentException naming every bad option, its value and the expected range
          */
         public ConnectionPool<C> build() {
             PoolOptions options = options();
@@ -397,7 +411,7 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
          *
          * @return the options {@link #build()} would use
          * @throws NullPointerException     if the resolver, the factory or an option is null
-         * @throws IllegalArgumentException naming the first bad option, its value and the expected range
+         * @throws IllegalArgumentException naming every bad option, its value and the expected range
          */
         public PoolOptions options() {
             Objects.requireNonNull(resolver, "resolver must not be null");

@@ -4,7 +4,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A consistent snapshot of a pool, taken under its lock.
+ * A snapshot of a pool, taken under its lock: the state, the backends and the connecting, closing and waiting
+ * counts are consistent with each other. In a fixed-size pool, lock-free claims and releases move connections
+ * between idle and claimed without the lock, so while claims run, {@code idle} and {@code claimed} (and a
+ * backend's) may be a moment behind; their sum is exact.
  *
  * @param name          the pool's name
  * @param state         its state

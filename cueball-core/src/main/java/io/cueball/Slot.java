@@ -3,17 +3,61 @@ package io.cueball;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
+/*
+ * ONE CONNECTION'S LIFE. Every state change is one of the methods below, named after its two ends; each asserts
+ * where it starts from (with -ea, as the tests run), so a call site reads as a transition and an illegal one has
+ * no method to call.
+ *
+ *   (Connector.Attempt: connecting, counted in BackendState.connecting; no slot yet)
+ *        |  connect returned, under the lock: born IDLE, then offered (PoolEngine.offerLocked)
+ *        v
+ *     +------+ idleToClaimed: a claim polled it from the ring (no lock), or the lock handed it to a claim
+ *     | IDLE | -------------------------------------------------------------------------------+
+ *     +------+ <------------------------------------------------------------------------+     |
+ *       |  ^  ^   claimedToIdle: a release puts it in the ring (no lock), or the lock does   |     v
+ *       |  |  |                                                                        +---------+
+ *       |  |  +------------------------------------------- stickyToIdle (lock, CAS) -- |  CLAIMED |
+ *       |  | heldToIdle: the lock's pass puts it back                                  +---------+
+ *       |  |                                                                           ^   |   ^
+ *       |  |     +--------+ <-- idleToSticky: the ring refused it for a moment         |   |   |
+ *       |  |     | STICKY | <-- claimedToSticky: its releasing thread keeps it (AFFINITY)|  |   |
+ *       |  |     +--------+ --- stickyToClaimed (CAS): that thread, or any claim ---------+   |   |
+ *       |  |          |  stickyToHeld (lock, CAS)                                             |   |
+ *       v  |          v                                                                     |   |
+ *  idleToHeld +------+ heldToChecking +----------+ checkingToIdle (lock, after the check)   |   |
+ *  (lock) --> | HELD | -------------> | CHECKING | ----------------------------------> IDLE |   |
+ *             +------+                +----------+                                          |   |
+ *
+ *   toClosing (always under the lock, exactly once): from IDLE, CLAIMED, HELD or CHECKING. The connection's
+ *   close() then runs on the executor, and the slot is forgotten (BackendState.slots) when it has returned.
+ *
+ * Who takes each edge: the lock-free ones (idleToClaimed after a ring poll, claimedToIdle, claimedToSticky,
+ * idleToSticky after a refused offer, stickyToClaimed) are taken by the slot's holder, the thread that claims or
+ * releases it; STICKY is the one state a non-holder may leave, and only by compare-and-set, so two takers cannot
+ * both win. Every other edge is taken under the pool lock, by the lock as the slot's holder.
+ *
+ * FLAGS BESIDE THE STATE:
+ *   retire  (volatile; written under the lock, read by anyone): the lock wants the slot back. Its holder must
+ *           bring it to the lock instead of using it or putting it in the ring (RETIRE in PoolEngine's notes).
+ *           A request, never a verdict: the lock closes it only if it is still unwanted.
+ *   exempt  (lock only): CLAIMED (or on its way) while its backend was removed, so it no longer counts toward
+ *           maxConnections (invariant 1's one exception); it closes when released.
+ */
+
 /**
- * One open connection and the pool's bookkeeping for it. The slot belongs to whoever holds it: the idle ring,
- * a claim, or the pool lock (connecting it, checking it, closing it). Its holder writes {@code state},
- * {@code lastUsedAt} and {@code claims}; the handover (the ring's offer and poll, or the lock) publishes them.
- * {@code exempt}, {@code drained} are the lock's alone; {@code retire} is written under the lock and read by
- * anyone (see RETIRE in {@code PoolEngine}).
+ * One open connection and the pool's bookkeeping for it: its state machine (see the diagram above the class).
+ * The slot belongs to whoever holds it: the idle ring, a claim, a thread that keeps it, or the pool lock. Its
+ * holder writes {@code state}, {@code lastUsedAt} and {@code claims}; the handover (the ring's offer and poll, a
+ * compare-and-set out of STICKY, or the lock) publishes them.
  */
 final class Slot<C extends Connection> extends LeadingPadding {
+    /** In the idle ring (or between a ring poll and the taker's next transition). */
     static final int IDLE = 0;
+    /** Held by a claim. */
     static final int CLAIMED = 1;
+    /** Its health is being checked on the executor, outside the ring. */
     static final int CHECKING = 2;
+    /** Its connection is being closed; it never leaves this state. */
     static final int CLOSING = 3;
     /**
      * Idle but not in the ring: kept by the thread that released it for its next claim (thread affinity), or
@@ -21,6 +65,8 @@ final class Slot<C extends Connection> extends LeadingPadding {
      * thread, another claim that found the ring empty, or the lock.
      */
     static final int STICKY = 4;
+    /** Idle, taken out of the ring by the lock for one pass over the idle connections (IdleSet.takeAllLocked). */
+    static final int HELD = 5;
 
     private static final VarHandle STATE;
 
@@ -34,26 +80,22 @@ final class Slot<C extends Connection> extends LeadingPadding {
 
     final BackendState<C> backend;
     final C connection;
-    /** When the pool should replace it ({@code Long.MAX_VALUE}-like when there is no maximum lifetime). */
+    /** When the pool should replace it; meaningful only if {@link #expires}. */
     final long expiresAt;
     final boolean expires;
 
-    /** Written by the slot's holder; only a STICKY slot is taken by compare-and-set (see {@link #STICKY}). */
-    volatile int state;
+    /** Written by the slot's holder through the transitions below. */
+    private volatile int state;
     /** The lock wants this slot back: its holder must not put it in the ring or use it, but go to the lock. */
     volatile boolean retire;
-    /** Taken out of the ring for a locked pass over the idle connections. */
-    boolean drained;
+    /** Claimed while its backend was removed: not counted toward maxConnections; closes when released. */
+    boolean exempt;
     /** Claims served by this connection. */
     long claims;
     /** Last time it was released or passed a health check; a used connection is a checked one. */
     long lastUsedAt;
-    /**
-     * Claimed while its backend was removed: it no longer counts toward maxConnections (invariant 1's one
-     * exception) and closes when released.
-     */
-    boolean exempt;
 
+    /** A slot born IDLE, for a connection that has just connected, under the lock. */
     Slot(BackendState<C> backend, C connection, long now, long lifetimeNanos) {
         this.backend = backend;
         this.connection = connection;
@@ -62,17 +104,119 @@ final class Slot<C extends Connection> extends LeadingPadding {
         this.expiresAt = now + lifetimeNanos;
     }
 
-    /** Sets the state without a fence: for a holder whose next handover publishes it. */
-    void setState(int next) {
-        STATE.setRelease(this, next);
+    // ---- lock-free edges, taken by the slot's holder ----
+
+    /** A claim took it from the ring (or the lock hands it to a claim). Release store: the handover publishes. */
+    void idleToClaimed() {
+        assert state == IDLE : this;
+        STATE.setRelease(this, CLAIMED);
     }
 
-    /** Takes a STICKY slot; true if this thread now holds it (in {@code update} state). */
-    boolean unstick(int update) {
-        return STATE.compareAndSet(this, STICKY, update);
+    /** A release gives it back, to the ring or to the lock. Release store: the ring's offer publishes it. */
+    void claimedToIdle() {
+        assert state == CLAIMED : this;
+        STATE.setRelease(this, IDLE);
+    }
+
+    /**
+     * Its releasing thread keeps it for its next claim. A volatile store, ordered before the keeper's next
+     * volatile reads of {@code retire} and the waiting count (the Dekker pairs of RETIRE and WAITERS).
+     */
+    void claimedToSticky() {
+        assert state == CLAIMED : this;
+        state = STICKY;
+    }
+
+    /** The ring refused it for a moment: idle outside the ring. A volatile store, as {@link #claimedToSticky}. */
+    void idleToSticky() {
+        assert state == IDLE : this;
+        state = STICKY;
+    }
+
+    /** Takes a STICKY slot for a claim; true if this thread now holds it. */
+    boolean stickyToClaimed() {
+        return STATE.compareAndSet(this, STICKY, CLAIMED);
+    }
+
+    // ---- edges taken under the pool lock ----
+
+    /** The lock takes a STICKY slot as an idle one; true if it now holds it. */
+    boolean stickyToIdle() {
+        return STATE.compareAndSet(this, STICKY, IDLE);
+    }
+
+    /** The lock takes a STICKY slot for a pass over the idle connections; true if it now holds it. */
+    boolean stickyToHeld() {
+        return STATE.compareAndSet(this, STICKY, HELD);
+    }
+
+    /** The lock took it out of the ring for a pass over the idle connections. */
+    void idleToHeld() {
+        assert state == IDLE : this;
+        state = HELD;
+    }
+
+    /** The lock's pass is over: it goes back to the ring (or to a waiting claim). */
+    void heldToIdle() {
+        assert state == HELD : this;
+        state = IDLE;
+    }
+
+    /** The housekeeper checks it on the executor. */
+    void heldToChecking() {
+        assert state == HELD : this;
+        state = CHECKING;
+    }
+
+    /** It passed its check and goes back to the ring (or a waiting claim). */
+    void checkingToIdle() {
+        assert state == CHECKING : this;
+        state = IDLE;
+    }
+
+    /**
+     * Starts closing it. Exactly once per slot (invariant 4).
+     *
+     * @throws IllegalStateException if it is closing already
+     */
+    void toClosing(String poolName) {
+        if (state == CLOSING) {
+            throw new IllegalStateException("pool '" + poolName + "': a connection to " + backend.key
+                    + " was closed twice (invariant 4)");
+        }
+        state = CLOSING;
+    }
+
+    // ---- reads ----
+
+    boolean isClaimed() {
+        return state == CLAIMED;
+    }
+
+    boolean isSticky() {
+        return state == STICKY;
+    }
+
+    boolean isClosing() {
+        return state == CLOSING;
+    }
+
+    /**
+     * Claimed, or passing between a lock-free claim or release and the ring: what a locked pass cannot take and
+     * must retire instead. Read under the lock, after a pass took every idle slot (HELD).
+     */
+    boolean isInUse() {
+        int s = state;
+        return s != HELD && s != CHECKING && s != CLOSING;
     }
 
     boolean expired(long now) {
         return expires && now - expiresAt >= 0;
+    }
+
+    @Override
+    public String toString() {
+        return "Slot{" + backend.key + ", state=" + state + (retire ? ", retire" : "") + (exempt ? ", exempt" : "")
+                + "}";
     }
 }

@@ -1,0 +1,377 @@
+package io.cueball;
+
+import io.cueball.internal.RebalancePlan;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/*
+ * BACKENDS. The resolver's events are recorded at once in `desired` (its current view) and arm the rebalance
+ * timer, `rebalanceDelay` after the first pending event: a burst of events costs one rebalance. The rebalance
+ * applies `desired` to `applied` (the pool's backends, including removed ones whose connections are still
+ * draining), re-plans every backend's target (RebalancePlan: largest remainder, one monitor slot for a dead
+ * backend), retires what is above target, and fills what is below.
+ *
+ * REMOVAL. A removed backend's idle connections close at the rebalance; its claimed ones are retired and become
+ * exempt (they no longer count toward maxConnections) and close when released. The backend is forgotten once it
+ * has drained: its last connection has closed and no connect is in flight. Re-added before that, it keeps them.
+ *
+ * THREADS. The ResolverListener methods run on the resolver's threads and take the pool lock briefly; everything
+ * named *Locked runs under it; rebalance() runs on the clock's thread.
+ */
+
+/** The resolver adapter, desired vs applied backends, the debounced rebalance, retiring surplus connections. */
+final class Backends<C extends Connection> implements ResolverListener {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
+
+    private final PoolEngine<C> pool;
+    private final long rebalanceDelay;
+    /** The resolver's current view, updated at once by its events; applied by the next rebalance. */
+    private final Map<String, Backend> desired = new LinkedHashMap<>();
+    /** Applied backends, including removed ones whose connections are still draining. */
+    private final Map<String, BackendState<C>> applied = new LinkedHashMap<>();
+    private PoolClock.Timer rebalanceTimer;
+    private long rebalances;
+    /** Claims served by connections of backends that have since been forgotten. */
+    private long claimsOfForgotten;
+
+    Backends(PoolEngine<C> pool, long rebalanceDelay) {
+        this.pool = pool;
+        this.rebalanceDelay = rebalanceDelay;
+    }
+
+    // ---- the resolver's events ----
+
+    @Override
+    public void backendAdded(Backend backend) {
+        Objects.requireNonNull(backend, "backend");
+        pool.lock();
+        try {
+            if (pool.closeStarted()) {
+                return;
+            }
+            Backend previous = desired.put(backend.key(), backend);
+            if (!backend.equals(previous)) {
+                armRebalanceLocked();
+            }
+        } finally {
+            pool.unlock();
+        }
+    }
+
+    @Override
+    public void backendRemoved(Backend backend) {
+        Objects.requireNonNull(backend, "backend");
+        pool.lock();
+        try {
+            if (pool.closeStarted()) {
+                return;
+            }
+            if (desired.remove(backend.key()) != null) {
+                armRebalanceLocked();
+            }
+        } finally {
+            pool.unlock();
+        }
+    }
+
+    @Override
+    public void resolverFailed(Throwable cause) {
+        // Invariant 6: a failure of the resolver removes nothing. Only an authoritative answer does.
+        log.warn("pool '{}': resolver failed; keeping the backends it reported before: {}", pool.name(),
+                cause.toString());
+        pool.lock();
+        try {
+            pool.events.emit(l -> l.resolverFailed(cause));
+        } finally {
+            pool.unlock();
+        }
+    }
+
+    // ---- the rebalance ----
+
+    void armRebalanceLocked() {
+        if (rebalanceTimer == null && !pool.isClosing()) {
+            rebalanceTimer = pool.schedule(this::rebalance, rebalanceDelay);
+        }
+    }
+
+    void cancelRebalanceLocked() {
+        if (rebalanceTimer != null) {
+            rebalanceTimer.cancel();
+            rebalanceTimer = null;
+        }
+    }
+
+    /** Applies the resolver's view, re-plans, closes surplus idle connections and opens what is missing. */
+    private void rebalance() {
+        pool.lock();
+        try {
+            rebalanceTimer = null;
+            if (pool.isClosing()) {
+                return;
+            }
+            long now = pool.clock.nanoTime();
+            for (Iterator<BackendState<C>> it = applied.values().iterator(); it.hasNext();) {
+                BackendState<C> b = it.next();
+                if (!b.removed && !desired.containsKey(b.key)) {
+                    removeLocked(b, now);
+                    Backend gone = b.backend;
+                    pool.events.emit(l -> l.backendRemoved(gone));
+                    if (b.slots.isEmpty() && b.connecting == 0) {
+                        it.remove();
+                        claimsOfForgotten += b.claimsOfClosed;
+                    }
+                }
+            }
+            for (Backend d : desired.values()) {
+                BackendState<C> b = applied.get(d.key());
+                if (b == null) {
+                    applied.put(d.key(), new BackendState<>(d));
+                    pool.events.emit(l -> l.backendAdded(d));
+                } else if (b.removed) {
+                    readdLocked(b, d);
+                    pool.events.emit(l -> l.backendAdded(d));
+                } else if (!b.backend.equals(d)) {
+                    b.backend = d;
+                    pool.events.emit(l -> l.backendAdded(d));
+                }
+            }
+            replanLocked(now);
+            if (pool.options.failFastWhenEmpty() && desired.isEmpty()) {
+                pool.waiters.failAllLocked(() -> new NoBackendsException("pool '" + pool.name()
+                        + "' has no backends: its resolver removed them all, and failFastWhenEmpty is set"));
+            }
+        } finally {
+            pool.unlock();
+        }
+    }
+
+    /** Runs the plan over the applied backends, closes idle surplus, updates the state, fills. */
+    private void replanLocked(long now) {
+        List<BackendState<C>> live = new ArrayList<>(applied.size());
+        List<RebalancePlan.Candidate> candidates = new ArrayList<>(applied.size());
+        for (BackendState<C> b : applied.values()) {
+            if (!b.removed) {
+                live.add(b);
+                candidates.add(new RebalancePlan.Candidate(b.key, b.backend.weight(), b.dead, b.count()));
+            }
+        }
+        int[] targets = RebalancePlan.targets(candidates, pool.max);
+        for (int i = 0; i < targets.length; i++) {
+            live.get(i).target = targets[i];
+        }
+        // Removals before additions: idle connections above target close now (claimed ones when released),
+        // and the connections they free are reused only once their close has returned.
+        retireSurplusLocked(now);
+        rebalances++;
+        if (pool.events.listening()) {
+            Map<Backend, Integer> plan = new LinkedHashMap<>();
+            for (int i = 0; i < targets.length; i++) {
+                plan.put(live.get(i).backend, targets[i]);
+            }
+            pool.events.emit(l -> l.rebalanced(plan));
+        }
+        log.debug("pool '{}': rebalanced over {} backends", pool.name(), live.size());
+        pool.updateStateLocked();
+        pool.connector.fillLocked(now);
+    }
+
+    /**
+     * Brings every backend down to its (effective) target: idle connections above it close now, and as many
+     * claimed ones as are still above it are retired, to close when released (RETIRE).
+     */
+    void retireSurplusLocked(long now) {
+        Map<BackendState<C>, int[]> surplus = new IdentityHashMap<>();
+        for (BackendState<C> b : applied.values()) {
+            int above = b.removed ? 0 : b.count() - b.effectiveTarget();
+            if (above > 0) {
+                surplus.put(b, new int[] {above});
+            }
+        }
+        if (surplus.isEmpty()) {
+            return;
+        }
+        List<Slot<C>> held = pool.idle.takeAllLocked();
+        for (int i = 0; i < held.size(); i++) {
+            int[] left = surplus.get(held.get(i).backend);
+            if (left != null && left[0] > 0) {
+                left[0]--;
+                pool.closeLocked(held.set(i, null));
+            }
+        }
+        boolean retired = false;
+        for (Map.Entry<BackendState<C>, int[]> e : surplus.entrySet()) {
+            int[] left = e.getValue();
+            for (Iterator<Slot<C>> it = e.getKey().slots.iterator(); left[0] > 0 && it.hasNext();) {
+                Slot<C> slot = it.next();
+                if (slot.isInUse() && !slot.retire) {
+                    slot.retire = true;
+                    left[0]--;
+                    retired = true;
+                }
+            }
+        }
+        pool.restoreIdleLocked(held, now);
+        if (retired) {
+            pool.purgeRetiredLocked(now); // one released between the pass and its retire is in the ring now
+        }
+    }
+
+    private void removeLocked(BackendState<C> b, long now) {
+        b.removed = true;
+        b.target = 0;
+        b.dead = false;
+        pool.connector.cancelRetryLocked(b);
+        retireAllLocked(b); // first, then take the idle ones: see RETIRE
+        List<Slot<C>> held = pool.idle.takeAllLocked();
+        for (int i = 0; i < held.size(); i++) {
+            if (held.get(i).backend == b) {
+                pool.closeLocked(held.set(i, null));
+            }
+        }
+        for (Slot<C> slot : b.slots) {
+            if (slot.isInUse() && !slot.exempt) {
+                pool.setExemptLocked(slot, true);
+            }
+        }
+        pool.restoreIdleLocked(held, now);
+    }
+
+    /**
+     * Asks for every open connection of a backend back (RETIRE). Call it before taking the idle ones: a lock-free
+     * release then either sees the retire or is seen by the pass.
+     */
+    void retireAllLocked(BackendState<C> b) {
+        for (Slot<C> slot : b.slots) {
+            if (!slot.isClosing()) {
+                slot.retire = true;
+            }
+        }
+    }
+
+    private void readdLocked(BackendState<C> b, Backend d) {
+        b.removed = false;
+        b.backend = d;
+        b.consecutiveFailures = 0;
+        for (Slot<C> slot : b.slots) {
+            if (!slot.isClosing()) {
+                slot.retire = false; // a release that already saw it takes the locked path, which re-decides
+            }
+            if (slot.exempt) {
+                pool.setExemptLocked(slot, false);
+            }
+        }
+    }
+
+    /** The bookkeeping after a slot's connection has closed: the slot is gone; a drained backend too. */
+    void forgetClosedLocked(Slot<C> slot) {
+        BackendState<C> b = slot.backend;
+        b.closing--;
+        b.slots.remove(slot);
+        b.claimsOfClosed += slot.claims;
+        forgetIfDrainedLocked(b);
+    }
+
+    /** A removed backend is forgotten once it has drained: its last connection closed, no connect in flight. */
+    void forgetIfDrainedLocked(BackendState<C> b) {
+        if (b.removed && b.slots.isEmpty() && b.connecting == 0 && applied.get(b.key) == b) {
+            applied.remove(b.key);
+            claimsOfForgotten += b.claimsOfClosed;
+        }
+    }
+
+    // ---- reads, under the lock ----
+
+    /** Applied backends, removed ones included, in the order they were added. */
+    Iterable<BackendState<C>> allLocked() {
+        return applied.values();
+    }
+
+    boolean noneDesiredLocked() {
+        return desired.isEmpty();
+    }
+
+    int notRemovedLocked() {
+        int n = 0;
+        for (BackendState<C> b : applied.values()) {
+            if (!b.removed) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+
+    /** Every backend that is not removed is dead (and there is at least one): the pool has FAILED. */
+    boolean allDeadLocked() {
+        boolean any = false;
+        for (BackendState<C> b : applied.values()) {
+            if (!b.removed) {
+                if (!b.dead) {
+                    return false;
+                }
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /** Connections claimed, or on their way between a lock-free claim or release and the ring. */
+    int inUseLocked() {
+        int n = 0;
+        for (BackendState<C> b : applied.values()) {
+            for (Slot<C> slot : b.slots) {
+                if (slot.isInUse()) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Connects, health checks and closes running on the executor. */
+    int inFlightLocked() {
+        int n = 0;
+        for (BackendState<C> b : applied.values()) {
+            n += b.connecting + b.checking + b.closing;
+        }
+        return n;
+    }
+
+    /** For the pool's close: no more rebalances or retries, and every open connection retired (RETIRE). */
+    void closeLocked() {
+        cancelRebalanceLocked();
+        for (BackendState<C> b : applied.values()) {
+            pool.connector.cancelRetryLocked(b);
+            retireAllLocked(b);
+        }
+    }
+
+    /** A snapshot of the pool, per backend, in the order the backends were added. */
+    PoolStats statsLocked(String name, PoolState state, int waiting, long claimTimeouts) {
+        List<BackendStats> list = new ArrayList<>(applied.size());
+        int idle = 0;
+        int claimed = 0;
+        int connecting = 0;
+        int closing = 0;
+        long claims = claimsOfForgotten;
+        for (BackendState<C> b : applied.values()) {
+            BackendStats s = b.stats();
+            list.add(s);
+            idle += s.idle();
+            claimed += s.claimed();
+            connecting += b.connecting;
+            closing += b.closing;
+            claims += s.claims();
+        }
+        return new PoolStats(name, state, idle, claimed, connecting, closing, waiting, claims, claimTimeouts,
+                rebalances, list);
+    }
+}

@@ -1,0 +1,196 @@
+package io.cueball;
+
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/*
+ * HOUSEKEEPING as a function of now (OkHttp's cleanup(now)): tick(now) does what is due and returns how long
+ * until it is next due. Two schedules share it:
+ *   - every housekeeping interval (healthCheckInterval, shorter for an elastic pool's idleTimeout or a quarter of
+ *     maxLifetime): shrinking, expired connections, health checks of connections idle for healthCheckInterval;
+ *   - every decoherenceInterval: a shuffle of the idle queue, so that claims do not hit one backend in runs.
+ * When both fall due at one instant, housekeeping runs first.
+ *
+ * SHRINKING (elastic pools). If the idle ring never fell below `spares + k` during a whole idleTimeout window,
+ * those k connections were not needed: one at a time, the backend holding the most for its share loses one. A
+ * low-water mark works with the FIFO ring, where every connection is used in turn and none sits idle for long
+ * even when most are surplus.
+ *
+ * THREADS. tick runs under the pool lock (on the clock's thread); health checks run on the executor.
+ */
+
+/** The pool's timed upkeep: health checks, maximum lifetime, shrinking, decoherence. */
+final class Housekeeper<C extends Connection> {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
+
+    private final PoolEngine<C> pool;
+    private final long interval;
+    private final long healthCheckInterval;
+    private final long decoherenceInterval;
+    private final long idleTimeout;
+    private final boolean elastic;
+    private final int spares;
+    private long nextHousekeepingAt;
+    private long nextDecoherenceAt;
+    private long lowWaterSince;
+    private PoolClock.Timer timer;
+
+    Housekeeper(PoolEngine<C> pool) {
+        this.pool = pool;
+        PoolOptions o = pool.options;
+        this.healthCheckInterval = o.healthCheckInterval().toNanos();
+        this.decoherenceInterval = o.decoherenceInterval().toNanos();
+        this.idleTimeout = o.idleTimeout().toNanos();
+        this.spares = o.spares();
+        this.elastic = o.spares() < o.maxConnections();
+        long every = healthCheckInterval;
+        if (elastic) {
+            every = Math.min(every, idleTimeout);
+        }
+        long maxLifetime = o.maxLifetime().toNanos();
+        if (maxLifetime > 0) {
+            every = Math.min(every, Math.max(1, maxLifetime / 4));
+        }
+        this.interval = every;
+    }
+
+    /** Starts both schedules at {@code now}: the first tick comes at the earlier of the two intervals. */
+    void startLocked(long now) {
+        lowWaterSince = now;
+        nextHousekeepingAt = now + interval;
+        nextDecoherenceAt = now + decoherenceInterval;
+        timer = pool.schedule(this::run, Math.min(interval, decoherenceInterval));
+    }
+
+    /** Stops the schedules (the pool is closing). */
+    void stopLocked() {
+        if (timer != null) {
+            timer.cancel();
+            timer = null;
+        }
+    }
+
+    /** The timer's task: {@link #tick}, then the next one when it says. */
+    private void run() {
+        pool.lock();
+        try {
+            timer = null;
+            if (!pool.isClosing()) {
+                timer = pool.schedule(this::run, tick(pool.clock.nanoTime()));
+            }
+        } finally {
+            pool.unlock();
+        }
+    }
+
+    /**
+     * Does whatever is due at {@code now}. Under the lock.
+     *
+     * @return nanoseconds until the next tick is due (> 0)
+     */
+    long tick(long now) {
+        if (now - nextHousekeepingAt >= 0) {
+            housekeepLocked(now);
+            nextHousekeepingAt = now + interval;
+        }
+        if (now - nextDecoherenceAt >= 0) {
+            decohereLocked(now);
+            nextDecoherenceAt = now + decoherenceInterval;
+        }
+        return Math.max(1, Math.min(nextHousekeepingAt, nextDecoherenceAt) - now);
+    }
+
+    private void housekeepLocked(long now) {
+        boolean windowEnded = elastic && now - lowWaterSince >= idleTimeout;
+        if (windowEnded) {
+            for (int shrink = Math.max(0, pool.idle.lowWaterLocked() - spares); shrink > 0; shrink--) {
+                shrinkOneLocked(now);
+            }
+        }
+        List<Slot<C>> held = pool.idle.takeAllLocked();
+        for (int i = 0; i < held.size(); i++) {
+            Slot<C> slot = held.get(i);
+            if (slot.expired(now)) {
+                pool.closeLocked(held.set(i, null));
+            } else if (now - slot.lastUsedAt >= healthCheckInterval) {
+                held.set(i, null);
+                slot.heldToChecking();
+                slot.backend.checking++;
+                pool.submitLocked(() -> healthCheck(slot));
+            }
+        }
+        pool.restoreIdleLocked(held, now);
+        if (windowEnded) {
+            pool.idle.resetLowWaterLocked();
+            lowWaterSince = now;
+        }
+        pool.connector.fillLocked(now);
+    }
+
+    /**
+     * Closes one idle connection of the backend that holds the most for its share, so that shrinking keeps the
+     * spread even (or weighted).
+     */
+    private void shrinkOneLocked(long now) {
+        List<Slot<C>> held = pool.idle.takeAllLocked();
+        Map<BackendState<C>, Boolean> withIdle = new IdentityHashMap<>();
+        for (Slot<C> slot : held) {
+            withIdle.put(slot.backend, Boolean.TRUE);
+        }
+        BackendState<C> most = null;
+        for (BackendState<C> b : pool.backends.allLocked()) {
+            // Compare count/target without dividing: b is fuller than most if b.count * most.target is larger.
+            if (withIdle.containsKey(b) && (most == null
+                    || (long) b.count() * Math.max(1, most.target) > (long) most.count() * Math.max(1, b.target))) {
+                most = b;
+            }
+        }
+        for (int i = 0; most != null && i < held.size(); i++) {
+            if (held.get(i).backend == most) {
+                pool.closeLocked(held.set(i, null));
+                most = null; // one only; the others go back in their order
+            }
+        }
+        pool.restoreIdleLocked(held, now);
+    }
+
+    /** Runs on the executor. */
+    private void healthCheck(Slot<C> slot) {
+        boolean ok = ConnectionHooks.isHealthy(slot.connection);
+        pool.lock();
+        try {
+            BackendState<C> b = slot.backend;
+            b.checking--;
+            long now = pool.clock.nanoTime();
+            if (ok && !pool.isClosing() && !pool.unwantedLocked(slot, now)) {
+                slot.lastUsedAt = now;
+                slot.retire = false;
+                slot.checkingToIdle();
+                pool.offerLocked(slot);
+            } else {
+                if (!ok) {
+                    log.debug("pool '{}': idle connection to {} failed its health check; replacing it",
+                            pool.name(), b.key);
+                }
+                pool.closeLocked(slot);
+                pool.connector.fillLocked(now);
+            }
+            pool.signalIfClosingLocked();
+        } finally {
+            pool.unlock();
+        }
+    }
+
+    /** Shuffles the idle queue (Fisher-Yates, with the pool's seeded random). */
+    private void decohereLocked(long now) {
+        List<Slot<C>> slots = pool.idle.takeAllLocked();
+        for (int i = slots.size() - 1; i > 0; i--) {
+            int j = pool.random.nextInt(i + 1);
+            slots.set(i, slots.set(j, slots.get(i)));
+        }
+        pool.restoreIdleLocked(slots, now);
+    }
+}

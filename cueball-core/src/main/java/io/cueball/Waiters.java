@@ -1,0 +1,229 @@
+package io.cueball;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+
+/*
+ * WAITERS. A claim that finds nothing enqueues itself (the Claim object is the waiter; `waiting` mirrors the
+ * queue's size, volatile) and then looks once more: a Dekker pair with a release, which puts its slot in the
+ * ring (or keeps it) and then reads `waiting`. A release that sees waiters wakes the oldest; woken or not, a
+ * waiter takes an idle connection itself like any claim (PoolEngine.serveSelf) and then leaves the queue under
+ * the lock. Racing is what keeps connections moving when the oldest waiter is descheduled, which with more
+ * threads than cores is the common case. A waiter that has waited URGENT_AFTER is handed connections in queue
+ * order under the lock instead (as is every waiter of an elastic pool), which bounds the wait of the unlucky.
+ * A waiter that times out or is interrupted cancels itself under the lock if still waiting and wakes the next.
+ *
+ * THREADS. await() runs on the claiming thread without the lock; any() is read without it by releases; every
+ * *Locked method runs under the pool lock.
+ */
+
+/** The FIFO of waiting claims, and how a waiting claim waits: race, yield, park, then urgent. */
+final class Waiters<C extends Connection> {
+    private static final int YIELDS_BEFORE_PARK = 16;
+    /** After this long, a waiting claim is handed connections in queue order rather than racing for them. */
+    static final long URGENT_AFTER_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+
+    private final PoolEngine<C> pool;
+    private final ArrayDeque<Claim<C>> queue = new ArrayDeque<>();
+    /** queue.size(), written under the lock, read by lock-free releases (see WAITERS). */
+    private volatile int waiting;
+    /** Claims that timed out, ever. */
+    private long timeouts;
+
+    Waiters(PoolEngine<C> pool) {
+        this.pool = pool;
+    }
+
+    /** Whether any claim waits; read without the lock, after a volatile store (the WAITERS Dekker pair). */
+    boolean any() {
+        return waiting != 0;
+    }
+
+    int sizeLocked() {
+        return queue.size();
+    }
+
+    long timeoutsLocked() {
+        return timeouts;
+    }
+
+    void addLocked(Claim<C> claim) {
+        queue.addLast(claim);
+        waiting = queue.size(); // volatile: ordered before the claim's second look at the ring (WAITERS)
+    }
+
+    /** Takes a claim out of the queue wherever it is (ArrayDeque removes the head without shifting). */
+    void removeLocked(Claim<C> claim) {
+        queue.removeFirstOccurrence(claim);
+        waiting = queue.size();
+    }
+
+    /** The oldest claim still waiting, dropping any ahead of it that are not (defensive: they remove themselves). */
+    Claim<C> firstLocked() {
+        Claim<C> head;
+        while ((head = queue.peekFirst()) != null && !head.isWaiting()) {
+            pollLocked();
+        }
+        return head;
+    }
+
+    /** Takes the oldest claim out of the queue; null if none. */
+    Claim<C> pollLocked() {
+        Claim<C> waiter = queue.pollFirst();
+        if (waiter != null) {
+            waiting = queue.size();
+        }
+        return waiter;
+    }
+
+    /** Takes the oldest claim that still waits out of the queue; null if none. */
+    Claim<C> takeFirstLocked() {
+        Claim<C> head = firstLocked();
+        if (head != null) {
+            pollLocked();
+        }
+        return head;
+    }
+
+    /** Unparks the oldest waiting claim, to look for a connection itself. */
+    void wakeLocked() {
+        Claim<C> head = firstLocked();
+        if (head != null) {
+            LockSupport.unpark(head.thread);
+        }
+    }
+
+    /** Fails every waiting claim with what {@code failure} makes, one exception each. */
+    void failAllLocked(Supplier<RuntimeException> failure) {
+        Claim<C> waiter;
+        while ((waiter = pollLocked()) != null) {
+            if (waiter.isWaiting()) {
+                waiter.fail(failure.get());
+                LockSupport.unpark(waiter.thread);
+            }
+        }
+    }
+
+    /**
+     * Waits, on the claiming thread and without the lock, until the claim is served, fails, times out or is
+     * interrupted.
+     *
+     * @throws RuntimeException what the claim failed with, or its timeout or interruption
+     */
+    void await(Claim<C> claim, long start, long deadline) {
+        // A connection usually comes soon (a holder is about to release), and parking costs a context switch on
+        // each side: yield a few times first, which also lets a holder that was descheduled run. No busy spin:
+        // with more threads than cores it only steals the holder's CPU.
+        boolean race = !pool.elastic;
+        for (int round = 0;; round++) {
+            int s = claim.state;
+            if (s == Claim.ACTIVE) {
+                return;
+            }
+            if (s == Claim.FAILED) {
+                throw claim.failure;
+            }
+            if (race && serveSelf(claim)) {
+                return;
+            }
+            long now = System.nanoTime();
+            long remaining = deadline - now;
+            if (remaining <= 0) {
+                RuntimeException timeout = cancel(claim, start, false);
+                if (timeout != null) {
+                    throw timeout;
+                }
+                continue; // a release or a failure won the race; the state says which
+            }
+            if (now - start >= URGENT_AFTER_NANOS) {
+                claim.markUrgent(); // from now on a release hands it a connection in queue order (WAITERS)
+            }
+            if (round < YIELDS_BEFORE_PARK) {
+                Thread.yield();
+                continue;
+            }
+            LockSupport.parkNanos(this, claim.isUrgent() ? remaining : Math.min(remaining, URGENT_AFTER_NANOS));
+            if (Thread.interrupted()) {
+                RuntimeException interrupted = cancel(claim, start, true);
+                Thread.currentThread().interrupt();
+                if (interrupted != null) {
+                    throw interrupted;
+                }
+            }
+        }
+    }
+
+    /** Hands idle connections to waiting claims, oldest first, while there are both. Under the lock. */
+    void dispatchLocked(long now) {
+        Claim<C> head;
+        while ((head = firstLocked()) != null) {
+            if (!pool.elastic && !head.isUrgent()) {
+                LockSupport.unpark(head.thread); // let it race for the connection: it may well be descheduled
+                return;
+            }
+            Slot<C> slot = pool.pollIdleLocked(now);
+            if (slot == null) {
+                return;
+            }
+            pool.offerLocked(slot);
+        }
+    }
+
+    /**
+     * A waiting claim takes an idle connection itself, lock-free, as any new claim may; then it leaves the queue
+     * under the lock. True if the claim is now ACTIVE, by this or by a handoff that came first.
+     */
+    private boolean serveSelf(Claim<C> claim) {
+        Slot<C> slot = pool.pollFast(pool.clock.nanoTime(), false);
+        if (slot == null) {
+            return false;
+        }
+        pool.lock();
+        try {
+            if (claim.isWaiting()) {
+                removeLocked(claim);
+                claim.serve(slot);
+            } else {
+                // Handed one, failed or closed meanwhile: this one goes back (it was counted claimed).
+                slot.claims--;
+                pool.releaseLocked(slot, PoolEngine.Disposition.RETURN, pool.clock.nanoTime());
+            }
+            wakeLocked(); // there may be more for the next waiter
+        } finally {
+            pool.unlock();
+        }
+        if (claim.state == Claim.FAILED) {
+            throw claim.failure;
+        }
+        return true;
+    }
+
+    /** Cancels a waiting claim; returns the exception to throw, or null if the claim is no longer waiting. */
+    private RuntimeException cancel(Claim<C> claim, long start, boolean interrupted) {
+        pool.lock();
+        try {
+            if (!claim.isWaiting()) {
+                return null;
+            }
+            claim.cancel();
+            removeLocked(claim);
+            wakeLocked(); // had it been woken to take a connection, the next one takes it instead
+            long waited = System.nanoTime() - start;
+            if (interrupted) {
+                return new ClaimInterruptedException("pool '" + pool.name() + "': interrupted after waiting "
+                        + TimeUnit.NANOSECONDS.toMillis(waited) + " ms for a connection");
+            }
+            timeouts++;
+            pool.events.emit(l -> l.claimTimedOut(Duration.ofNanos(waited)));
+            long waitedMs = TimeUnit.NANOSECONDS.toMillis(waited);
+            return new ClaimTimeoutException("pool '" + pool.name() + "': no connection within " + waitedMs
+                    + " ms (" + pool.countsLocked() + "); last connect error: " + pool.lastError, waitedMs,
+                    pool.lastError);
+        } finally {
+            pool.unlock();
+        }
+    }
+}
