@@ -1,7 +1,6 @@
 package io.cueball;
 
 import static io.cueball.EngineHarness.A;
-import static io.cueball.EngineHarness.REBALANCE_DELAY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
