@@ -142,6 +142,8 @@ final class Connector<C extends Connection> {
                 pool.countable--;
                 discard = true;
                 pool.backends.forgetIfDrainedLocked(b);
+                // A timed-out connect counted until now: a backoff retry that fired meanwhile started nothing.
+                fillLocked(now);
             } else {
                 b.connectsSucceeded++;
                 b.consecutiveFailures = 0;

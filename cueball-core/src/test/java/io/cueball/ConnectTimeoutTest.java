@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -80,9 +79,6 @@ class ConnectTimeoutTest {
     }
 
     @Test
-    @Disabled("engine bug: PoolEngine.connected() discards a connection that arrives after its connect timed out"
-            + " but does not fillLocked(); the backoff retry already fired while the connect still counted, so the"
-            + " backend stays below target until the next housekeeping tick (healthCheckInterval, 30 s by default)")
     void aLateConnectionThatIsDiscardedIsReplacedAtOnceWhenTheBackoffHasPassed() {
         var pool = startWithAHangingConnect();
         h.clock.advance(CONNECT_TIMEOUT.plus(Duration.ofSeconds(1))); // timed out at 2 s, retry timer at 2.1 s
