@@ -143,6 +143,11 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
         return engine.stats().toString();
     }
 
+    /** The engine, for the engine's own tests in this package. */
+    PoolEngine<C> engine() {
+        return engine;
+    }
+
     private static long saturatedNanos(Duration d) {
         try {
             return d.toNanos();

@@ -131,7 +131,7 @@ final class PoolEngine<C extends Connection> {
     final Waiters<C> waiters;
     final Connector<C> connector;
     final Backends<C> backends;
-    private final Housekeeper<C> housekeeper;
+    final Housekeeper<C> housekeeper;
     final EventQueue events;
 
     // ---- guarded by lock ----

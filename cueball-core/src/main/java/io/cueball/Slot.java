@@ -8,33 +8,32 @@ import java.lang.invoke.VarHandle;
  * where it starts from (with -ea, as the tests run), so a call site reads as a transition and an illegal one has
  * no method to call.
  *
- *   (Connector.Attempt: connecting, counted in BackendState.connecting; no slot yet)
- *        |  connect returned, under the lock: born IDLE, then offered (PoolEngine.offerLocked)
- *        v
- *     +------+ idleToClaimed: a claim polled it from the ring (no lock), or the lock handed it to a claim
- *     | IDLE | -------------------------------------------------------------------------------+
- *     +------+ <------------------------------------------------------------------------+     |
- *       |  ^  ^   claimedToIdle: a release puts it in the ring (no lock), or the lock does   |     v
- *       |  |  |                                                                        +---------+
- *       |  |  +------------------------------------------- stickyToIdle (lock, CAS) -- |  CLAIMED |
- *       |  | heldToIdle: the lock's pass puts it back                                  +---------+
- *       |  |                                                                           ^   |   ^
- *       |  |     +--------+ <-- idleToSticky: the ring refused it for a moment         |   |   |
- *       |  |     | STICKY | <-- claimedToSticky: its releasing thread keeps it (AFFINITY)|  |   |
- *       |  |     +--------+ --- stickyToClaimed (CAS): that thread, or any claim ---------+   |   |
- *       |  |          |  stickyToHeld (lock, CAS)                                             |   |
- *       v  |          v                                                                     |   |
- *  idleToHeld +------+ heldToChecking +----------+ checkingToIdle (lock, after the check)   |   |
- *  (lock) --> | HELD | -------------> | CHECKING | ----------------------------------> IDLE |   |
- *             +------+                +----------+                                          |   |
+ *      Connector.Attempt (connecting: no slot yet, counted in BackendState.connecting)
+ *           |
+ *           | the connect returned: born IDLE, under the lock
+ *           v          idleToClaimed  [claim, no lock | lock]
+ *   +---> IDLE ------------------------------------------------> CLAIMED
+ *   |     |  ^  <------------------------------------------------  |  ^
+ *   |     |  |         claimedToIdle  [release, no lock | lock]    |  |
+ *   |     |  |                                                     |  | stickyToClaimed [any claim, CAS]
+ *   |     |  | stickyToIdle [lock, CAS]       claimedToSticky      |  |
+ *   |     |  +------------------------+       [releasing thread]   v  |
+ *   |     +-- idleToSticky ---------> STICKY <---------------------+  |
+ *   |         [releaser or lock:          |  +-------------------------+
+ *   |          the ring refused]          | stickyToHeld [lock, CAS]
+ *   |                                     v
+ *   |  heldToIdle [lock]               HELD <-- idleToHeld [lock: a pass over the idle connections]
+ *   +---------------------------------  |
+ *   |                                    | heldToChecking [lock: the housekeeper]
+ *   |  checkingToIdle [lock]            v
+ *   +------------------------------- CHECKING
  *
- *   toClosing (always under the lock, exactly once): from IDLE, CLAIMED, HELD or CHECKING. The connection's
- *   close() then runs on the executor, and the slot is forgotten (BackendState.slots) when it has returned.
+ *   toClosing [lock, exactly once]: from IDLE, CLAIMED, HELD or CHECKING to CLOSING. The connection's close()
+ *   then runs on the executor, and the slot is forgotten (BackendState.slots) once it has returned.
  *
- * Who takes each edge: the lock-free ones (idleToClaimed after a ring poll, claimedToIdle, claimedToSticky,
- * idleToSticky after a refused offer, stickyToClaimed) are taken by the slot's holder, the thread that claims or
- * releases it; STICKY is the one state a non-holder may leave, and only by compare-and-set, so two takers cannot
- * both win. Every other edge is taken under the pool lock, by the lock as the slot's holder.
+ * Who takes each edge: the lock-free ones are taken by the slot's holder, the thread that claims or releases
+ * it; STICKY is the one state a non-holder may leave, and only by compare-and-set, so two takers cannot both
+ * win. Every edge marked [lock] is taken under the pool lock, the lock being the slot's holder then.
  *
  * FLAGS BESIDE THE STATE:
  *   retire  (volatile; written under the lock, read by anyone): the lock wants the slot back. Its holder must
