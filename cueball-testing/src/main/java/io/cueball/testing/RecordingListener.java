@@ -51,6 +51,10 @@ public final class RecordingListener implements PoolListener {
 
     private final List<Event> events = new CopyOnWriteArrayList<>();
 
+    /** Creates a listener that has recorded nothing yet. */
+    public RecordingListener() {
+    }
+
     /** @return every event so far, oldest first */
     public List<Event> events() {
         return List.copyOf(events);

@@ -32,6 +32,10 @@ public final class RecordingResolverListener implements ResolverListener {
     private final Map<String, Backend> current = new LinkedHashMap<>();
     private final List<Throwable> failures = new ArrayList<>();
 
+    /** Creates a listener that has recorded nothing yet. */
+    public RecordingResolverListener() {
+    }
+
     @Override
     public void backendAdded(Backend backend) {
         lock.lock();

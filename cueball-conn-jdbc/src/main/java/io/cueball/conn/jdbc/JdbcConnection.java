@@ -203,7 +203,11 @@ public final class JdbcConnection implements Connection {
 
     private static boolean present(String className) {
         try {
-            Class.forName(className, false, JdbcConnection.class.getClassLoader());
+            Class<?> found = Class.forName(className, false, JdbcConnection.class.getClassLoader());
+            // On the module path, pgjdbc may still be on the class path (the unnamed module), which this
+            // module does not read: found, yet PgState would fail with IllegalAccessError on every reset.
+            // Read it now (a no-op on the class path, and when pgjdbc is already a module we read).
+            JdbcConnection.class.getModule().addReads(found.getModule());
             return true;
         } catch (ClassNotFoundException | LinkageError e) {
             return false;
