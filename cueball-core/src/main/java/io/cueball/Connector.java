@@ -130,21 +130,16 @@ final class Connector<C extends Connection> {
     }
 
     private void connected(Attempt attempt, C connection) {
-        boolean discard = false;
+        BackendState<C> b = attempt.backend;
+        boolean late;
         pool.lock();
         try {
             attempt.done = true;
             attempt.watchdog.cancel();
-            BackendState<C> b = attempt.backend;
-            b.connecting--;
-            long now = pool.clock.nanoTime();
-            if (attempt.timedOut || b.removed || pool.isClosing()) {
-                pool.countable--;
-                discard = true;
-                pool.backends.forgetIfDrainedLocked(b);
-                // A timed-out connect counted until now: a backoff retry that fired meanwhile started nothing.
-                fillLocked(now);
-            } else {
+            late = attempt.timedOut || b.removed || pool.isClosing();
+            if (!late) {
+                b.connecting--;
+                long now = pool.clock.nanoTime();
                 b.connectsSucceeded++;
                 b.consecutiveFailures = 0;
                 pool.everConnected = true;
@@ -168,13 +163,27 @@ final class Connector<C extends Connection> {
                     pool.offerLocked(slot);
                 }
                 fillLocked(now);
+                pool.signalIfClosingLocked();
             }
-            pool.signalIfClosingLocked();
         } finally {
             pool.unlock();
         }
-        if (discard) {
-            ConnectionHooks.close(connection, pool.name(), attempt.backend.key); // never entered the pool: close it here, once
+        if (late) {
+            // Timed out, removed or closing: it never enters the pool. It is closed here, once, and counts as
+            // connecting until that close has returned, so that its replacement cannot open beside it
+            // (invariant 1) and close() waits for it (invariant 4).
+            ConnectionHooks.close(connection, pool.name(), b.key);
+            pool.lock();
+            try {
+                b.connecting--;
+                pool.countable--;
+                pool.backends.forgetIfDrainedLocked(b);
+                // A backoff retry that fired while the connect still counted started nothing: start it now.
+                fillLocked(pool.clock.nanoTime());
+                pool.signalIfClosingLocked();
+            } finally {
+                pool.unlock();
+            }
         }
     }
 

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  *   - every housekeeping interval (healthCheckInterval, shorter for an elastic pool's idleTimeout or a quarter of
  *     maxLifetime): shrinking, expired connections, health checks of connections idle for healthCheckInterval;
  *   - every decoherenceInterval: a shuffle of the idle queue, so that claims do not hit one backend in runs.
- * When both fall due at one instant, housekeeping runs first.
+ * When both fall due at one instant, the shuffle runs first, as it did when each had its own timer (the
+ * decoherence timer, armed at start, was older than a housekeeping timer re-armed at every run).
  *
  * SHRINKING (elastic pools). If the idle ring never fell below `spares + k` during a whole idleTimeout window,
  * those k connections were not needed: one at a time, the backend holding the most for its share loses one. A
@@ -62,7 +63,7 @@ final class Housekeeper<C extends Connection> {
         lowWaterSince = now;
         nextHousekeepingAt = now + interval;
         nextDecoherenceAt = now + decoherenceInterval;
-        timer = pool.schedule(this::run, Math.min(interval, decoherenceInterval));
+        timer = pool.schedule(this::run, untilNext(now));
     }
 
     /** Stops the schedules (the pool is closing). */
@@ -92,15 +93,23 @@ final class Housekeeper<C extends Connection> {
      * @return nanoseconds until the next tick is due (> 0)
      */
     long tick(long now) {
-        if (now - nextHousekeepingAt >= 0) {
-            housekeepLocked(now);
-            nextHousekeepingAt = now + interval;
-        }
         if (now - nextDecoherenceAt >= 0) {
             decohereLocked(now);
             nextDecoherenceAt = now + decoherenceInterval;
         }
-        return Math.max(1, Math.min(nextHousekeepingAt, nextDecoherenceAt) - now);
+        if (now - nextHousekeepingAt >= 0) {
+            housekeepLocked(now);
+            nextHousekeepingAt = now + interval;
+        }
+        return untilNext(now);
+    }
+
+    /**
+     * Nanoseconds from {@code now} until the earlier schedule, compared as differences from now: a due instant
+     * may have wrapped past Long.MAX_VALUE (decoherenceInterval of "forever"), but its distance from now has not.
+     */
+    private long untilNext(long now) {
+        return Math.max(1, Math.min(nextHousekeepingAt - now, nextDecoherenceAt - now));
     }
 
     private void housekeepLocked(long now) {

@@ -70,7 +70,7 @@ class HousekeeperTest {
         }
         assertEquals(4, h.pool.stats().idle(), "healthy ones are back");
 
-        // 90 s: both run (housekeeping first); the next is housekeeping at 120 s.
+        // 90 s: both run (the shuffle first); the next is housekeeping at 120 s.
         assertEquals(Duration.ofSeconds(30).toNanos(), tick(Duration.ofSeconds(90)));
         assertEquals(4, h.executor.pending(), "housekeeping ran at 90 s");
     }

@@ -8,14 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
- * Review of issue #11 (the engine as rooms): behaviour the old single-class engine (83bc644) had and the split
- * engine does not. Each test passes against the old engine's semantics; the disabled ones fail on main.
+ * Two edges found by reviewing the engine's split into rooms (issue #11): a decoherence interval of "forever"
+ * must not stop housekeeping, and a connection that arrives after its connect timed out is closed before its
+ * replacement opens. Both failed on the first version of the split.
  */
-class ReviewFindingsTest {
+class OverflowAndLateConnectTest {
     private final EngineHarness h = new EngineHarness();
 
     @AfterEach
@@ -50,8 +50,6 @@ class ReviewFindingsTest {
      * health checks, maxLifetime and shrinking stop after the first tick.
      */
     @Test
-    @Disabled("bug: Housekeeper.tick compares absolute instants with Math.min; now + decoherenceInterval overflows"
-            + " and the single timer is rescheduled ~forever, so health checks stop (old engine: two timers)")
     void aVeryLongDecoherenceIntervalDoesNotStopHealthChecks() {
         h.executor.inline();
         h.start(h.builder(A).maxConnections(1).clock(saturating())
@@ -73,8 +71,6 @@ class ReviewFindingsTest {
      * although the notes say a closing connection still counts until its close() has returned.
      */
     @Test
-    @Disabled("bug: Connector.connected's discard path frees the count and fills before closing the late"
-            + " connection; the replacement connects while it is still open (max + 1 connections)")
     void aLateConnectionIsClosedBeforeItsReplacementConnects() {
         AtomicInteger peakOpen = new AtomicInteger();
         ConnectionFactory<MemoryConnection> counting = b -> {
