@@ -88,17 +88,25 @@ final class IdleSet<C extends Connection> {
         return slot;
     }
 
-    /** Takes a connection another thread keeps for itself (STICKY), starting the search at a random place. */
+    /** Takes a connection another thread keeps for itself (STICKY) for a claim, CLAIMED. */
     private Slot<C> stealSticky() {
+        return stealSticky(true);
+    }
+
+    /**
+     * Takes a STICKY slot, searching from a random place so that no slot is always found first: CLAIMED for a
+     * lock-free claim, IDLE for the lock. Null if there is none (an elastic pool never has one).
+     */
+    private Slot<C> stealSticky(boolean forClaim) {
         Slot<C>[] all = table;
         int n = all.length;
-        if (n == 0) {
+        if (elastic || n == 0) {
             return null;
         }
         int start = ThreadLocalRandom.current().nextInt(n);
         for (int i = 0; i < n; i++) {
             Slot<C> slot = all[(start + i) % n];
-            if (slot.isSticky() && slot.stickyToClaimed()) {
+            if (slot.isSticky() && (forClaim ? slot.stickyToClaimed() : slot.stickyToIdle())) {
                 return slot;
             }
         }
@@ -146,24 +154,12 @@ final class IdleSet<C extends Connection> {
     Slot<C> pollLocked() {
         Slot<C> slot = ring.poll();
         if (slot == null) {
-            slot = stealStickyLocked();
+            slot = stealSticky(false);
         }
         if (elastic && slot != null && ring.size() < lowWater) {
             lowWater = ring.size(); // only an elastic pool shrinks by it
         }
         return slot;
-    }
-
-    private Slot<C> stealStickyLocked() {
-        if (elastic) {
-            return null; // never STICKY
-        }
-        for (Slot<C> slot : table) {
-            if (slot.isSticky() && slot.stickyToIdle()) {
-                return slot;
-            }
-        }
-        return null;
     }
 
     /** Puts an IDLE slot in hand at the ring's tail (or beside it, STICKY, if the ring refuses for a moment). */

@@ -179,6 +179,7 @@ final class Slot<C extends Connection> extends LeadingPadding {
      * @throws IllegalStateException if it is closing already
      */
     void toClosing(String poolName) {
+        assert state != STICKY : this; // the lock takes a STICKY slot (stickyToIdle, stickyToHeld) before closing it
         if (state == CLOSING) {
             throw new IllegalStateException("pool '" + poolName + "': a connection to " + backend.key
                     + " was closed twice (invariant 4)");
