@@ -2,7 +2,6 @@ package io.cueball;
 
 import io.cueball.internal.RebalancePlan;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -188,32 +187,35 @@ final class Backends<C extends Connection> implements ResolverListener {
      * claimed ones as are still above it are retired, to close when released (RETIRE).
      */
     void retireSurplusLocked(long now) {
-        Map<BackendState<C>, int[]> surplus = new IdentityHashMap<>();
+        // The backends above their target, and by how many (left[i] for over.get(i)): few, so a list will do.
+        List<BackendState<C>> over = new ArrayList<>();
         for (BackendState<C> b : applied.values()) {
-            int above = b.removed ? 0 : b.count() - b.effectiveTarget();
-            if (above > 0) {
-                surplus.put(b, new int[] {above});
+            if (!b.removed && b.count() > b.effectiveTarget()) {
+                over.add(b);
             }
         }
-        if (surplus.isEmpty()) {
+        if (over.isEmpty()) {
             return;
+        }
+        int[] left = new int[over.size()];
+        for (int i = 0; i < left.length; i++) {
+            left[i] = over.get(i).count() - over.get(i).effectiveTarget();
         }
         List<Slot<C>> held = pool.idle.takeAllLocked();
         for (int i = 0; i < held.size(); i++) {
-            int[] left = surplus.get(held.get(i).backend);
-            if (left != null && left[0] > 0) {
-                left[0]--;
+            int k = over.indexOf(held.get(i).backend);
+            if (k >= 0 && left[k] > 0) {
+                left[k]--;
                 pool.closeLocked(held.set(i, null));
             }
         }
         boolean retired = false;
-        for (Map.Entry<BackendState<C>, int[]> e : surplus.entrySet()) {
-            int[] left = e.getValue();
-            for (Iterator<Slot<C>> it = e.getKey().slots.iterator(); left[0] > 0 && it.hasNext();) {
+        for (int k = 0; k < left.length; k++) {
+            for (Iterator<Slot<C>> it = over.get(k).slots.iterator(); left[k] > 0 && it.hasNext();) {
                 Slot<C> slot = it.next();
                 if (slot.isInUse() && !slot.retire) {
                     slot.retire = true;
-                    left[0]--;
+                    left[k]--;
                     retired = true;
                 }
             }

@@ -1,8 +1,7 @@
 package io.cueball;
 
-import java.util.IdentityHashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -145,14 +144,16 @@ final class Housekeeper<C extends Connection> {
      */
     private void shrinkOneLocked(long now) {
         List<Slot<C>> held = pool.idle.takeAllLocked();
-        Map<BackendState<C>, Boolean> withIdle = new IdentityHashMap<>();
+        List<BackendState<C>> withIdle = new ArrayList<>();
         for (Slot<C> slot : held) {
-            withIdle.put(slot.backend, Boolean.TRUE);
+            if (!withIdle.contains(slot.backend)) {
+                withIdle.add(slot.backend);
+            }
         }
         BackendState<C> most = null;
         for (BackendState<C> b : pool.backends.allLocked()) {
             // Compare count/target without dividing: b is fuller than most if b.count * most.target is larger.
-            if (withIdle.containsKey(b) && (most == null
+            if (withIdle.contains(b) && (most == null
                     || (long) b.count() * Math.max(1, most.target) > (long) most.count() * Math.max(1, b.target))) {
                 most = b;
             }

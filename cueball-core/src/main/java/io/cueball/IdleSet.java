@@ -138,14 +138,19 @@ final class IdleSet<C extends Connection> {
     }
 
     /**
-     * Puts a released (CLAIMED) connection at the ring's tail, or beside it if the ring refuses for a moment.
-     * Both end in a volatile store, which the caller's next volatile reads (WAITERS, RETIRE) are ordered after.
+     * Puts a released (CLAIMED) connection at the ring's tail, or beside it if the ring refuses for a moment; then
+     * says whether the lock must look: the slot was retired, or claims wait. The put ends in a volatile store
+     * and the answer is read after it: the releasing half of both Dekker pairs (RETIRE, WAITERS). A retire or a
+     * queued claim this misses will find the slot in the ring, or beside it.
+     *
+     * @return true if the caller must take the lock (purge retired slots, serve waiting claims)
      */
-    void offerReleased(Slot<C> slot) {
+    boolean offerReleased(Slot<C> slot, Waiters<C> waiters) {
         slot.claimedToIdle();
         if (!ring.offer(slot)) {
             slot.idleToSticky(); // refused for a moment: idle outside the ring (see IdleRing.offer)
         }
+        return slot.retire || waiters.any();
     }
 
     // ---- under the lock ----

@@ -297,10 +297,7 @@ final class PoolEngine<C extends Connection> {
 
     /** Puts a released connection in the ring; then, if claims wait or the lock wants it back, takes the lock. */
     private void releaseToRing(Slot<C> slot, long now) {
-        idle.offerReleased(slot);
-        // The offer's (or the STICKY) volatile store comes before these reads: a claim that queued, or a
-        // retire, that this thread does not see here will see the slot in the ring (WAITERS, RETIRE).
-        if (slot.retire || waiters.any()) {
+        if (idle.offerReleased(slot, waiters)) {
             lock();
             try {
                 if (slot.retire) {

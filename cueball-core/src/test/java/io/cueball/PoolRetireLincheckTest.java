@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * inside the checked code (a probe with two plain reads around {@code close()} was never preempted either, while
  * the same probe without the pool was at once). Building the pool outside the checked code does not work: the
  * checker makes identity hash codes constant inside it, and the pool keeps its slots in identity-hashed sets.
+ * The re-read itself is checked on the rooms' own code by {@link DekkerPairsLincheckTest}, which catches it.
  */
 class PoolRetireLincheckTest {
     private static final int INVOCATIONS = 300;

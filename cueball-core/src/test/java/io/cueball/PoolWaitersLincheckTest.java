@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * (ModelCheckingStrategy builds its parking tracker with spurious wake-ups allowed), and a waiting claim re-polls
  * after every park, so in the model a missed wake-up is only a later wake-up. Removing the release's re-read of
  * {@code waiting}, or the claim's publication of it, passes this test; a release that loses the connection
- * fails it.
+ * fails it. The pair itself (the release sees the queued claim, or the claim's second look finds the
+ * connection) is checked on the rooms' own code by {@link DekkerPairsLincheckTest}, which catches both.
  */
 class PoolWaitersLincheckTest {
     private static final int INVOCATIONS = 300;
