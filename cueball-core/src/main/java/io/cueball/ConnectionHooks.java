@@ -24,14 +24,17 @@ final class ConnectionHooks {
         }
     }
 
-    /** Resets a released connection; false if it could not be (it is then discarded). */
-    static boolean reset(Connection connection, String poolName, String key) {
+    /**
+     * Resets a released connection; false if it could not be (it is then discarded). Takes the slot, not its
+     * key, so that the claim path reads the backend's key only when there is something to log.
+     */
+    static boolean reset(Slot<?> slot, String poolName) {
         try {
-            connection.reset();
+            slot.connection.reset();
             return true;
         } catch (Exception e) {
-            log.debug("pool '{}': resetting a released connection to {} failed; discarding it: {}", poolName, key,
-                    e.toString());
+            log.debug("pool '{}': resetting a released connection to {} failed; discarding it: {}", poolName,
+                    slot.backend.key, e.toString());
             return false;
         }
     }

@@ -276,7 +276,7 @@ final class PoolEngine<C extends Connection> {
     void release(Claim<C> claim, Disposition how) {
         Slot<C> slot = claim.slot;
         if (how == Disposition.RETURN && (ConnectionHooks.isBroken(slot.connection)
-                || !ConnectionHooks.reset(slot.connection, name, slot.backend.key))) {
+                || !ConnectionHooks.reset(slot, name))) {
             how = Disposition.DISCARD; // it saw an error its holder did not report, or cannot be made clean
         }
         long now = clock.nanoTime();
