@@ -43,6 +43,17 @@ class DekkerPairsLincheckTest {
         return slot;
     }
 
+    /** The lock's side of RETIRE, as Backends.retireAllLocked and then a pass over the idle connections. */
+    private static List<Slot<Conn>> retireAndTakeAll(Slot<Conn> slot, IdleSet<Conn> idle) {
+        slot.retire = true;
+        return idle.takeAllLocked();
+    }
+
+    private static void assertSeenOrFound(boolean mustLock, List<Slot<Conn>> held, Slot<Conn> slot) {
+        assertTrue(mustLock || held.contains(slot),
+                "the retired slot was neither seen by the release nor found by the lock: " + slot);
+    }
+
     @Test
     void aReleaseEitherSeesTheRetireOrIsFoundByTheLocksPass() {
         Lincheck.runConcurrentTest(INVOCATIONS, () -> {
@@ -50,15 +61,12 @@ class DekkerPairsLincheckTest {
             Waiters<Conn> waiters = new Waiters<>(null);
             Slot<Conn> slot = claimedSlot(idle);
             boolean[] mustLock = new boolean[1];
-            Object[] held = new Object[1];
+            @SuppressWarnings("unchecked")
+            List<Slot<Conn>>[] held = new List[1];
             ModelPool.run(
                     () -> mustLock[0] = idle.offerReleased(slot, waiters),
-                    () -> {
-                        slot.retire = true;
-                        held[0] = idle.takeAllLocked();
-                    });
-            assertTrue(mustLock[0] || ((List<?>) held[0]).contains(slot),
-                    "the retired slot was neither seen by the release nor found by the lock: " + slot);
+                    () -> held[0] = retireAndTakeAll(slot, idle));
+            assertSeenOrFound(mustLock[0], held[0], slot);
         });
     }
 
@@ -69,7 +77,8 @@ class DekkerPairsLincheckTest {
             Waiters<Conn> waiters = new Waiters<>(null);
             Slot<Conn> slot = claimedSlot(idle);
             boolean[] mustLock = new boolean[1];
-            Object[] held = new Object[1];
+            @SuppressWarnings("unchecked")
+            List<Slot<Conn>>[] held = new List[1];
             ModelPool.run(
                     () -> {
                         // As PoolEngine.release: keep it for this thread, or else into the ring.
@@ -77,12 +86,8 @@ class DekkerPairsLincheckTest {
                             mustLock[0] = idle.offerReleased(slot, waiters);
                         }
                     },
-                    () -> {
-                        slot.retire = true;
-                        held[0] = idle.takeAllLocked();
-                    });
-            assertTrue(mustLock[0] || ((List<?>) held[0]).contains(slot),
-                    "the retired slot was neither seen by the release nor found by the lock: " + slot);
+                    () -> held[0] = retireAndTakeAll(slot, idle));
+            assertSeenOrFound(mustLock[0], held[0], slot);
         });
     }
 
