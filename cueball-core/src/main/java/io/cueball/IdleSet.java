@@ -79,18 +79,13 @@ final class IdleSet<C extends Connection> {
         Slot<C> slot = ring.poll();
         if (slot != null) {
             slot.idleToClaimed();
-        } else if ((slot = stealSticky()) == null) {
+        } else if ((slot = stealSticky(true)) == null) {
             return null;
         }
         if (mine != null) {
             mine.run = 0;
         }
         return slot;
-    }
-
-    /** Takes a connection another thread keeps for itself (STICKY) for a claim, CLAIMED. */
-    private Slot<C> stealSticky() {
-        return stealSticky(true);
     }
 
     /**
@@ -214,11 +209,6 @@ final class IdleSet<C extends Connection> {
                 return;
             }
         }
-    }
-
-    /** @return idle connections in the ring; exact only when no lock-free claim or release runs */
-    int ringSize() {
-        return ring.size();
     }
 
     /** The fewest idle connections in the ring since {@link #resetLowWaterLocked}; what shrinking goes by. */
