@@ -1,6 +1,8 @@
 package io.cueball;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /** The pool's view of one backend. Guarded by the pool lock. */
@@ -9,10 +11,40 @@ final class BackendState<C extends Connection> {
     Backend backend;
 
     boolean removed;
+
+    // ---- connect health (Connector) ----
+    /** deadAfterFailures connect failures in a row; cleared by a successful connect, check or use. */
     boolean dead;
     /** Waiting out a backoff delay: no connect until the retry timer clears it. */
     boolean backingOff;
     PoolClock.Timer retryTimer;
+    /** Connect failures since the last successful connect (what makes a backend dead). */
+    int connectFailures;
+    /** Backoff rounds since the last successful connect: one per round of failures, not per failed connect. */
+    int backoffLevel;
+    /** When the last probe a claim triggered started (while the pool is FAILED), for the rate limit. */
+    long lastProbeAt;
+    boolean probed;
+
+    // ---- use health (BackendHealth) ----
+    final Score score;
+    /** Ejected as an outlier by its use outcomes: its share moves away; its monitor slot is PARKED. */
+    boolean ejected;
+    PoolClock.Timer ejectionTimer;
+    /** Consecutive ejections, less one for each baseEjectionTime it has since spent in service. */
+    int ejectionLevel;
+    long restoredAt;
+    /** Ejections, ever. */
+    long ejections;
+    /** Use outcomes recorded under the lock or harvested from its slots, ever; and the failed ones. */
+    long uses;
+    long useFailures;
+    /** What the last failed use reported, or null. */
+    Throwable lastUseFailure;
+    /** The outcome that ejected it, or the last error that made it dead: shown in stats while it lasts. */
+    String reason;
+    /** PARKED slots: the open connections of an ejected backend, kept out of service. */
+    final List<Slot<C>> parked = new ArrayList<>(1);
 
     int target;
     int connecting;
@@ -21,21 +53,26 @@ final class BackendState<C extends Connection> {
     /** Every open slot of this backend (idle, claimed, checking or closing). */
     final Set<Slot<C>> slots = new HashSet<>();
 
-    int consecutiveFailures;
     Throwable lastError;
     long connectsSucceeded;
     long connectsFailed;
     /** Claims served by this backend's connections that have since closed. */
     long claimsOfClosed;
 
-    BackendState(Backend backend) {
+    BackendState(Backend backend, long scoreDecayNanos) {
         this.backend = backend;
         this.key = backend.key();
+        this.score = new Score(scoreDecayNanos);
     }
 
-    /** The target, except that a dead backend never holds more than its one monitor slot. */
+    /** The target, except that a dead or ejected backend never holds more than its one monitor slot. */
     int effectiveTarget() {
-        return dead ? Math.min(1, target) : target;
+        return dead || ejected ? Math.min(1, target) : target;
+    }
+
+    /** Not removed, not dead, not ejected: it gets its full share. */
+    boolean inService() {
+        return !removed && !dead && !ejected;
     }
 
     /** Connections that are or will soon be usable (all but closing ones); what a target is compared with. */
@@ -44,14 +81,15 @@ final class BackendState<C extends Connection> {
     }
 
     BackendStatus status() {
-        return removed ? BackendStatus.REMOVED : dead ? BackendStatus.DEAD : BackendStatus.LIVE;
+        return removed ? BackendStatus.REMOVED : dead ? BackendStatus.DEAD
+                : ejected ? BackendStatus.EJECTED : BackendStatus.LIVE;
     }
 
     /**
      * A snapshot. Idle and claimed are read from the slots' states, which lock-free claims and releases write
      * without the lock: exact when the pool is quiet, a moment behind while claims run.
      */
-    BackendStats stats() {
+    BackendStats stats(long now) {
         int idle = 0;
         int claimed = 0;
         long claims = claimsOfClosed;
@@ -60,10 +98,12 @@ final class BackendState<C extends Connection> {
             if (slot.isClaimed()) {
                 claimed++;
             } else if (!slot.isClosing()) {
-                idle++; // idle or being health-checked
+                idle++; // idle, parked or being health-checked
             }
         }
-        return new BackendStats(backend, status(), target, idle, claimed, connecting,
-                consecutiveFailures, connectsSucceeded, connectsFailed, claims, lastError);
+        BackendStatus status = status();
+        return new BackendStats(backend, status, target, idle, claimed, connecting, connectFailures,
+                connectsSucceeded, connectsFailed, claims, lastError, score.score(now), uses, useFailures,
+                ejections, status == BackendStatus.DEAD || status == BackendStatus.EJECTED ? reason : null);
     }
 }

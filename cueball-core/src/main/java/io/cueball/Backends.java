@@ -31,6 +31,7 @@ final class Backends<C extends Connection> implements ResolverListener {
 
     private final PoolEngine<C> pool;
     private final long rebalanceDelay;
+    private final long scoreDecay;
     /** The resolver's current view, updated at once by its events; applied by the next rebalance. */
     private final Map<String, Backend> desired = new LinkedHashMap<>();
     /** Applied backends, including removed ones whose connections are still draining. */
@@ -43,6 +44,7 @@ final class Backends<C extends Connection> implements ResolverListener {
     Backends(PoolEngine<C> pool, long rebalanceDelay) {
         this.pool = pool;
         this.rebalanceDelay = rebalanceDelay;
+        this.scoreDecay = pool.options.scoreDecay().toNanos();
     }
 
     // ---- the resolver's events ----
@@ -132,7 +134,7 @@ final class Backends<C extends Connection> implements ResolverListener {
             for (Backend d : desired.values()) {
                 BackendState<C> b = applied.get(d.key());
                 if (b == null) {
-                    applied.put(d.key(), new BackendState<>(d));
+                    applied.put(d.key(), new BackendState<>(d, scoreDecay));
                     pool.events.emit(l -> l.backendAdded(d));
                 } else if (b.removed) {
                     readdLocked(b, d);
@@ -143,6 +145,7 @@ final class Backends<C extends Connection> implements ResolverListener {
                 }
             }
             replanLocked(now);
+            pool.health.ensureServiceLocked(now); // removals may have left only ejected backends
             if (pool.options.failFastWhenEmpty() && desired.isEmpty()) {
                 pool.waiters.failAllLocked(() -> new NoBackendsException("pool '" + pool.name()
                         + "' has no backends: its resolver removed them all, and failFastWhenEmpty is set"));
@@ -152,14 +155,18 @@ final class Backends<C extends Connection> implements ResolverListener {
         }
     }
 
-    /** Runs the plan over the applied backends, closes idle surplus, updates the state, fills. */
-    private void replanLocked(long now) {
+    /**
+     * Runs the plan over the applied backends, closes idle surplus, updates the state, fills. Resolver changes
+     * come here through the debounced rebalance; health changes (dead, alive, ejected, restored) call it at once.
+     */
+    void replanLocked(long now) {
         List<BackendState<C>> live = new ArrayList<>(applied.size());
         List<RebalancePlan.Candidate> candidates = new ArrayList<>(applied.size());
         for (BackendState<C> b : applied.values()) {
             if (!b.removed) {
                 live.add(b);
-                candidates.add(new RebalancePlan.Candidate(b.key, b.backend.weight(), b.dead, b.count()));
+                candidates.add(new RebalancePlan.Candidate(b.key, b.backend.weight(), b.dead || b.ejected,
+                        b.count()));
             }
         }
         int[] targets = RebalancePlan.targets(candidates, pool.max);
@@ -230,7 +237,9 @@ final class Backends<C extends Connection> implements ResolverListener {
         b.removed = true;
         b.target = 0;
         b.dead = false;
+        b.reason = null;
         pool.connector.cancelRetryLocked(b);
+        pool.health.dropLocked(b); // its parked monitor connection closes with the idle ones
         retireAllLocked(b); // first, then take the idle ones: see RETIRE
         List<Slot<C>> held = pool.idle.takeAllLocked();
         for (int i = 0; i < held.size(); i++) {
@@ -261,7 +270,8 @@ final class Backends<C extends Connection> implements ResolverListener {
     private void readdLocked(BackendState<C> b, Backend d) {
         b.removed = false;
         b.backend = d;
-        b.consecutiveFailures = 0;
+        b.connectFailures = 0;
+        b.backoffLevel = 0;
         for (Slot<C> slot : b.slots) {
             if (!slot.isClosing()) {
                 slot.retire = false; // a release that already saw it takes the locked path, which re-decides
@@ -275,6 +285,9 @@ final class Backends<C extends Connection> implements ResolverListener {
     /** The bookkeeping after a slot's connection has closed: the slot is gone; a drained backend too. */
     void forgetClosedLocked(Slot<C> slot) {
         BackendState<C> b = slot.backend;
+        if (!b.removed) {
+            pool.health.harvestSlotLocked(slot, pool.clock.nanoTime()); // its last lock-free outcomes count
+        }
         b.closing--;
         b.slots.remove(slot);
         b.claimsOfClosed += slot.claims;
@@ -352,12 +365,13 @@ final class Backends<C extends Connection> implements ResolverListener {
         cancelRebalanceLocked();
         for (BackendState<C> b : applied.values()) {
             pool.connector.cancelRetryLocked(b);
+            pool.health.dropLocked(b);
             retireAllLocked(b);
         }
     }
 
     /** A snapshot of the pool, per backend, in the order the backends were added. */
-    PoolStats statsLocked(String name, PoolState state, int waiting, long claimTimeouts) {
+    PoolStats statsLocked(String name, PoolState state, int waiting, long claimTimeouts, long now) {
         List<BackendStats> list = new ArrayList<>(applied.size());
         int idle = 0;
         int claimed = 0;
@@ -365,7 +379,7 @@ final class Backends<C extends Connection> implements ResolverListener {
         int closing = 0;
         long claims = claimsOfForgotten;
         for (BackendState<C> b : applied.values()) {
-            BackendStats s = b.stats();
+            BackendStats s = b.stats(now);
             list.add(s);
             idle += s.idle();
             claimed += s.claimed();

@@ -12,10 +12,24 @@ import java.lang.invoke.VarHandle;
  * }                                  // released: back to the pool
  * }</pre>
  *
- * <p>If the connection turned out to be broken, call {@link #discard()} inside the try block: the pool closes
- * it, counts a failure against its backend and opens a replacement. (A connection that knows it is broken,
- * {@link Connection#isBroken()}, is discarded on release anyway; {@code discard()} is for what only the
- * application can tell, such as a protocol out of step.)
+ * <p><b>Outcomes.</b> How each claim went is how the pool judges a backend's service (its <em>score</em>, see
+ * {@link BackendStats#score()} and the README's "Health" section): {@link #close()} is a success;
+ * {@link #discard()} and {@link #fail(Throwable)} are failures, which close the connection and open a
+ * replacement; {@link #report(double)} grades the use before the close (pooly's {@code Release(&err, score)}).
+ * A connection that knows it is broken ({@link Connection#isBroken()}) or whose reset fails is discarded on
+ * release anyway. Use failures lower a backend's score and can get it ejected as an outlier; they never make
+ * it dead (only connect failures do).
+ *
+ * <pre>{@code
+ * try (var claim = pool.claim()) {
+ *     try {
+ *         call(claim.connection());
+ *     } catch (SocketTimeoutException e) {
+ *         claim.fail(e);                 // the connection is out of step: closed, a failure of its backend
+ *         throw e;
+ *     }
+ * }
+ * }</pre>
  *
  * <p>A claim belongs to the code that made it. {@code close()} and {@code discard()} are idempotent and safe
  * to call from any thread; once either has been called, {@link #connection()} throws, so a stale reference
@@ -59,6 +73,10 @@ public final class Claim<C extends Connection> implements AutoCloseable {
     /** Written under the pool lock before {@code state} becomes FAILED. */
     RuntimeException failure;
     volatile int state;
+    /** The use's outcome, 1.0 unless {@link #report(double)} said otherwise; written by the claim's owner. */
+    double outcome = 1.0;
+    /** What {@link #fail(Throwable)} was given; written before the state leaves ACTIVE. */
+    Throwable useFailure;
 
     /**
      * A new claim of the current thread, WAITING (the field's default: no volatile write). Made before the pool's
@@ -85,7 +103,7 @@ public final class Claim<C extends Connection> implements AutoCloseable {
     }
 
     /** Fails a waiting claim, under the pool lock; the volatile write publishes the failure. */
-    void fail(RuntimeException e) {
+    void failWaiting(RuntimeException e) {
         this.failure = e;
         this.state = FAILED;
     }
@@ -127,13 +145,54 @@ public final class Claim<C extends Connection> implements AutoCloseable {
     }
 
     /**
-     * Gives the connection up as broken: the pool closes it, counts a failure against its backend and opens
-     * a replacement. A later {@link #close()} does nothing; so does this method after a close.
+     * Gives the connection up as broken: the pool closes it, counts a use failure against its backend (its score,
+     * never its connect health) and opens a replacement. A later {@link #close()} does nothing; so does this
+     * method after a close. The same as {@link #fail(Throwable)} without a cause.
      */
     public void discard() {
         if (STATE.compareAndSet(this, ACTIVE, CLOSED)) {
             engine.release(this, PoolEngine.Disposition.DISCARD);
         }
+    }
+
+    /**
+     * Ends the claim as a failed use: the pool closes the connection (it may be out of step), counts a use
+     * failure against its backend with this cause (shown as the reason if the backend is ejected) and opens a
+     * replacement. Use it when a call on the connection failed in a way that may be the backend's fault: a
+     * timeout, a reset, a protocol error. A later {@link #close()} does nothing; so does this method after a
+     * close or discard.
+     *
+     * @param cause what failed; may be null
+     */
+    public void fail(Throwable cause) {
+        if (state == ACTIVE) {
+            useFailure = cause; // before the CAS below publishes it to the releasing path
+            if (STATE.compareAndSet(this, ACTIVE, CLOSED)) {
+                engine.release(this, PoolEngine.Disposition.DISCARD);
+            }
+        }
+    }
+
+    /**
+     * Grades this use, for the backend's score, before {@link #close()} (pooly's {@code Release(&err, score)}):
+     * 1 is a full success (what a plain close records), 0 a failure that leaves the connection usable (an
+     * application error the backend answered slowly or wrongly), anything between a partial success such as a
+     * slow answer. The connection is still returned on close; the last report before it counts. Call it from the
+     * thread that holds the claim.
+     *
+     * @param score the outcome, in [0, 1]
+     * @throws IllegalArgumentException if the score is NaN or outside [0, 1] (the message gives the value)
+     * @throws IllegalStateException    if the claim was already closed, discarded or failed
+     */
+    public void report(double score) {
+        if (!(score >= 0.0 && score <= 1.0)) {
+            throw new IllegalArgumentException("score: " + score + " (expected: 0 to 1)");
+        }
+        if (state != ACTIVE) {
+            throw new IllegalStateException("claim on backend " + (slot == null ? "none" : slot.backend.key)
+                    + " is already released; report its score before closing it");
+        }
+        outcome = score;
     }
 
     /** WAITING or URGENT: queued for a connection, not yet served, failed or cancelled. */

@@ -185,6 +185,12 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
         private boolean failFastWhenEmpty;
         private Duration closeTimeout = PoolOptions.DEFAULT_CLOSE_TIMEOUT;
         private int threadAffinity = PoolOptions.DEFAULT_THREAD_AFFINITY;
+        private Duration scoreDecay = PoolOptions.DEFAULT_SCORE_DECAY;
+        private int maxEjectionPercent = PoolOptions.DEFAULT_MAX_EJECTION_PERCENT;
+        private double ejectionFailureRate = PoolOptions.DEFAULT_EJECTION_FAILURE_RATE;
+        private int ejectionMinOutcomes = PoolOptions.DEFAULT_EJECTION_MIN_OUTCOMES;
+        private Duration baseEjectionTime = PoolOptions.DEFAULT_BASE_EJECTION_TIME;
+        private Duration maxEjectionTime = PoolOptions.DEFAULT_MAX_EJECTION_TIME;
         private PoolListener listener;
         private PoolClock clock;
         private Executor executor;
@@ -300,7 +306,9 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
         }
 
         /**
-         * @param deadAfterFailures failures in a row after which a backend is dead, {@code >= 1}; default 3
+         * @param deadAfterFailures connect failures in a row after which a backend is dead, {@code >= 1}; default
+         *                          3. Only connects count: a use failure ({@link Claim#discard()}) never makes a
+         *                          backend dead, only lowers its score (see {@link #maxEjectionPercent(int)}).
          * @return this builder
          */
         public Builder<C> deadAfterFailures(int deadAfterFailures) {
@@ -330,6 +338,72 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
          */
         public Builder<C> threadAffinity(int threadAffinity) {
             this.threadAffinity = threadAffinity;
+            return this;
+        }
+
+        /**
+         * @param scoreDecay the window over which a backend's use score decays, {@code >= 20 ms}; default 1 min
+         *                   (pooly's). Outcomes older than this no longer count; within it, recent ones weigh more.
+         * @return this builder
+         */
+        public Builder<C> scoreDecay(Duration scoreDecay) {
+            this.scoreDecay = scoreDecay;
+            return this;
+        }
+
+        /**
+         * Outlier ejection (after gRPC's A50 and Envoy): a backend whose recent uses fail at or above
+         * {@link #ejectionFailureRate(double)}, over at least {@link #ejectionMinOutcomes(int)} outcomes, while its
+         * connects succeed (a server that accepts and never answers), is ejected: its share moves to the others and
+         * its one monitor connection is kept out of service until the ejection ends and a health check of it
+         * passes. Never more than this percentage of the backends is ejected at once (rounded down), and never
+         * the last one in service, so a fault of the whole service does not empty the pool.
+         *
+         * @param maxEjectionPercent 0 (ejection off) to 100; default 50
+         * @return this builder
+         */
+        public Builder<C> maxEjectionPercent(int maxEjectionPercent) {
+            this.maxEjectionPercent = maxEjectionPercent;
+            return this;
+        }
+
+        /**
+         * @param ejectionFailureRate the failure rate (1 - {@link BackendStats#score() score}) at or above which a
+         *                            backend is ejected, in (0, 1]; default 0.85 (A50's failure percentage)
+         * @return this builder
+         */
+        public Builder<C> ejectionFailureRate(double ejectionFailureRate) {
+            this.ejectionFailureRate = ejectionFailureRate;
+            return this;
+        }
+
+        /**
+         * @param ejectionMinOutcomes use outcomes a backend's score window must hold before it can be ejected,
+         *                            {@code >= 1}; default 10
+         * @return this builder
+         */
+        public Builder<C> ejectionMinOutcomes(int ejectionMinOutcomes) {
+            this.ejectionMinOutcomes = ejectionMinOutcomes;
+            return this;
+        }
+
+        /**
+         * @param baseEjectionTime how long a first ejection lasts, {@code > 0}; the n-th in a row lasts n times as
+         *                         long (one fewer for each base time spent in service since); default 30 s
+         * @return this builder
+         */
+        public Builder<C> baseEjectionTime(Duration baseEjectionTime) {
+            this.baseEjectionTime = baseEjectionTime;
+            return this;
+        }
+
+        /**
+         * @param maxEjectionTime the longest an ejection lasts, {@code > 0}; default 5 min (a value below the base
+         *                        time means the base time)
+         * @return this builder
+         */
+        public Builder<C> maxEjectionTime(Duration maxEjectionTime) {
+            this.maxEjectionTime = maxEjectionTime;
             return this;
         }
 
@@ -450,12 +524,28 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
             if (deadAfterFailures < 1) {
                 errors.add("deadAfterFailures: " + deadAfterFailures + " (expected: >= 1)");
             }
+            Objects.requireNonNull(scoreDecay, "scoreDecay must not be null");
+            if (scoreDecay.compareTo(Duration.ofMillis(20)) < 0) {
+                errors.add("scoreDecay: " + scoreDecay + " (expected: >= PT0.02S)");
+            }
+            if (maxEjectionPercent < 0 || maxEjectionPercent > 100) {
+                errors.add("maxEjectionPercent: " + maxEjectionPercent + " (expected: 0..100)");
+            }
+            if (!(ejectionFailureRate > 0 && ejectionFailureRate <= 1)) {
+                errors.add("ejectionFailureRate: " + ejectionFailureRate + " (expected: > 0 and <= 1)");
+            }
+            if (ejectionMinOutcomes < 1) {
+                errors.add("ejectionMinOutcomes: " + ejectionMinOutcomes + " (expected: >= 1)");
+            }
+            atLeast(errors, "baseEjectionTime", baseEjectionTime, true);
+            atLeast(errors, "maxEjectionTime", maxEjectionTime, true);
             if (!errors.isEmpty()) {
                 throw new IllegalArgumentException("pool '" + poolName + "': " + String.join("; ", errors));
             }
             return new PoolOptions(poolName, maxConnections, sparesValue, claimTimeout, rebalanceDelay,
                     decoherenceInterval, healthCheckInterval, idleTimeout, maxLifetime, connectTimeout, backoff,
-                    deadAfterFailures, failFastWhenEmpty, closeTimeout, threadAffinity);
+                    deadAfterFailures, failFastWhenEmpty, closeTimeout, threadAffinity, scoreDecay,
+                    maxEjectionPercent, ejectionFailureRate, ejectionMinOutcomes, baseEjectionTime, maxEjectionTime);
         }
 
         private static void atLeast(List<String> errors, String option, Duration value, boolean positive) {

@@ -10,11 +10,20 @@ import org.slf4j.LoggerFactory;
  * unlock); a watchdog on the clock counts it as failed at connectTimeout, though it still counts as connecting
  * until the factory returns, because the thread is still busy with it.
  *
- * CONNECT HEALTH. A failed connect backs its backend off (BackoffPolicy, per backend; no connect until the retry
- * timer fires) and counts a failure in a row; deadAfterFailures in a row make the backend DEAD: its share moves
- * to the others at the next rebalance and it keeps one MONITOR slot, which goes on retrying with backoff. The
- * first successful connect makes it live again. A discarded connection counts a failure too, without backoff
- * (the backend is reachable; the connection is replaced at once).
+ * CONNECT HEALTH. Only connect outcomes count here; use outcomes are BackendHealth's and never make a backend
+ * dead. A failed connect counts a failure in a row; deadAfterFailures in a row make the backend DEAD: its share
+ * moves to the others at once (re-plan) and it keeps one MONITOR slot. Backoff is per backend, by ROUND: the
+ * first failure of a round backs the whole backend off (no connect until its retry timer fires, after
+ * BackoffPolicy.delayNanos(level)); failures of connects already in flight in that round do not raise the level
+ * again. While its last connect failed, a backend opens one connect at a time (a probe; the rest follow once one
+ * succeeds). A successful connect ends the backoff and revives a dead backend (so do a passed health check and a
+ * successful use of a connection it still holds: BackendHealth.reviveLocked).
+ *
+ * PROBES. When a dead backend's retry timer fires and it still holds a connection (its monitor slot is taken by
+ * a survivor), it probes anyway: with a connect beside the survivor if the pool has room, else by closing the idle
+ * survivor so that the monitor slot connects anew. While the pool is FAILED, a claim triggers a probe of every
+ * dead backend at once (probeNowLocked: at most one connect in flight per backend, at most one probe per backend
+ * per backoff.initial()), so that with claims flowing the pool recovers within one connect of a server's return.
  *
  * THREADS. connect() runs on the executor; the watchdog and retries on the clock's thread; *Locked under the lock.
  */
@@ -96,7 +105,8 @@ final class Connector<C extends Connection> {
     }
 
     private static boolean fillable(BackendState<?> b) {
-        return !b.removed && !b.backingOff && b.count() < b.effectiveTarget();
+        return !b.removed && !b.backingOff && b.count() < b.effectiveTarget()
+                && (b.connectFailures == 0 || b.connecting == 0); // after a failure, one probe at a time
     }
 
     private void startLocked(BackendState<C> b) {
@@ -141,19 +151,16 @@ final class Connector<C extends Connection> {
                 b.connecting--;
                 long now = pool.clock.nanoTime();
                 b.connectsSucceeded++;
-                b.consecutiveFailures = 0;
+                b.connectFailures = 0;
+                b.backoffLevel = 0;
+                cancelRetryLocked(b);
                 pool.everConnected = true;
-                if (b.dead) {
-                    b.dead = false;
-                    cancelRetryLocked(b);
-                    log.info("pool '{}': backend {} is alive again", pool.name(), b.key);
-                    Backend alive = b.backend;
-                    pool.events.emit(l -> l.backendAlive(alive));
-                    pool.backends.armRebalanceLocked();
-                }
                 Slot<C> slot = new Slot<>(b, connection, now, lifetimeLocked());
                 b.slots.add(slot);
                 pool.idle.addLocked(slot);
+                if (b.dead) {
+                    pool.health.reviveLocked(b, now, "a connect succeeded"); // re-plans: its target grows
+                }
                 Backend opened = b.backend;
                 pool.events.emit(l -> l.connectionOpened(opened));
                 pool.updateStateLocked();
@@ -206,7 +213,7 @@ final class Connector<C extends Connection> {
             long now = pool.clock.nanoTime();
             if (!attempt.timedOut && !b.removed && !pool.isClosing()) {
                 b.connectsFailed++;
-                recordFailureLocked(b, error, now, true);
+                recordFailureLocked(b, error, now);
             }
             pool.backends.forgetIfDrainedLocked(b);
             fillLocked(now);
@@ -230,44 +237,105 @@ final class Connector<C extends Connection> {
             // It still counts as connecting until the factory returns: the thread is still busy with it.
             recordFailureLocked(b, new CueballException("pool '" + pool.name() + "': connect to " + b.key
                     + " did not finish within connectTimeout (" + pool.options.connectTimeout().toMillis() + " ms)"),
-                    pool.clock.nanoTime(), true);
+                    pool.clock.nanoTime());
         } finally {
             pool.unlock();
         }
     }
 
-    /** Counts a failure: backoff (for connect failures), dead marking, pool state. */
-    void recordFailureLocked(BackendState<C> b, Throwable error, long now, boolean backoff) {
+    /** Counts a connect failure: backoff (once per round), dead marking, pool state. */
+    private void recordFailureLocked(BackendState<C> b, Throwable error, long now) {
         b.lastError = error;
         pool.lastError = error;
-        b.consecutiveFailures++;
+        b.connectFailures++;
         Backend failed = b.backend;
         pool.events.emit(l -> l.connectionFailed(failed, error));
-        if (backoff) {
-            cancelRetryLocked(b);
+        if (!b.backingOff) {
+            b.backoffLevel++;
             b.backingOff = true;
-            long delay = pool.options.backoff().delayNanos(b.consecutiveFailures, pool.random);
+            long delay = pool.options.backoff().delayNanos(b.backoffLevel, pool.random);
             b.retryTimer = pool.schedule(() -> retry(b), delay);
         }
-        if (!b.dead && b.consecutiveFailures >= pool.options.deadAfterFailures()) {
-            b.dead = true;
-            log.warn("pool '{}': backend {} is dead after {} failures in a row: {}", pool.name(), b.key,
-                    b.consecutiveFailures, String.valueOf(error));
-            pool.events.emit(l -> l.backendDead(failed, error));
-            pool.backends.armRebalanceLocked();
-            pool.backends.retireSurplusLocked(now); // a dead backend keeps one monitor connection at most
+        if (b.dead) {
+            b.reason = reasonDead(b, error);
+        } else if (b.connectFailures >= pool.options.deadAfterFailures()) {
+            markDeadLocked(b, error, now);
         }
         pool.updateStateLocked();
     }
 
+    private void markDeadLocked(BackendState<C> b, Throwable error, long now) {
+        b.dead = true;
+        b.reason = reasonDead(b, error);
+        log.warn("pool '{}': backend {} is dead after {} connect failures in a row: {}", pool.name(), b.key,
+                b.connectFailures, String.valueOf(error));
+        Backend failed = b.backend;
+        pool.events.emit(l -> l.backendDead(failed, error));
+        // Its slots' uses come to the lock from now on (a successful one revives it), and it keeps one.
+        pool.backends.retireAllLocked(b);
+        pool.backends.replanLocked(now);
+        pool.health.ensureServiceLocked(now);
+    }
+
+    private static String reasonDead(BackendState<?> b, Throwable error) {
+        return b.connectFailures + " connect failures in a row; last: " + error;
+    }
+
+    /** The retry timer: the backoff is over; a dead backend whose monitor slot a survivor holds probes anyway. */
     private void retry(BackendState<C> b) {
         pool.lock();
         try {
             b.retryTimer = null;
             b.backingOff = false;
-            fillLocked(pool.clock.nanoTime());
+            long now = pool.clock.nanoTime();
+            if (b.dead && !b.removed && !pool.isClosing() && b.connecting == 0
+                    && b.count() >= b.effectiveTarget()) {
+                probeLocked(b, now);
+            }
+            fillLocked(now);
         } finally {
             pool.unlock();
+        }
+    }
+
+    /**
+     * Starts a probe connect of a dead backend beside its survivor if the pool has room; else closes an idle
+     * survivor so that fillLocked connects its monitor slot anew once the close has returned. A survivor that is
+     * claimed needs neither: its release comes to the lock, and a successful use revives the backend.
+     */
+    private void probeLocked(BackendState<C> b, long now) {
+        if (pool.connectBudgetLocked() > 0) {
+            startLocked(b);
+            return;
+        }
+        java.util.List<Slot<C>> held = pool.idle.takeAllLocked();
+        for (int i = 0; i < held.size(); i++) {
+            if (held.get(i).backend == b) {
+                pool.closeLocked(held.set(i, null));
+                break;
+            }
+        }
+        pool.restoreIdleLocked(held, now);
+    }
+
+    /**
+     * A claim found the pool FAILED: probe every dead backend now rather than at the end of its backoff, at most
+     * one connect in flight and one probe per backoff.initial() per backend.
+     */
+    void probeNowLocked(long now) {
+        long interval = pool.options.backoff().initial().toNanos();
+        for (BackendState<C> b : pool.backends.allLocked()) {
+            if (!b.dead || b.removed || b.connecting > 0 || (b.probed && now - b.lastProbeAt < interval)) {
+                continue;
+            }
+            b.probed = true;
+            b.lastProbeAt = now;
+            cancelRetryLocked(b);
+            if (b.count() < b.effectiveTarget()) {
+                fillLocked(now);
+            } else {
+                probeLocked(b, now);
+            }
         }
     }
 

@@ -7,10 +7,11 @@ import org.slf4j.LoggerFactory;
 
 /*
  * HOUSEKEEPING as a function of now (OkHttp's cleanup(now)): tick(now) does what is due and returns how long
- * until it is next due. Two schedules share it:
+ * until it is next due. Three schedules share it:
  *   - every housekeeping interval (healthCheckInterval, shorter for an elastic pool's idleTimeout or a quarter of
  *     maxLifetime): shrinking, expired connections, health checks of connections idle for healthCheckInterval;
- *   - every decoherenceInterval: a shuffle of the idle queue, so that claims do not hit one backend in runs.
+ *   - every decoherenceInterval: a shuffle of the idle queue, so that claims do not hit one backend in runs;
+ *   - every score slot (scoreDecay / Score.SLOTS): the use outcomes are harvested and judged (BackendHealth).
  * When both fall due at one instant, the shuffle runs first, as it did when each had its own timer (the
  * decoherence timer, armed at start, was older than a housekeeping timer re-armed at every run).
  *
@@ -35,6 +36,8 @@ final class Housekeeper<C extends Connection> {
     private final int spares;
     private long nextHousekeepingAt;
     private long nextDecoherenceAt;
+    private final long scoreInterval;
+    private long nextScoreAt;
     private long lowWaterSince;
     private PoolClock.Timer timer;
 
@@ -55,6 +58,7 @@ final class Housekeeper<C extends Connection> {
             every = Math.min(every, Math.max(1, maxLifetime / 4));
         }
         this.interval = every;
+        this.scoreInterval = Math.max(1, o.scoreDecay().toNanos() / Score.SLOTS);
     }
 
     /** Starts both schedules at {@code now}: the first tick comes at the earlier of the two intervals. */
@@ -62,6 +66,7 @@ final class Housekeeper<C extends Connection> {
         lowWaterSince = now;
         nextHousekeepingAt = now + interval;
         nextDecoherenceAt = now + decoherenceInterval;
+        nextScoreAt = now + scoreInterval;
         timer = pool.schedule(this::run, untilNext(now));
     }
 
@@ -100,6 +105,10 @@ final class Housekeeper<C extends Connection> {
             housekeepLocked(now);
             nextHousekeepingAt = now + interval;
         }
+        if (now - nextScoreAt >= 0) {
+            pool.health.tickLocked(now);
+            nextScoreAt = now + scoreInterval;
+        }
         return untilNext(now);
     }
 
@@ -108,7 +117,7 @@ final class Housekeeper<C extends Connection> {
      * may have wrapped past Long.MAX_VALUE (decoherenceInterval of "forever"), but its distance from now has not.
      */
     private long untilNext(long now) {
-        return Math.max(1, Math.min(nextHousekeepingAt - now, nextDecoherenceAt - now));
+        return Math.max(1, Math.min(Math.min(nextHousekeepingAt - now, nextDecoherenceAt - now), nextScoreAt - now));
     }
 
     private void housekeepLocked(long now) {
@@ -175,9 +184,12 @@ final class Housekeeper<C extends Connection> {
             BackendState<C> b = slot.backend;
             b.checking--;
             long now = pool.clock.nanoTime();
+            if (ok && b.dead && !b.removed && !pool.isClosing()) {
+                pool.health.reviveLocked(b, now, "a health check of a connection it still holds passed");
+            }
             if (ok && !pool.isClosing() && !pool.unwantedLocked(slot, now)) {
                 slot.lastUsedAt = now;
-                slot.retire = false;
+                slot.retire = b.dead;
                 slot.checkingToIdle();
                 pool.offerLocked(slot);
             } else {

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  *   Slot         one connection's life: its states and the only methods that move it between them
  *   IdleSet      the idle ring, slots kept beside it (STICKY), thread affinity (AFFINITY)
  *   Waiters      the queue of waiting claims and how they wait (WAITERS)
- *   Connector    connect attempts, watchdog, backoff, dead marking (CONNECTING, CONNECT HEALTH)
+ *   Connector    connect attempts, watchdog, backoff, dead marking, probes (CONNECTING, CONNECT HEALTH, PROBES)
+ *   BackendHealth use outcomes, the score, outlier ejection, revival (USE HEALTH, EJECTION, REVIVAL)
  *   Backends     the resolver's events, the debounced rebalance, retiring surplus, removal (BACKENDS, REMOVAL)
  *   Housekeeper  tick(now) -> next delay: health checks, lifetime, shrinking, decoherence
  *   EventQueue   listener calls, delivered in order off the lock
@@ -54,8 +55,8 @@ import org.slf4j.LoggerFactory;
  * claim: it retires it (RETIRE) and the claim gives it back.
  *
  * FAST PATH (fixed-size pools). claim(): IdleSet.pollFast; a slot that is retired or expired goes to the lock
- * instead. release(): IdleSet.keep or offerReleased; a retired, expired, discarded or broken one goes to the
- * lock. Neither changes a count: the counts treat idle and claimed alike, so the fast path cannot break
+ * instead. release(): records the use's outcome in the slot (Slot.recordUse), then IdleSet.keep or
+ * offerReleased; a retired, expired, discarded, failed or broken one goes to the lock. Neither changes a count: the counts treat idle and claimed alike, so the fast path cannot break
  * invariant 1. Elastic pools take the lock for every claim and release: growing and shrinking count claims.
  *
  * RETIRE. The lock asks for a slot it does not hold by setting slot.retire (volatile) before it takes the idle
@@ -83,8 +84,12 @@ import org.slf4j.LoggerFactory;
  *   countable   what invariant 1 limits: connecting + open - exempt connections.
  *   removed     no longer listed by the resolver; its connections close (idle now, claimed when released).
  *   drain(ed)   a removed backend's connections closing until none is left; drained, it is forgotten.
- *   dead        deadAfterFailures connect failures in a row; its share moves to the others.
- *   monitor     the one slot a dead backend keeps, retrying with backoff until a connect succeeds.
+ *   dead        deadAfterFailures connect failures in a row; its share moves to the others. Connects only.
+ *   ejected     an outlier by its use outcomes (score); its share moves away, its monitor slot is parked.
+ *   monitor     the one slot a dead or ejected backend keeps: it probes (dead) or waits out the ejection.
+ *   parked      the monitor connection of an ejected backend: open, held by the lock, out of service.
+ *   in service  not removed, not dead, not ejected: a backend that gets its full share.
+ *   use outcome how a claim went: success (close), failure (discard, fail, broken, reset failed) or a score.
  *
  * INVARIANTS (DESIGN.md; each has a test in cueball-integration-tests or in this module):
  *   1. countable <= maxConnections at every instant.
@@ -97,6 +102,8 @@ import org.slf4j.LoggerFactory;
  *   5. A claim ends ACTIVE, or throws: timeout, no backends, failed, closed, interrupted.
  *   6. resolverFailed() changes nothing but a log line and an event.
  *   7. close() joins every thread this engine (and its own SystemClock and executor) started.
+ *   8. Use outcomes never set `dead` (only Connector does, on connect failures), and an ejection happens only
+ *      within maxEjectionPercent and with another backend in service (BackendHealth.mayEjectLocked).
  */
 
 /** The pool engine behind {@link ConnectionPool}. See the maintainer notes above. */
@@ -132,6 +139,7 @@ final class PoolEngine<C extends Connection> {
     final Connector<C> connector;
     final Backends<C> backends;
     final Housekeeper<C> housekeeper;
+    final BackendHealth<C> health;
     final EventQueue events;
 
     // ---- guarded by lock ----
@@ -168,6 +176,7 @@ final class PoolEngine<C extends Connection> {
         this.events = new EventQueue(name, listener);
         this.waiters = new Waiters<>(this);
         this.connector = new Connector<>(this, factory);
+        this.health = new BackendHealth<>(this);
         this.backends = new Backends<>(this, options.rebalanceDelay().toNanos());
         this.housekeeper = new Housekeeper<>(this);
     }
@@ -206,8 +215,12 @@ final class PoolEngine<C extends Connection> {
                 boolean wait = false;
                 lock();
                 try {
-                    throwIfUnusableLocked();
-                    slot = pollIdleLocked(now);
+                    throwIfClosingLocked();
+                    slot = pollIdleLocked(now); // while FAILED too: a connection a dead backend still holds
+                    if (slot == null && state == PoolState.FAILED) {
+                        connector.probeNowLocked(now);
+                        throw failedException();
+                    }
                     if (slot != null) {
                         activateLocked(slot);
                         if (elastic) {
@@ -272,15 +285,28 @@ final class PoolEngine<C extends Connection> {
         return slot;
     }
 
-    /** Releases (or discards) a claim whose state the caller has just moved from ACTIVE to CLOSED. */
+    /**
+     * Releases (or discards) a claim whose state the caller has just moved from ACTIVE to CLOSED, and records
+     * how its use went (USE HEALTH in BackendHealth).
+     */
     void release(Claim<C> claim, Disposition how) {
         Slot<C> slot = claim.slot;
-        if (how == Disposition.RETURN && (ConnectionHooks.isBroken(slot.connection)
-                || !ConnectionHooks.reset(slot, name))) {
-            how = Disposition.DISCARD; // it saw an error its holder did not report, or cannot be made clean
+        Throwable cause = claim.useFailure;
+        if (how == Disposition.RETURN) {
+            if (ConnectionHooks.isBroken(slot.connection)) {
+                how = Disposition.DISCARD; // it saw an error its holder did not report
+                cause = new CueballException("pool '" + name + "': connection to " + slot.backend.key
+                        + " reported itself broken (Connection.isBroken) on release");
+            } else if (!ConnectionHooks.reset(slot, name)) {
+                how = Disposition.DISCARD; // it cannot be made clean for the next claim
+                cause = new CueballException("pool '" + name + "': connection to " + slot.backend.key
+                        + " failed its reset on release");
+            }
         }
         long now = clock.nanoTime();
+        double value = how == Disposition.DISCARD ? 0.0 : claim.outcome;
         if (!elastic && how == Disposition.RETURN && !slot.retire && !slot.expired(now)) {
+            slot.recordUse(value); // before the slot leaves this thread
             slot.lastUsedAt = now;
             if (!idle.keep(slot, waiters)) {
                 releaseToRing(slot, now);
@@ -289,6 +315,11 @@ final class PoolEngine<C extends Connection> {
         }
         lock();
         try {
+            if (how == Disposition.DISCARD && cause == null) {
+                cause = new CueballException("pool '" + name + "': connection to " + slot.backend.key
+                        + " discarded by its claimer as broken");
+            }
+            health.useEndedLocked(slot, how == Disposition.DISCARD, value, cause, now);
             releaseLocked(slot, how, now);
         } finally {
             unlock();
@@ -317,12 +348,7 @@ final class PoolEngine<C extends Connection> {
         if (elastic && !slot.exempt) {
             claimedCounted--;
         }
-        if (how == Disposition.DISCARD && !b.removed) {
-            closeLocked(slot); // first, so that the failure below sees the backend without it
-            connector.recordFailureLocked(b, new CueballException("pool '" + name + "': connection to " + b.key
-                    + " discarded by its claimer as broken"), now, false);
-            connector.fillLocked(now);
-        } else if (how != Disposition.RETURN) {
+        if (how != Disposition.RETURN) {
             closeLocked(slot);
             connector.fillLocked(now);
         } else {
@@ -339,7 +365,7 @@ final class PoolEngine<C extends Connection> {
             closeLocked(slot);
             connector.fillLocked(now);
         } else {
-            slot.retire = false;
+            slot.retire = slot.backend.dead; // a dead backend's uses come to the lock (REVIVAL in BackendHealth)
             offerLocked(slot);
         }
     }
@@ -353,7 +379,11 @@ final class PoolEngine<C extends Connection> {
                 connector.fillLocked(now);
                 continue;
             }
-            slot.retire = false;
+            if (slot.backend.ejected) {
+                health.parkLocked(slot); // the ring had it before its backend was ejected
+                continue;
+            }
+            slot.retire = slot.backend.dead;
             return slot;
         }
         return null;
@@ -374,8 +404,15 @@ final class PoolEngine<C extends Connection> {
         }
     }
 
-    /** Hands an in-hand IDLE slot to the oldest waiter, or puts it at the tail of the idle ring. */
+    /**
+     * Hands an in-hand IDLE slot to the oldest waiter, or puts it at the tail of the idle ring; parks it instead if
+     * its backend is ejected.
+     */
     void offerLocked(Slot<C> slot) {
+        if (slot.backend.ejected) {
+            health.parkLocked(slot);
+            return;
+        }
         Claim<C> waiter = waiters.takeFirstLocked();
         if (waiter == null) {
             idle.offerLocked(slot);
@@ -426,15 +463,12 @@ final class PoolEngine<C extends Connection> {
         PoolStats s = statsLocked();
         return "total=" + countable + ", idle=" + s.idle() + ", claimed=" + s.claimed() + ", connecting="
                 + s.connecting() + ", waiting=" + s.waiting() + ", backends live=" + s.backendsLive() + " dead="
-                + s.backendsDead();
+                + s.backendsDead() + " ejected=" + s.backendsEjected();
     }
 
-    private void throwIfUnusableLocked() {
+    private void throwIfClosingLocked() {
         if (isClosing()) {
             throw new PoolClosedException("pool '" + name + "' is " + state.name().toLowerCase(Locale.ROOT));
-        }
-        if (state == PoolState.FAILED) {
-            throw failedException();
         }
     }
 
@@ -534,7 +568,11 @@ final class PoolEngine<C extends Connection> {
     }
 
     private PoolStats statsLocked() {
-        return backends.statsLocked(name, state, waiters.sizeLocked(), waiters.timeoutsLocked());
+        long now = clock.nanoTime();
+        for (BackendState<C> b : backends.allLocked()) {
+            health.harvestLocked(b, now);
+        }
+        return backends.statsLocked(name, state, waiters.sizeLocked(), waiters.timeoutsLocked(), now);
     }
 
     PoolState state() {

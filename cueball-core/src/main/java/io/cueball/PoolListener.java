@@ -39,20 +39,41 @@ public interface PoolListener {
     }
 
     /**
-     * A backend failed too many times in a row; it keeps one monitor slot.
+     * A backend's connects failed {@link PoolOptions#deadAfterFailures()} times in a row; it keeps one monitor
+     * slot. (Use failures never make a backend dead.)
      *
      * @param backend   the backend
-     * @param lastError its last error
+     * @param lastError its last connect error
      */
     default void backendDead(Backend backend, Throwable lastError) {
     }
 
     /**
-     * A dead backend accepted a connection again.
+     * A dead backend proved it serves again: a connect, a health check or a use of a connection it still holds
+     * succeeded.
      *
      * @param backend the backend
      */
     default void backendAlive(Backend backend) {
+    }
+
+    /**
+     * A backend was ejected as an outlier by its use outcomes (see {@link BackendStatus#EJECTED}).
+     *
+     * @param backend      the backend
+     * @param reason       what ejected it: its failure rate, the outcomes it was judged on, the last failure
+     * @param ejectionTime how long before it is probed and, if the probe passes, restored
+     */
+    default void backendEjected(Backend backend, String reason, Duration ejectionTime) {
+    }
+
+    /**
+     * An ejected backend was restored to service (its ejection ended and its probe passed, or no other backend
+     * was left in service).
+     *
+     * @param backend the backend
+     */
+    default void backendRestored(Backend backend) {
     }
 
     /**
@@ -72,7 +93,7 @@ public interface PoolListener {
     }
 
     /**
-     * A connect attempt failed (or was discarded as broken).
+     * A connect attempt failed (use failures are not reported here: see {@link BackendStats#useFailures()}).
      *
      * @param backend the backend
      * @param error   the error

@@ -35,6 +35,18 @@ public final class PoolOptions {
     public static final int DEFAULT_THREAD_AFFINITY = 64;
     /** How long {@link ConnectionPool#close()} waits for claimed connections. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    /** The window over which a backend's use score decays (pooly's {@code DecayDuration}). */
+    public static final Duration DEFAULT_SCORE_DECAY = Duration.ofMinutes(1);
+    /** The most backends ejected at once, in percent of the backends (the 50 %; gRPC A50 has 10). */
+    public static final int DEFAULT_MAX_EJECTION_PERCENT = 50;
+    /** The failure rate of a backend's recent uses at which it is ejected (gRPC A50's failure percentage, 85). */
+    public static final double DEFAULT_EJECTION_FAILURE_RATE = 0.85;
+    /** Outcomes a backend's window must hold before its failure rate can eject it. */
+    public static final int DEFAULT_EJECTION_MIN_OUTCOMES = 10;
+    /** The first ejection's length; the n-th lasts n times as long (gRPC A50's base_ejection_time). */
+    public static final Duration DEFAULT_BASE_EJECTION_TIME = Duration.ofSeconds(30);
+    /** The longest an ejection lasts (gRPC A50's max_ejection_time). */
+    public static final Duration DEFAULT_MAX_EJECTION_TIME = Duration.ofMinutes(5);
 
     /**
      * A connection that sat idle longer than this is checked with {@link Connection#isHealthy()} before it
@@ -57,11 +69,18 @@ public final class PoolOptions {
     private final boolean failFastWhenEmpty;
     private final Duration closeTimeout;
     private final int threadAffinity;
+    private final Duration scoreDecay;
+    private final int maxEjectionPercent;
+    private final double ejectionFailureRate;
+    private final int ejectionMinOutcomes;
+    private final Duration baseEjectionTime;
+    private final Duration maxEjectionTime;
 
     PoolOptions(String name, int maxConnections, int spares, Duration claimTimeout, Duration rebalanceDelay,
             Duration decoherenceInterval, Duration healthCheckInterval, Duration idleTimeout, Duration maxLifetime,
             Duration connectTimeout, BackoffPolicy backoff, int deadAfterFailures, boolean failFastWhenEmpty,
-            Duration closeTimeout, int threadAffinity) {
+            Duration closeTimeout, int threadAffinity, Duration scoreDecay, int maxEjectionPercent,
+            double ejectionFailureRate, int ejectionMinOutcomes, Duration baseEjectionTime, Duration maxEjectionTime) {
         this.name = name;
         this.maxConnections = maxConnections;
         this.spares = spares;
@@ -77,6 +96,12 @@ public final class PoolOptions {
         this.failFastWhenEmpty = failFastWhenEmpty;
         this.closeTimeout = closeTimeout;
         this.threadAffinity = threadAffinity;
+        this.scoreDecay = scoreDecay;
+        this.maxEjectionPercent = maxEjectionPercent;
+        this.ejectionFailureRate = ejectionFailureRate;
+        this.ejectionMinOutcomes = ejectionMinOutcomes;
+        this.baseEjectionTime = baseEjectionTime;
+        this.maxEjectionTime = maxEjectionTime;
     }
 
     /** @return the pool's name, used in thread names, logs and error messages */
@@ -137,7 +162,7 @@ public final class PoolOptions {
         return backoff;
     }
 
-    /** @return the failures in a row after which a backend is dead */
+    /** @return the connect failures in a row after which a backend is dead (use failures never count) */
     public int deadAfterFailures() {
         return deadAfterFailures;
     }
@@ -160,6 +185,39 @@ public final class PoolOptions {
         return threadAffinity;
     }
 
+    /**
+     * @return the window over which a backend's use score decays: outcomes older than this no longer count, and
+     *         within it recent ones weigh more (see {@link BackendStats#score()})
+     */
+    public Duration scoreDecay() {
+        return scoreDecay;
+    }
+
+    /** @return the most backends ejected as outliers at once, in percent of the pool's backends; 0 disables ejection */
+    public int maxEjectionPercent() {
+        return maxEjectionPercent;
+    }
+
+    /** @return the failure rate (1 - score) of a backend's recent uses at or above which it is ejected, in (0, 1] */
+    public double ejectionFailureRate() {
+        return ejectionFailureRate;
+    }
+
+    /** @return the outcomes a backend's score window must hold before it can be ejected */
+    public int ejectionMinOutcomes() {
+        return ejectionMinOutcomes;
+    }
+
+    /** @return how long a first ejection lasts; the n-th in a row lasts n times as long, up to {@link #maxEjectionTime()} */
+    public Duration baseEjectionTime() {
+        return baseEjectionTime;
+    }
+
+    /** @return the longest an ejection lasts */
+    public Duration maxEjectionTime() {
+        return maxEjectionTime;
+    }
+
     @Override
     public String toString() {
         return "PoolOptions{name=" + name + ", maxConnections=" + maxConnections + ", spares=" + spares
@@ -168,6 +226,9 @@ public final class PoolOptions {
                 + ", idleTimeout=" + idleTimeout + ", maxLifetime=" + maxLifetime
                 + ", connectTimeout=" + connectTimeout + ", backoff=" + backoff
                 + ", deadAfterFailures=" + deadAfterFailures + ", failFastWhenEmpty=" + failFastWhenEmpty
-                + ", closeTimeout=" + closeTimeout + ", threadAffinity=" + threadAffinity + "}";
+                + ", closeTimeout=" + closeTimeout + ", threadAffinity=" + threadAffinity + ", scoreDecay=" + scoreDecay
+                + ", maxEjectionPercent=" + maxEjectionPercent + ", ejectionFailureRate=" + ejectionFailureRate
+                + ", ejectionMinOutcomes=" + ejectionMinOutcomes + ", baseEjectionTime=" + baseEjectionTime
+                + ", maxEjectionTime=" + maxEjectionTime + "}";
     }
 }

@@ -45,6 +45,11 @@ public record PoolStats(String name, PoolState state, int idle, int claimed, int
         return (int) backends.stream().filter(b -> b.status() == BackendStatus.DEAD).count();
     }
 
+    /** @return backends ejected as outliers */
+    public int backendsEjected() {
+        return (int) backends.stream().filter(b -> b.status() == BackendStatus.EJECTED).count();
+    }
+
     /**
      * The stats of one backend.
      *
@@ -59,6 +64,6 @@ public record PoolStats(String name, PoolState state, int idle, int claimed, int
     public String toString() {
         return "pool '" + name + "' " + state + " (total=" + total() + ", idle=" + idle + ", claimed=" + claimed
                 + ", connecting=" + connecting + ", closing=" + closing + ", waiting=" + waiting
-                + ", backends live=" + backendsLive() + " dead=" + backendsDead() + ")";
+                + ", backends live=" + backendsLive() + " dead=" + backendsDead() + " ejected=" + backendsEjected() + ")";
     }
 }

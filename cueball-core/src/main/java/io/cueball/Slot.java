@@ -26,9 +26,12 @@ import java.lang.invoke.VarHandle;
  *   +---------------------------------  |
  *   |                                    | heldToChecking [lock: the housekeeper]
  *   |  checkingToIdle [lock]            v
- *   +------------------------------- CHECKING
+ *   +------------------------------- CHECKING <-- parkedToChecking [lock: an ejection ends, probe]
+ *   |
+ *   |  parkedToIdle [lock: restored]
+ *   +------------------------------- PARKED <-- idleToParked [lock: its backend is ejected]
  *
- *   toClosing [lock, exactly once]: from IDLE, CLAIMED, HELD or CHECKING to CLOSING. The connection's close()
+ *   toClosing [lock, exactly once]: from IDLE, CLAIMED, HELD, CHECKING or PARKED to CLOSING. The connection's close()
  *   then runs on the executor, and the slot is forgotten (BackendState.slots) once it has returned.
  *
  * Who takes each edge: the lock-free ones are taken by the slot's holder, the thread that claims or releases
@@ -39,8 +42,15 @@ import java.lang.invoke.VarHandle;
  *   retire  (volatile; written under the lock, read by anyone): the lock wants the slot back. Its holder must
  *           bring it to the lock instead of using it or putting it in the ring (RETIRE in PoolEngine's notes).
  *           A request, never a verdict: the lock closes it only if it is still unwanted.
+ *           It also stays set on the slots of a DEAD backend, so that their uses come to the lock, where a
+ *           successful one revives the backend (BackendHealth).
  *   exempt  (lock only): CLAIMED (or on its way) while its backend was removed, so it no longer counts toward
  *           maxConnections (invariant 1's one exception); it closes when released.
+ *
+ * USE OUTCOMES. A lock-free release records its claim's outcome here (recordUse): the holder writes `uses` and
+ * `shortfall` with opaque stores (plain moves on x86, atomic for long and double), and the lock harvests them
+ * (BackendHealth.harvestLocked), remembering what it has taken in `harvestedUses` and `harvestedShortfall`.
+ * Failures take the locked path and are recorded by the lock directly.
  */
 
 /**
@@ -66,12 +76,19 @@ final class Slot<C extends Connection> extends LeadingPadding {
     static final int STICKY = 4;
     /** Idle, taken out of the ring by the lock for one pass over the idle connections (IdleSet.takeAllLocked). */
     static final int HELD = 5;
+    /** Idle but out of service, held by the lock: the monitor connection of an ejected backend. */
+    static final int PARKED = 6;
 
     private static final VarHandle STATE;
+    private static final VarHandle USES;
+    private static final VarHandle SHORTFALL;
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(Slot.class, "state", int.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(Slot.class, "state", int.class);
+            USES = lookup.findVarHandle(Slot.class, "uses", long.class);
+            SHORTFALL = lookup.findVarHandle(Slot.class, "shortfall", double.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -93,6 +110,12 @@ final class Slot<C extends Connection> extends LeadingPadding {
     long claims;
     /** Last time it was released or passed a health check; a used connection is a checked one. */
     long lastUsedAt;
+    /** Use outcomes its lock-free releases recorded, and their total shortfall from 1 (see USE OUTCOMES). */
+    private long uses;
+    private double shortfall;
+    /** What the lock has harvested of the two. */
+    long harvestedUses;
+    double harvestedShortfall;
 
     /** A slot born IDLE, for a connection that has just connected, under the lock. */
     Slot(BackendState<C> backend, C connection, long now, long lifetimeNanos) {
@@ -137,6 +160,27 @@ final class Slot<C extends Connection> extends LeadingPadding {
         return STATE.compareAndSet(this, STICKY, CLAIMED);
     }
 
+    /**
+     * Records one use outcome, by the slot's holder on a lock-free release.
+     *
+     * @param value the outcome in [0, 1]: 1 for a plain success
+     */
+    void recordUse(double value) {
+        if (value < 1.0) {
+            SHORTFALL.setOpaque(this, (double) SHORTFALL.getOpaque(this) + (1.0 - value));
+        }
+        USES.setOpaque(this, (long) USES.getOpaque(this) + 1);
+    }
+
+    /** The outcomes recorded so far; read by the lock while the holder may be writing. */
+    long usesRecorded() {
+        return (long) USES.getOpaque(this);
+    }
+
+    double shortfallRecorded() {
+        return (double) SHORTFALL.getOpaque(this);
+    }
+
     // ---- edges taken under the pool lock ----
 
     /** The lock takes a STICKY slot as an idle one; true if it now holds it. */
@@ -173,6 +217,24 @@ final class Slot<C extends Connection> extends LeadingPadding {
         state = IDLE;
     }
 
+    /** Its backend is ejected: the lock keeps it out of service. */
+    void idleToParked() {
+        assert state == IDLE : this;
+        state = PARKED;
+    }
+
+    /** Its backend is restored: back to the ring (or a waiting claim). */
+    void parkedToIdle() {
+        assert state == PARKED : this;
+        state = IDLE;
+    }
+
+    /** Its backend's ejection ended: the probe checks it on the executor. */
+    void parkedToChecking() {
+        assert state == PARKED : this;
+        state = CHECKING;
+    }
+
     /**
      * Starts closing it. Exactly once per slot (invariant 4).
      *
@@ -201,13 +263,17 @@ final class Slot<C extends Connection> extends LeadingPadding {
         return state == CLOSING;
     }
 
+    boolean isParked() {
+        return state == PARKED;
+    }
+
     /**
      * Claimed, or passing between a lock-free claim or release and the ring: what a locked pass cannot take and
      * must retire instead. Read under the lock, after a pass took every idle slot (HELD).
      */
     boolean isInUse() {
         int s = state;
-        return s != HELD && s != CHECKING && s != CLOSING;
+        return s != HELD && s != CHECKING && s != CLOSING && s != PARKED;
     }
 
     boolean expired(long now) {

@@ -101,7 +101,7 @@ final class Waiters<C extends Connection> {
         Claim<C> waiter;
         while ((waiter = pollLocked()) != null) {
             if (waiter.isWaiting()) {
-                waiter.fail(failure.get());
+                waiter.failWaiting(failure.get());
                 LockSupport.unpark(waiter.thread);
             }
         }

@@ -33,59 +33,54 @@ class DeadBackendTest {
     }
 
     @Test
-    void consecutiveFailuresMakeABackendDeadAndItsShareMovesToTheOthers() {
+    void consecutiveConnectFailuresMakeABackendDeadAndItsShareMovesAtOnce() {
         h.factory.failAlways(A);
         h.executor.inline();
         var pool = h.start(h.builder(A, B, C).maxConnections(6).deadAfterFailures(3)
                 .backoff(new BackoffPolicy(Duration.ofMillis(100), Duration.ofSeconds(1), 0)));
         long first = h.t0 + REBALANCE_DELAY.toNanos();
 
-        // At the first rebalance A's two connects fail (two in a row), B and C open two each.
+        // At the first rebalance A's two connects fail together: two in a row, but one backoff round (100 ms).
         h.clock.advanceNanos(first - h.clock.nanoTime());
         assertEquals(2, h.stats(A).consecutiveFailures());
         assertEquals(BackendStatus.LIVE, h.stats(A).status());
         assertEquals(2, h.stats(B).open());
         assertEquals(2, h.stats(C).open());
 
-        // The second failure re-armed the retry at delay(2) = 200 ms: nothing dies before it.
-        h.clock.advanceNanos(ms(200) - 1);
+        // The retry, one probe connect at delay(1) = 100 ms: the third failure in a row.
+        h.clock.advanceNanos(ms(100) - 1);
         assertEquals(BackendStatus.LIVE, h.stats(A).status());
-        assertEquals(0, h.listener.count("backendDead"));
+        assertEquals(List.of(first, first), h.factory.attemptTimes(A), "no connect while backing off");
         h.clock.advanceNanos(1);
-        assertEquals(BackendStatus.DEAD, h.stats(A).status(), "the third failure in a row, at 200 ms");
+        assertEquals(BackendStatus.DEAD, h.stats(A).status(), "the third failure in a row, at 100 ms");
         assertEquals(1, h.listener.count("backendDead", A.key()));
-        assertEquals(first + ms(200), h.listener.events.stream().filter(e -> e.kind().equals("backendDead"))
-                .findFirst().orElseThrow().at());
         assertInstanceOf(ConnectException.class, h.stats(A).lastError());
+        assertTrue(h.stats(A).reason().startsWith("3 connect failures in a row"), h.stats(A).reason());
         assertEquals(PoolState.RUNNING, pool.state(), "B and C are alive");
 
-        // Its share moves at the rebalance the death armed: one monitor slot for A, five for B and C.
-        long died = h.clock.nanoTime();
-        h.clock.advanceNanos(REBALANCE_DELAY.toNanos() - 1);
-        assertEquals(4, h.stats(B).open() + h.stats(C).open());
-        h.clock.advanceNanos(1);
+        // Its share moves at once: one monitor slot for A, five for B and C.
         assertEquals(Map.of(A.key(), 1, B.key(), 3, C.key(), 2), h.listener.plans.get(h.listener.plans.size() - 1));
         assertEquals(1, h.stats(A).target());
         assertEquals(5, h.stats(B).open() + h.stats(C).open());
         assertTrue(Math.abs(h.stats(B).open() - h.stats(C).open()) <= 1);
-        assertEquals(died + REBALANCE_DELAY.toNanos(), h.clock.nanoTime());
     }
 
     @Test
-    void aDeadBackendKeepsOneMonitorSlotRetryingWithBackoff() {
+    void aDeadBackendKeepsOneMonitorSlotRetryingWithBackoffPerRound() {
         h.factory.failAlways(A);
         h.executor.inline();
         h.start(h.builder(A, B).maxConnections(4).deadAfterFailures(2)
                 .backoff(new BackoffPolicy(Duration.ofMillis(100), Duration.ofMillis(800), 0)));
         h.advanceTo(Duration.ofSeconds(10));
 
-        // At the first rebalance (0.1 s) A's two connects fail together: dead at once. From then on one
-        // connect at a time, each at the next backoff step: failures 2, 3, 4, 5... give 200, 400, 800, 800 ms.
+        // At the first rebalance (0.1 s) A's two connects fail together: dead at once, but the backoff rises one
+        // step per round, not per failed connect. From then on one connect at a time, each at the next step:
+        // 100, 200, 400, 800, 800 ms.
         List<Long> times = h.factory.attemptTimes(A);
         long first = h.t0 + REBALANCE_DELAY.toNanos();
         assertEquals(first, times.get(0));
         assertEquals(first, times.get(1));
-        assertEquals(List.of(first + ms(200), first + ms(600), first + ms(1400), first + ms(2200), first + ms(3000)),
+        assertEquals(List.of(first + ms(100), first + ms(300), first + ms(700), first + ms(1500), first + ms(2300)),
                 times.subList(2, 7), "one monitor connect per backoff step, never two at once");
         assertEquals(BackendStatus.DEAD, h.stats(A).status());
         assertEquals(1, h.stats(A).target());
@@ -117,7 +112,7 @@ class DeadBackendTest {
     }
 
     @Test
-    void theFirstSuccessOfADeadBackendRevivesItAndThePoolAndTheNextRebalanceGivesBackItsShare() {
+    void theFirstSuccessOfADeadBackendRevivesItAndThePoolAndItsShareComesBackAtOnce() {
         h.factory.failAlways(A);
         h.executor.inline();
         var pool = h.start(h.builder(A).maxConnections(3).deadAfterFailures(3)
@@ -126,12 +121,11 @@ class DeadBackendTest {
         h.advanceTo(REBALANCE_DELAY);
         assertEquals(PoolState.FAILED, pool.state());
         assertEquals(BackendStatus.DEAD, h.stats(A).status());
-        h.advanceTo(Duration.ofMillis(200)); // the rebalance the death armed: a monitor slot only
-        assertEquals(1, h.stats(A).target());
+        assertEquals(1, h.stats(A).target(), "a monitor slot only, at once");
 
-        // The monitor retries at delay(3) = 400 ms after the third failure; the backend is back by then.
+        // The monitor retries at delay(1) = 100 ms after the round that failed; the backend is back by then.
         h.factory.succeed(A);
-        long retry = h.t0 + REBALANCE_DELAY.toNanos() + ms(400);
+        long retry = h.t0 + REBALANCE_DELAY.toNanos() + ms(100);
         h.clock.advanceNanos(retry - 1 - h.clock.nanoTime());
         assertEquals(PoolState.FAILED, pool.state(), "still failed just before the monitor's retry");
         h.clock.advanceNanos(1);
@@ -140,18 +134,14 @@ class DeadBackendTest {
         assertEquals(PoolState.RUNNING, pool.state());
         assertEquals(List.of("backendDead a.test:5432", "stateChanged STARTING->FAILED", "backendAlive a.test:5432",
                 "stateChanged FAILED->RUNNING"), h.listener.of("stateChanged", "backendDead", "backendAlive"));
-        assertEquals(1, h.stats(A).open(), "only the monitor connection until the rebalance");
-        try (var claim = pool.tryClaim().orElseThrow()) {
-            assertEquals(A, claim.backend());
-        }
-
-        // Revival armed a rebalance: at rebalanceDelay the backend gets its whole share back.
-        h.clock.advanceNanos(REBALANCE_DELAY.toNanos() - 1);
-        assertEquals(1, h.stats(A).open());
-        h.clock.advanceNanos(1);
+        // Revival re-plans at once: the whole share, opened one probe first, then the rest.
         assertEquals(3, h.stats(A).target());
         assertEquals(3, h.stats(A).open());
         assertEquals(0, h.stats(A).consecutiveFailures());
+        assertEquals(null, h.stats(A).reason());
+        try (var claim = pool.tryClaim().orElseThrow()) {
+            assertEquals(A, claim.backend());
+        }
     }
 
     @Test
@@ -160,15 +150,14 @@ class DeadBackendTest {
         h.executor.inline();
         var pool = h.start(h.builder(A, B, C).maxConnections(6).deadAfterFailures(2)
                 .backoff(new BackoffPolicy(Duration.ofMillis(100), Duration.ofSeconds(1), 0)));
-        h.advanceTo(Duration.ofMillis(200)); // dead at 0.1 s, share moved at 0.2 s
+        h.advanceTo(Duration.ofMillis(100)); // dead at 0.1 s, its share moved at once
         assertEquals(BackendStatus.DEAD, h.stats(A).status());
         assertEquals(5, h.stats(B).open() + h.stats(C).open());
         List<MemoryConnection> beforeRevival = h.factory.open();
 
         h.factory.succeed(A);
-        h.advanceTo(Duration.ofMillis(300)); // the monitor's retry: delay(2) = 200 ms after 0.1 s
+        h.advanceTo(Duration.ofMillis(200)); // the monitor's retry: delay(1) = 100 ms after 0.1 s
         assertEquals(BackendStatus.LIVE, h.stats(A).status());
-        h.advanceTo(Duration.ofMillis(400)); // the rebalance revival armed
 
         assertEquals(2, h.stats(A).open());
         assertEquals(2, h.stats(B).open());

@@ -33,7 +33,7 @@ class DekkerPairsLincheckTest {
         }
     }
 
-    private static final BackendState<Conn> BACKEND = new BackendState<>(Backend.of("a.test", 1));
+    private static final BackendState<Conn> BACKEND = new BackendState<>(Backend.of("a.test", 1), 60_000_000_000L);
 
     /** A fixed-size pool's idle set holding one slot, which a claim now holds. */
     private static Slot<Conn> claimedSlot(IdleSet<Conn> idle) {

@@ -39,7 +39,8 @@ class HousekeeperTest {
     @Test
     void tickDoesWhatIsDueAndReturnsTheDelayUntilTheNextSchedule() {
         h.startAndSettle(h.builder(A, B).maxConnections(4).threadAffinity(0)
-                .healthCheckInterval(HEALTH).decoherenceInterval(DECOHERENCE));
+                .healthCheckInterval(HEALTH).decoherenceInterval(DECOHERENCE)
+                .scoreDecay(Duration.ofHours(20))); // score ticks every hour: out of the way
         assertEquals(4, h.pool.stats().idle());
 
         // Not yet due: nothing happens, and it asks to be called again when housekeeping falls due.
@@ -78,7 +79,8 @@ class HousekeeperTest {
     @Test
     void anExpiredIdleConnectionClosesAtTheTickAndIsReplaced() {
         h.startAndSettle(h.builder(A).maxConnections(2).maxLifetime(Duration.ofMinutes(4))
-                .healthCheckInterval(HEALTH).decoherenceInterval(Duration.ofHours(1)));
+                .healthCheckInterval(HEALTH).decoherenceInterval(Duration.ofHours(1))
+                .scoreDecay(Duration.ofHours(20)));
         // Housekeeping runs every healthCheckInterval, or a quarter of maxLifetime if that is shorter (60 s is not).
         assertEquals(HEALTH.toNanos(), tick(Duration.ofMinutes(3).plusSeconds(30)));
         h.executor.runAll();

@@ -71,6 +71,16 @@ final class RecordingPoolListener implements PoolListener {
     }
 
     @Override
+    public void backendEjected(Backend backend, String reason, java.time.Duration ejectionTime) {
+        record("backendEjected", backend.key());
+    }
+
+    @Override
+    public void backendRestored(Backend backend) {
+        record("backendRestored", backend.key());
+    }
+
+    @Override
     public void connectionOpened(Backend backend) {
         record("connectionOpened", backend.key());
     }

@@ -32,7 +32,7 @@ public final class RebalancePlan {
      *
      * @param key     the backend's key, for deterministic tie-breaking
      * @param weight  its weight, {@code >= 0}
-     * @param dead    whether it is dead
+     * @param dead    whether it is out of service (dead or ejected): it gets one monitor slot at most
      * @param current the connections it holds or is opening now
      */
     public record Candidate(String key, int weight, boolean dead, int current) {

@@ -41,7 +41,7 @@ class FailureTest {
         try (Fixture f = Fixture.withServers(1)) {
             f.server(0).refuse();
             var pool = f.track(f.builder("backoff").clock(clock).maxConnections(1).backoff(policy)
-                    .deadAfterFailures(100).build());
+                    .deadAfterFailures(100).scoreDecay(Duration.ofHours(1)).build()); // score ticks out of the way
             clock.advance(Duration.ofMillis(20));
             Random replica = new Random(Fixture.SEED); // the pool draws from its random only for jitter here
             long[] bases = {100, 200, 400, 800, 1000, 1000, 1000};
@@ -159,7 +159,9 @@ class FailureTest {
                 assertTrue(claim.connection() != first, "the broken connection was not handed out again");
                 Fixture.roundTrip(claim.connection().delegate(), 2);
             }
-            f.awaitEvents(Kind.CONNECTION_FAILED, f.backend(0).key(), 1);
+            BackendStats s = stats(pool, f.backend(0));
+            assertEquals(1, s.useFailures(), "a use failure of its backend");
+            assertEquals(0, s.connectsFailed(), "not a connect failure");
         }
     }
 
@@ -175,8 +177,10 @@ class FailureTest {
             await().atMost(5, TimeUnit.SECONDS).until(() -> broken.closes() == 1);
             await().atMost(5, TimeUnit.SECONDS).until(() -> f.server(0).acceptedTotal() == 3);
             awaitSettled(pool, 2);
-            f.awaitEvents(Kind.CONNECTION_FAILED, f.backend(0).key(), 1);
-            assertEquals(0, stats(pool, f.backend(0)).consecutiveFailures(), "the replacement's success resets it");
+            assertEquals(1, stats(pool, f.backend(0)).useFailures(), "a use failure, scored");
+            assertTrue(stats(pool, f.backend(0)).score() < 1.0, "the failure lowers its score");
+            assertEquals(0, stats(pool, f.backend(0)).consecutiveFailures(), "never a connect failure");
+            assertEquals(0, f.events.events(Kind.CONNECTION_FAILED).size(), "connectionFailed is for connects only");
             assertEquals(3, stats(pool, f.backend(0)).connectsSucceeded());
         }
     }

@@ -25,6 +25,10 @@ public final class RecordingListener implements PoolListener {
         BACKEND_DEAD,
         /** {@link PoolListener#backendAlive}. */
         BACKEND_ALIVE,
+        /** {@link PoolListener#backendEjected}. */
+        BACKEND_EJECTED,
+        /** {@link PoolListener#backendRestored}. */
+        BACKEND_RESTORED,
         /** {@link PoolListener#connectionOpened}. */
         CONNECTION_OPENED,
         /** {@link PoolListener#connectionClosed}. */
@@ -117,6 +121,16 @@ public final class RecordingListener implements PoolListener {
     @Override
     public void backendAlive(Backend backend) {
         record(Kind.BACKEND_ALIVE, backend, null);
+    }
+
+    @Override
+    public void backendEjected(Backend backend, String reason, Duration ejectionTime) {
+        record(Kind.BACKEND_EJECTED, backend, reason);
+    }
+
+    @Override
+    public void backendRestored(Backend backend) {
+        record(Kind.BACKEND_RESTORED, backend, null);
     }
 
     @Override
