@@ -1,5 +1,6 @@
 package io.cueball;
 
+import io.cueball.internal.HostPort;
 import java.util.Map;
 import java.util.Objects;
 
@@ -11,7 +12,9 @@ import java.util.Objects;
  * resolver that reports a backend again with a different weight updates it rather than adding a second
  * one.
  *
- * @param host     a host name or an IP literal, never empty; an IPv6 literal is given without brackets
+ * @param host     a host name or an IP literal, never empty; an IPv6 literal is given without brackets, in
+ *                 RFC 5952's form ({@code ::1}, {@code fe80::1%eth0}) whatever spelling it was given in, so
+ *                 that every spelling of one address is one backend
  * @param port     the TCP port, 1 to 65535
  * @param weight   the relative share of connections this backend should get among live backends of the
  *                 pool, {@code >= 0}; 1 unless a resolver says otherwise. A backend of weight 0 gets
@@ -28,8 +31,8 @@ public record Backend(String host, int port, int weight, int priority, Map<Strin
     /**
      * Validates and copies the components.
      *
-     * @throws IllegalArgumentException if the host is empty or blank, the port is outside 1..65535, or the
-     *                                  weight or priority is negative
+     * @throws IllegalArgumentException if the host is empty or blank or has a colon but is no IPv6 literal, the
+     *                                  port is outside 1..65535, or the weight or priority is negative
      * @throws NullPointerException     if the host is null
      */
     public Backend {
@@ -39,6 +42,16 @@ public record Backend(String host, int port, int weight, int priority, Map<Strin
         }
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1); // accept "[::1]" and keep one spelling of each address
+        }
+        if (host.indexOf(':') >= 0) {
+            // Only an IPv6 literal has a colon. Its canonical text makes [::1] and [0:0:0:0:0:0:0:1] one key,
+            // whichever resolver spelled it (InetAddress.getHostAddress() writes every zero group out).
+            String canonical = HostPort.canonicalIpv6(host);
+            if (canonical == null) {
+                throw new IllegalArgumentException("host: '" + host
+                        + "' (expected: a host name, an IPv4 address or an IPv6 literal such as ::1)");
+            }
+            host = canonical;
         }
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 1..65535) for host " + host);

@@ -19,6 +19,27 @@ class BackendTest {
     }
 
     @Test
+    void everySpellingOfOneIpv6AddressIsOneBackend() {
+        Backend canonical = Backend.of("::1", 5432);
+        for (String spelling : new String[] {"0:0:0:0:0:0:0:1", "[0:0:0:0:0:0:0:1]", "0000::0001", "::0:0:1"}) {
+            Backend b = Backend.of(spelling, 5432);
+            assertEquals(canonical, b, spelling);
+            assertEquals("[::1]:5432", b.key(), spelling);
+            assertEquals("::1", b.host(), spelling);
+        }
+        assertEquals("[2001:db8::1]:80", Backend.of("2001:DB8:0:0:0:0:0:1", 80).key(), "lower case, compressed");
+        assertEquals(Backend.of("fe80::1%eth0", 80), Backend.of("FE80:0:0:0:0:0:0:1%eth0", 80), "with a zone");
+    }
+
+    @Test
+    void aHostWithAColonMustBeAnIpv6Literal() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Backend.of("db1:5432", 80));
+        assertEquals("host: 'db1:5432' (expected: a host name, an IPv4 address or an IPv6 literal such as ::1)",
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Backend.of("1::2::3", 80));
+    }
+
+    @Test
     void ofGivesDefaultWeightAndNoMetadata() {
         Backend b = Backend.of("h", 1);
         assertEquals(Backend.DEFAULT_WEIGHT, b.weight());

@@ -4,7 +4,6 @@ import com.ecwid.consul.SingleUrlParameters;
 import com.ecwid.consul.UrlParameters;
 import com.ecwid.consul.transport.HttpResponse;
 import com.ecwid.consul.v1.ConsulRawClient;
-import io.cueball.Backend;
 import io.cueball.BackoffPolicy;
 import io.cueball.ReportedBackends;
 import io.cueball.Resolver;
@@ -15,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,10 +47,21 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Backends:</b> the service address (the node's when the service has none) and port, the weight from
  *       {@code Service.Weights.Passing} (read from the raw JSON: consul-api's model has no weights). Metadata:
  *       {@code consul.id}, {@code consul.node}, {@code consul.tags} (comma-separated), and each
- *       {@code Service.Meta} entry as {@code meta.<key>}.</li>
- *   <li><b>Failures:</b> an unreachable agent, an HTTP error, a response that is not the JSON expected: the
- *       last set is kept, {@link ResolverListener#resolverFailed} is called, the loop backs off, and recovers
- *       when the agent answers again.</li>
+ *       {@code Service.Meta} entry as {@code meta.<key>}. An IPv6 address becomes one spelling
+ *       ({@link io.cueball.Backend#host()}), so two spellings of one address are one backend.</li>
+ *   <li><b>Malformed instances:</b> an instance that cannot be read as a backend (a port outside 1..65535,
+ *       which a real agent sends for a service registered without one; a negative weight or one beyond the int
+ *       range, never truncated; a tag that is not a string; no address; no {@code Service}...) is skipped and
+ *       logged at WARN with the service, the instance, its node and what is wrong (at DEBUG while the following
+ *       answers repeat it); the other instances of the answer are reported as usual. An answer that lists
+ *       instances but yields no backend because at least one of them was malformed is a failure (below), not
+ *       an empty set: the unreadable instance may be the healthy one, and a failure never removes a backend.
+ *       An answer that is well formed and empty, or whose instances are all well formed but unhealthy, removes
+ *       every backend.</li>
+ *   <li><b>Failures:</b> an unreachable agent, an HTTP error, a response that is not a JSON array, an
+ *       answer with instances but nothing usable among them (above): the last set is kept,
+ *       {@link ResolverListener#resolverFailed} is called, the loop backs off, and recovers when the agent
+ *       answers again.</li>
  * </ul>
  *
  * <p>The loop runs on one daemon thread, {@code cueball-consul-N}. {@link #close()} does not wait for a
@@ -104,6 +115,7 @@ public final class ConsulResolver implements Resolver {
     // used only by the loop's thread
     private final ReportedBackends reported = new ReportedBackends();
     private long index;
+    private Set<String> warnedMalformed = Set.of();
 
     private ConsulResolver(Builder b) {
         this.service = b.service;
@@ -281,7 +293,15 @@ public final class ConsulResolver implements Resolver {
             throw new IOException("Consul agent " + agent + " answered HTTP " + response.getStatusCode() + " "
                     + response.getStatusMessage() + ": " + abbreviate(response.getContent()));
         }
-        List<Backend> found = parser.parse(response.getContent());
+        ConsulHealthParser.Answer answer = parser.parse(response.getContent());
+        warnMalformed(answer.malformed());
+        if (answer.backends().isEmpty() && !answer.malformed().isEmpty()) {
+            // Reporting this empty set would remove every backend on the strength of garbage: the instance we
+            // could not read may be the one healthy one. Invariant 6: a failure never removes a backend.
+            throw new IOException("the Consul answer for service '" + service + "' has no usable instance: "
+                    + answer.malformed().size() + " of " + answer.instances() + " malformed, first "
+                    + answer.malformed().get(0));
+        }
         Long next = response.getConsulIndex();
         if (next == null || next < 1) {
             index = 1; // never block on 0 after an answer (it would return at once, forever)
@@ -291,7 +311,23 @@ public final class ConsulResolver implements Resolver {
         } else {
             index = next;
         }
-        reported.apply(found, listener);
+        reported.apply(answer.backends(), listener);
+    }
+
+    /**
+     * One WARN per malformed instance, naming the service, the instance, its node and what is wrong; DEBUG
+     * while the next answers repeat it, so that an instance that stays broken does not flood the log each time
+     * some other instance changes.
+     */
+    private void warnMalformed(List<String> malformed) {
+        for (String m : malformed) {
+            if (warnedMalformed.contains(m)) {
+                log.debug("Consul service '{}' at {}: still skipping malformed {}", service, agent, m);
+            } else {
+                log.warn("Consul service '{}' at {}: skipping malformed {}", service, agent, m);
+            }
+        }
+        warnedMalformed = Set.copyOf(malformed);
     }
 
     /** Sleeps unless closed first; true if closed. */

@@ -14,6 +14,7 @@ import io.cueball.testing.TestTcpServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -126,6 +127,23 @@ class ConsulAgentTest {
         await().atMost(1, TimeUnit.SECONDS).until(() -> withWarning.keys().equals(List.of("127.0.0.2:7102")));
         agent.deregister("x");
         agent.deregister("y");
+    }
+
+    @Test
+    void anInstanceRegisteredWithoutAPortIsSkippedAndTheOthersAreStillReported() throws Exception {
+        // Consul accepts a registration without a port and answers "Port": 0 for it: no backend, but no reason
+        // to drop the instances around it either.
+        agent.register("svc6", "good1", "127.0.0.1", 7401, 1, 1, "passing");
+        agent.register("svc6", "noport", "127.0.0.2", 0, 1, 1, "passing");
+        agent.register("svc6", "good2", "0:0:0:0:0:0:0:1", 7402, 1, 1, "passing");
+        var events = start(builder(agent, "svc6"));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> events.backends().size() == 2);
+        assertEquals(Set.of("127.0.0.1:7401", "[::1]:7402"), Set.copyOf(events.keys()),
+                "and the IPv6 address in one spelling");
+        assertEquals(List.of(), events.failures());
+        agent.deregister("good1");
+        agent.deregister("noport");
+        agent.deregister("good2");
     }
 
     @Test

@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.cueball.Backend;
 import io.cueball.BackoffPolicy;
 import io.cueball.testing.RecordingResolverListener;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** The resolver against a fake agent that misbehaves on demand. */
 class ConsulResolverFaultTest {
@@ -28,9 +34,19 @@ class ConsulResolverFaultTest {
             "\"zone\":\"z1\"", "passing");
     private static final String B = instance("b", "", "192.168.0.2", 5433, 1, 1, "", "", "passing");
 
+    // One bad field each, among good instances; the rest of each is like A or B.
+    private static final String PORT_0 = instance("c", "10.0.0.3", "192.168.0.3", 0, 1, 1, "", "", "passing");
+    private static final String NEGATIVE_WEIGHT = instance("d", "10.0.0.4", "192.168.0.4", 5434, -1, 1, "", "",
+            "passing");
+    private static final String NULL_TAG = instance("e", "10.0.0.5", "192.168.0.5", 5435, 1, 1, "\"x\",null", "",
+            "passing");
+    private static final String WEIGHT_2_POW_32 = instance("f", "10.0.0.6", "192.168.0.6", 5436, 77, 1, "", "",
+            "passing").replace("\"Passing\":77", "\"Passing\":4294967296"); // (int) 2^32 would be 0
+
     private FakeConsul consul;
     private RecordingResolverListener events;
     private ConsulResolver resolver;
+    private ListAppender<ILoggingEvent> log;
 
     @BeforeAll
     static void quickAwait() {
@@ -50,6 +66,29 @@ class ConsulResolverFaultTest {
             resolver.close();
         }
         consul.close();
+        if (log != null) {
+            Logger logger = (Logger) LoggerFactory.getLogger(ConsulResolver.class);
+            logger.detachAppender(log);
+            logger.setLevel(null);
+        }
+    }
+
+    /** Captures the resolver's log from DEBUG up, until the test ends. */
+    private void captureLog() {
+        Logger logger = (Logger) LoggerFactory.getLogger(ConsulResolver.class);
+        log = new ListAppender<>();
+        log.start();
+        logger.addAppender(log);
+        logger.setLevel(Level.DEBUG);
+    }
+
+    /** The captured messages at this level, formatted. */
+    private List<String> logged(Level level) {
+        List<ILoggingEvent> copy;
+        synchronized (log) { // the appender appends under its own lock, on the resolver's thread
+            copy = new ArrayList<>(log.list);
+        }
+        return copy.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage).toList();
     }
 
     private ConsulResolver.Builder builder() {
@@ -155,6 +194,102 @@ class ConsulResolverFaultTest {
         assertTrue(events.failures().get(0).getMessage().startsWith("the Consul answer is not"),
                 events.failures().get(0).getMessage());
         assertEquals(List.of("10.0.0.1:5432"), events.keys());
+    }
+
+    @Test
+    void aMalformedInstanceIsSkippedAndLoggedAndTheOthersOfTheAnswerAreReported() {
+        captureLog();
+        consul.answer("[" + A + "," + PORT_0 + "," + NEGATIVE_WEIGHT + "," + NULL_TAG + "," + WEIGHT_2_POW_32 + ","
+                + B + "]", 11);
+        start(builder());
+        await().atMost(5, TimeUnit.SECONDS).until(() -> events.backends().size() == 2);
+        assertEquals(List.of("10.0.0.1:5432", "192.168.0.2:5433"), events.keys());
+        assertEquals(3, events.backends().get(0).weight());
+        assertEquals(List.of(), events.failures(), "one bad instance is no reason to reject the answer");
+        String prefix = "Consul service 'pg' at 127.0.0.1:" + consul.port() + ": skipping malformed instance ";
+        assertEquals(List.of(
+                prefix + "'c' on node 'node-c': Port 0 (expected: a whole number 1..65535)",
+                prefix + "'d' on node 'node-d': Weights.Passing -1 (expected: a whole number 0..2147483647)",
+                prefix + "'e' on node 'node-e': Tags holds null (expected: strings)",
+                prefix + "'f' on node 'node-f': Weights.Passing 4294967296 (expected: a whole number 0..2147483647)"),
+                logged(Level.WARN));
+    }
+
+    @Test
+    void aWeightBeyondTheIntRangeIsRejectedNotWrapped() {
+        String wraps = instance("g", "10.0.0.7", "", 5437, 77, 1, "", "", "passing")
+                .replace("\"Passing\":77", "\"Passing\":4294967299"); // (int) would be 3
+        String fraction = instance("h", "10.0.0.8", "", 5438, 77, 1, "", "", "passing")
+                .replace("\"Passing\":77", "\"Passing\":2.5");
+        String hugePort = instance("i", "10.0.0.9", "", 77, 1, 1, "", "", "passing")
+                .replace("\"Port\":77", "\"Port\":4294972728"); // (int) would be 5432
+        consul.answer("[" + wraps + "," + fraction + "," + hugePort + "," + A + "]", 11);
+        start(builder());
+        await().atMost(5, TimeUnit.SECONDS).until(() -> events.backends().size() == 1);
+        assertEquals(List.of("10.0.0.1:5432"), events.keys());
+        assertEquals(List.of(), events.failures());
+    }
+
+    @Test
+    void nullWhereConsulWritesANilListOrMapMeansNone() {
+        // A real agent sends "Meta": null for an instance registered without metadata.
+        String nulls = instance("j", "10.0.0.10", "", 5439, 2, 1, "", "", "passing")
+                .replace("\"Tags\":[]", "\"Tags\":null").replace("\"Meta\":{}", "\"Meta\":null");
+        consul.answer("[" + nulls + "]", 11);
+        start(builder());
+        await().atMost(5, TimeUnit.SECONDS).until(() -> events.backends().size() == 1);
+        assertEquals(Map.of("consul.id", "j", "consul.node", "node-j"), events.backends().get(0).metadata());
+        assertEquals(2, events.backends().get(0).weight());
+    }
+
+    @Test
+    void anAnswerWhoseEveryInstanceIsMalformedIsAFailureAndKeepsTheLastSet() {
+        consul.answer("[" + A + "," + B + "]", 11);
+        start(builder());
+        await().atMost(5, TimeUnit.SECONDS).until(() -> events.backends().size() == 2);
+        consul.answer("[" + PORT_0 + "," + NEGATIVE_WEIGHT + "]", 12);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> !events.failures().isEmpty());
+        assertEquals("the Consul answer for service 'pg' has no usable instance: 2 of 2 malformed, first instance "
+                + "'c' on node 'node-c': Port 0 (expected: a whole number 1..65535)",
+                events.failures().get(0).getMessage());
+        assertEquals(List.of("10.0.0.1:5432", "192.168.0.2:5433"), events.keys(),
+                "garbage removes no backend (invariant 6)");
+        consul.answer("[" + PORT_0 + "," + B + "]", 13);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> events.keys().equals(List.of("192.168.0.2:5433")));
+    }
+
+    @Test
+    void anEmptyWellFormedAnswerStillRemovesEveryBackend() {
+        consul.answer("[" + A + "," + B + "]", 11);
+        start(builder());
+        await().atMost(5, TimeUnit.SECONDS).until(() -> events.backends().size() == 2);
+        consul.answer("[]", 12);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> events.backends().isEmpty());
+        assertEquals(List.of(), events.failures());
+    }
+
+    @Test
+    void anInstanceThatStaysMalformedIsWarnedAboutOnceThenAtDebug() {
+        captureLog();
+        consul.answer("[" + A + "," + PORT_0 + "]", 11);
+        start(builder());
+        await().atMost(5, TimeUnit.SECONDS).until(() -> events.backends().size() == 1);
+        consul.answer("[" + A + "," + PORT_0 + "," + B + "]", 12); // another instance changes, c is still bad
+        await().atMost(5, TimeUnit.SECONDS).until(() -> events.backends().size() == 2);
+        assertEquals(1, logged(Level.WARN).size(), logged(Level.WARN).toString());
+        assertEquals(1, logged(Level.DEBUG).stream().filter(m -> m.contains("still skipping malformed instance 'c'"))
+                .count(), logged(Level.DEBUG).toString());
+    }
+
+    @Test
+    void ipv6SpellingsFromConsulAreOneBackend() {
+        String full = instance("k", "FD00:0:0:0:0:0:0:1", "", 5432, 1, 1, "", "", "passing");
+        String compressed = instance("l", "fd00::1", "", 5432, 1, 1, "", "", "passing");
+        consul.answer("[" + full + "," + compressed + "]", 11);
+        start(builder());
+        await().atMost(5, TimeUnit.SECONDS).until(() -> !events.backends().isEmpty());
+        assertEquals(List.of("[fd00::1]:5432"), events.keys());
+        assertEquals("k", events.backends().get(0).metadata().get("consul.id"), "the first of the answer wins");
     }
 
     @Test

@@ -246,13 +246,14 @@ class DnsSrvResolverTest {
         dns.aaaa("db2.test", 60, "fd00::2");
         dns.srv(SRV, 60, new Srv(0, 1, 5432, "db1.test"), new Srv(0, 1, 5432, "db2.test"));
         start(builder(SRV));
-        assertEquals(List.of("10.0.0.1:5432", "[fd00:0:0:0:0:0:0:2]:5432"), events.keys(),
+        // keys in RFC 5952 form (fd00::2), not InetAddress.getHostAddress()'s (fd00:0:0:0:0:0:0:2)
+        assertEquals(List.of("10.0.0.1:5432", "[fd00::2]:5432"), events.keys(),
                 "prefer IPv4: db1's A, and db2's AAAA since it has no A");
         for (var c : List.of(
-                List.of(DnsSrvResolver.AddressFamily.IPV6_ONLY, "[fd00:0:0:0:0:0:0:1]:5432,[fd00:0:0:0:0:0:0:2]:5432"),
+                List.of(DnsSrvResolver.AddressFamily.IPV6_ONLY, "[fd00::1]:5432,[fd00::2]:5432"),
                 List.of(DnsSrvResolver.AddressFamily.IPV4_ONLY, "10.0.0.1:5432"),
                 List.of(DnsSrvResolver.AddressFamily.BOTH,
-                        "10.0.0.1:5432,[fd00:0:0:0:0:0:0:1]:5432,[fd00:0:0:0:0:0:0:2]:5432"))) {
+                        "10.0.0.1:5432,[fd00::1]:5432,[fd00::2]:5432"))) {
             resolver.close();
             RecordingResolverListener l = new RecordingResolverListener();
             resolver = builder(SRV).addressFamily((DnsSrvResolver.AddressFamily) c.get(0)).build();

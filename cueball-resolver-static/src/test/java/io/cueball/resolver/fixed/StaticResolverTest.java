@@ -33,12 +33,25 @@ class StaticResolverTest {
         "a:1,,b:2    | empty entry #2 in 'a:1,,b:2': expected host:port[,host:port...]",
         "a:1,b:2,    | empty entry #3 in 'a:1,b:2,': expected host:port[,host:port...]",
         "a:1,a:1     | duplicate backend 'a:1' in 'a:1,a:1' (same as 'a:1')",
+        "[::1]:5,[0:0:0:0:0:0:0:1]:5 | duplicate backend '[0:0:0:0:0:0:0:1]:5' in '[::1]:5,[0:0:0:0:0:0:0:1]:5' (same as '[::1]:5')",
+        "[fd00::A]:5,[FD00:0::a]:5   | duplicate backend '[FD00:0::a]:5' in '[fd00::A]:5,[FD00:0::a]:5' (same as '[fd00::A]:5')",
+        "[1::2::3]:5  | invalid IPv6 address '1::2::3' in backend '[1::2::3]:5' of '[1::2::3]:5' (expected: an IPv6 literal such as [::1] or [2001:db8::7])",
         "my host:1   | invalid backend 'my host:1' in 'my host:1' (expected host:port, for example db1.internal:5432)",
         "a:1,b/c:2   | invalid backend 'b/c:2' in 'a:1,b/c:2' (expected host:port, for example db1.internal:5432)",
     })
     void badSpecFailsQuotingTheBadPart(String spec, String message) {
         var e = assertThrows(IllegalArgumentException.class, () -> StaticResolver.parse(spec));
         assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void ipv6SpellingsOfOneAddressAreOneBackend() {
+        assertEquals(List.of(Backend.of("::1", 5432), Backend.of("2001:db8::1", 6432)),
+                StaticResolver.parseBackends("[0:0:0:0:0:0:0:1]:5432,[2001:0DB8:0000::0001]:6432"));
+        StaticResolver resolver = StaticResolver.parse("[::1]:5432");
+        resolver.add(Backend.of("0:0:0:0:0:0:0:1", 5432)); // the same backend: no change
+        assertEquals(List.of("[::1]:5432"), resolver.backends().stream().map(Backend::key).toList());
+        assertTrue(resolver.remove(Backend.of("[0000::1]", 5432)), "removed by another spelling of its address");
     }
 
     @Test
