@@ -77,6 +77,9 @@ public final class Claim<C extends Connection> implements AutoCloseable {
     double outcome = 1.0;
     /** What {@link #fail(Throwable)} was given; written before the state leaves ACTIVE. */
     Throwable useFailure;
+    /** A fresh claim: it accepts only a connection opened after {@code openedAfter} (pool clock). */
+    boolean fresh;
+    long openedAfter;
 
     /**
      * A new claim of the current thread, WAITING (the field's default: no volatile write). Made before the pool's

@@ -1,6 +1,7 @@
 package io.cueball;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -100,6 +101,69 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
      */
     public Optional<Claim<C>> tryClaim() {
         return Optional.ofNullable(engine.claim(0, false));
+    }
+
+    /**
+     * Claims a connection opened after this call began (go-connpool's {@code Pool.New}): after a use failed in a
+     * way that may have broken other connections of the same batch (a server restart, a failover), a retry on a
+     * new connection rather than on another idle one. Waits up to the pool's {@code claimTimeout}.
+     *
+     * <p>The pool stays within {@code maxConnections}: if it may not grow, it closes its oldest idle connection
+     * (or, if every connection is claimed, the next one released) and the refill of that backend is the new
+     * connection. Which backend serves it follows the rebalance plan, as for any refill. Slower than
+     * {@link #claim()}: it always takes the pool's lock and waits for a connect.
+     *
+     * @return the claim of a connection opened after the call began
+     * @throws CueballException as {@link #claim()} does
+     */
+    public Claim<C> claimFresh() {
+        return claimFresh(engine.options.claimTimeout());
+    }
+
+    /**
+     * As {@link #claimFresh()}, waiting up to {@code timeout}.
+     *
+     * @param timeout how long to wait for the new connection, {@code >= 0}
+     * @return the claim of a connection opened after the call began
+     * @throws IllegalArgumentException if the timeout is negative
+     * @throws CueballException         as {@link #claim()} does
+     */
+    public Claim<C> claimFresh(Duration timeout) {
+        long nanos = checkedTimeout(timeout);
+        return engine.claimFresh(nanos, engine.clock.nanoTime(), false);
+    }
+
+    /**
+     * Claims a connection opened after {@code instant}: an idle one if there is one (the oldest such), else a new
+     * one as {@link #claimFresh()} opens it. For a retry after a failure seen at {@code instant}: any connection
+     * opened since is not from the batch that failed. The instant is taken against the wall clock
+     * ({@link Instant#now()}) when the call begins; an instant in the future means "opened after now".
+     *
+     * @param instant the instant the connection must have been opened after
+     * @param timeout how long to wait, {@code >= 0}
+     * @return the claim
+     * @throws IllegalArgumentException if the timeout is negative
+     * @throws CueballException         as {@link #claim()} does
+     */
+    public Claim<C> claimOpenedAfter(Instant instant, Duration timeout) {
+        Objects.requireNonNull(instant, "instant must not be null");
+        long nanos = checkedTimeout(timeout);
+        long age;
+        try {
+            age = Duration.between(instant, Instant.now()).toNanos();
+        } catch (ArithmeticException e) { // centuries away
+            age = instant.isBefore(Instant.now()) ? Long.MAX_VALUE / 4 : -1;
+        }
+        long now = engine.clock.nanoTime();
+        return engine.claimFresh(nanos, now - Math.max(0, age), age > 0);
+    }
+
+    private static long checkedTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout must not be null");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout: " + timeout + " (expected: >= 0)");
+        }
+        return saturatedNanos(timeout);
     }
 
     /**

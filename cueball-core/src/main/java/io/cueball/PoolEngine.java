@@ -259,6 +259,73 @@ final class PoolEngine<C extends Connection> {
     }
 
     /**
+     * Claims a connection opened after {@code openedAfter} (pool clock): an idle one if there is one, else a new
+     * one, for which the pool makes room (FRESH CLAIMS in Waiters). Always through the lock: a rare path.
+     */
+    Claim<C> claimFresh(long timeoutNanos, long openedAfter, boolean scanIdle) {
+        Claim<C> claim = new Claim<>(this);
+        claim.fresh = true;
+        claim.openedAfter = openedAfter;
+        long now = clock.nanoTime();
+        lock();
+        try {
+            throwIfClosingLocked();
+            Slot<C> slot = scanIdle ? takeOpenedAfterLocked(openedAfter, now) : null;
+            if (slot != null) {
+                activateLocked(slot);
+                claim.serve(slot);
+                return claim;
+            }
+            if (state == PoolState.FAILED) {
+                connector.probeNowLocked(now);
+                throw failedException();
+            }
+            waiters.addLocked(claim);
+            int before = countable;
+            connector.fillLocked(now); // a pool that may grow opens one for it
+            if (countable == before) {
+                waiters.roomWanted++;
+                makeRoomLocked(now);
+            }
+        } finally {
+            unlock();
+        }
+        long start = System.nanoTime();
+        waiters.await(claim, start, start + timeoutNanos);
+        return claim;
+    }
+
+    /** Takes the oldest idle slot opened after {@code openedAfter} out of the idle set; null if none. */
+    private Slot<C> takeOpenedAfterLocked(long openedAfter, long now) {
+        List<Slot<C>> held = idle.takeAllLocked();
+        Slot<C> found = null;
+        for (int i = 0; i < held.size() && found == null; i++) {
+            Slot<C> slot = held.get(i);
+            if (slot.openedAt - openedAfter >= 0 && !slot.retire && !unwantedLocked(slot, now)) {
+                found = held.set(i, null);
+                found.heldToIdle();
+            }
+        }
+        restoreIdleLocked(held, now);
+        return found;
+    }
+
+    /**
+     * Closes the oldest idle connections, as many as fresh claims want room for: each one's backend is then below
+     * its target, and its refill (once the close has returned) is the fresh connection.
+     */
+    void makeRoomLocked(long now) {
+        while (waiters.roomWanted > 0) {
+            Slot<C> slot = pollIdleLocked(now);
+            if (slot == null) {
+                return; // all claimed: the next locked release makes room (Waiters.dispatchLocked)
+            }
+            waiters.roomWanted--;
+            closeLocked(slot);
+        }
+    }
+
+    /**
      * The lock-free claim (IdleSet.pollFast), while the pool runs. Null sends the claim down the locked path,
      * which decides everything else: so does a connection the lock has asked back (RETIRE) or that has expired.
      */
@@ -413,7 +480,7 @@ final class PoolEngine<C extends Connection> {
             health.parkLocked(slot);
             return;
         }
-        Claim<C> waiter = waiters.takeFirstLocked();
+        Claim<C> waiter = waiters.takeForLocked(slot);
         if (waiter == null) {
             idle.offerLocked(slot);
             return;

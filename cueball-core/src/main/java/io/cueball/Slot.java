@@ -98,6 +98,8 @@ final class Slot<C extends Connection> extends LeadingPadding {
     final C connection;
     /** When the pool should replace it; meaningful only if {@link #expires}. */
     final long expiresAt;
+    /** When its connect returned (pool clock): what fresh claims go by. */
+    final long openedAt;
     final boolean expires;
 
     /** Written by the slot's holder through the transitions below. */
@@ -122,6 +124,7 @@ final class Slot<C extends Connection> extends LeadingPadding {
         this.backend = backend;
         this.connection = connection;
         this.lastUsedAt = now;
+        this.openedAt = now;
         this.expires = lifetimeNanos > 0;
         this.expiresAt = now + lifetimeNanos;
     }

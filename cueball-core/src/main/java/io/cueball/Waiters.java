@@ -16,6 +16,13 @@ import java.util.function.Supplier;
  * order under the lock instead (as is every waiter of an elastic pool), which bounds the wait of the unlucky.
  * A waiter that times out or is interrupted cancels itself under the lock if still waiting and wakes the next.
  *
+ * FRESH CLAIMS (go-connpool's Pool.New: ConnectionPool.claimFresh, claimOpenedAfter) wait in the same queue but
+ * never race and are never woken to look for themselves: they accept only a connection opened after their
+ * instant, so the lock hands them one (takeForLocked prefers them for a slot they accept, such as a connection that
+ * has just connected). For each one the pool makes room for a new connection: it starts a connect if it may
+ * grow, else it closes the oldest idle connection (now, or at the next locked release while `roomWanted`), and
+ * the refill of that backend is the fresh connection. firstLocked() and dispatchLocked() see normal claims only.
+ *
  * THREADS. await() runs on the claiming thread without the lock; any() is read without it by releases; every
  * *Locked method runs under the pool lock.
  */
@@ -32,6 +39,10 @@ final class Waiters<C extends Connection> {
     private volatile int waiting;
     /** Claims that timed out, ever. */
     private long timeouts;
+    /** Fresh claims in the queue (see FRESH CLAIMS). */
+    private int freshWaiting;
+    /** Idle connections to close to make room for fresh claims' connections, at the next chance. */
+    int roomWanted;
 
     Waiters(PoolEngine<C> pool) {
         this.pool = pool;
@@ -52,40 +63,75 @@ final class Waiters<C extends Connection> {
 
     void addLocked(Claim<C> claim) {
         queue.addLast(claim);
+        if (claim.fresh) {
+            freshWaiting++;
+        }
         waiting = queue.size(); // volatile: ordered before the claim's second look at the ring (WAITERS)
     }
 
     /** Takes a claim out of the queue wherever it is (ArrayDeque removes the head without shifting). */
     void removeLocked(Claim<C> claim) {
-        queue.removeFirstOccurrence(claim);
+        if (queue.removeFirstOccurrence(claim)) {
+            left(claim);
+        }
         waiting = queue.size();
     }
 
-    /** The oldest claim still waiting, dropping any ahead of it that are not (defensive: they remove themselves). */
+    private void left(Claim<C> claim) {
+        if (claim.fresh) {
+            freshWaiting--;
+            roomWanted = Math.min(roomWanted, freshWaiting);
+        }
+    }
+
+    /**
+     * The oldest normal (not fresh) claim still waiting, dropping any ahead of it that are not waiting
+     * (defensive: they remove themselves); null if none.
+     */
     Claim<C> firstLocked() {
         Claim<C> head;
         while ((head = queue.peekFirst()) != null && !head.isWaiting()) {
             pollLocked();
         }
-        return head;
+        if (head == null || !head.fresh) {
+            return head;
+        }
+        for (Claim<C> c : queue) {
+            if (!c.fresh && c.isWaiting()) {
+                return c;
+            }
+        }
+        return null;
     }
 
     /** Takes the oldest claim out of the queue; null if none. */
     Claim<C> pollLocked() {
         Claim<C> waiter = queue.pollFirst();
         if (waiter != null) {
+            left(waiter);
             waiting = queue.size();
         }
         return waiter;
     }
 
-    /** Takes the oldest claim that still waits out of the queue; null if none. */
-    Claim<C> takeFirstLocked() {
-        Claim<C> head = firstLocked();
-        if (head != null) {
-            pollLocked();
+    /**
+     * Takes the claim an IDLE slot in hand should go to out of the queue: the oldest fresh claim that accepts it,
+     * else the oldest normal claim; null if none (the slot goes to the ring).
+     */
+    Claim<C> takeForLocked(Slot<C> slot) {
+        if (freshWaiting > 0) {
+            for (Claim<C> c : queue) {
+                if (c.fresh && c.isWaiting() && slot.openedAt - c.openedAfter >= 0) {
+                    removeLocked(c);
+                    return c;
+                }
+            }
         }
-        return head;
+        Claim<C> first = firstLocked();
+        if (first != null) {
+            removeLocked(first);
+        }
+        return first;
     }
 
     /** Unparks the oldest waiting claim, to look for a connection itself. */
@@ -117,7 +163,7 @@ final class Waiters<C extends Connection> {
         // A connection usually comes soon (a holder is about to release), and parking costs a context switch on
         // each side: yield a few times first, which also lets a holder that was descheduled run. No busy spin:
         // with more threads than cores it only steals the holder's CPU.
-        boolean race = !pool.elastic;
+        boolean race = !pool.elastic && !claim.fresh; // a fresh claim is handed its connection (FRESH CLAIMS)
         for (int round = 0;; round++) {
             int s = claim.state;
             if (s == Claim.ACTIVE) {
@@ -138,14 +184,14 @@ final class Waiters<C extends Connection> {
                 }
                 continue; // a release or a failure won the race; the state says which
             }
-            if (now - start >= URGENT_AFTER_NANOS) {
+            if (now - start >= URGENT_AFTER_NANOS && !claim.fresh) {
                 claim.markUrgent(); // from now on a release hands it a connection in queue order (WAITERS)
             }
             if (round < YIELDS_BEFORE_PARK) {
                 Thread.yield();
                 continue;
             }
-            LockSupport.parkNanos(this, claim.isUrgent() ? remaining : Math.min(remaining, URGENT_AFTER_NANOS));
+            LockSupport.parkNanos(this, claim.isUrgent() || claim.fresh ? remaining : Math.min(remaining, URGENT_AFTER_NANOS));
             if (Thread.interrupted()) {
                 RuntimeException interrupted = cancel(claim, start, true);
                 Thread.currentThread().interrupt();
@@ -156,8 +202,14 @@ final class Waiters<C extends Connection> {
         }
     }
 
-    /** Hands idle connections to waiting claims, oldest first, while there are both. Under the lock. */
+    /**
+     * Makes room for fresh claims' connections if it is wanted, then hands idle connections to waiting (normal)
+     * claims, oldest first, while there are both. Under the lock.
+     */
     void dispatchLocked(long now) {
+        if (roomWanted > 0) {
+            pool.makeRoomLocked(now);
+        }
         Claim<C> head;
         while ((head = firstLocked()) != null) {
             if (!pool.elastic && !head.isUrgent()) {

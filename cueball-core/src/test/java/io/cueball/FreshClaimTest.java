@@ -1,0 +1,91 @@
+package io.cueball;
+
+import static io.cueball.EngineHarness.A;
+import static io.cueball.EngineHarness.B;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fresh connections on demand (go-connpool's Pool.New): claimFresh() gets a connection opened after the call,
+ * within maxConnections, by closing the oldest idle one and taking its refill; claimOpenedAfter(instant) takes an
+ * idle one opened after the instant if there is one.
+ */
+class FreshClaimTest {
+    private final EngineHarness h = new EngineHarness();
+
+    @AfterEach
+    void tearDown() {
+        h.close();
+    }
+
+    @Test
+    void aFreshClaimGetsANewConnectionInPlaceOfTheOldestIdleOne() {
+        h.executor.inline();
+        var pool = h.startAndSettle(h.builder(A, B).maxConnections(4).threadAffinity(0));
+        List<MemoryConnection> before = h.factory.open();
+        assertEquals(4, before.size());
+
+        try (var claim = pool.claimFresh(Duration.ofSeconds(5))) {
+            assertFalse(before.contains(claim.connection()), "not one of the connections opened before");
+            assertEquals(5, h.factory.connections.size(), "one new connection");
+            assertEquals(1, before.stream().filter(MemoryConnection::isClosed).count(), "in place of one idle");
+            assertEquals(4, pool.stats().total(), "within maxConnections");
+        }
+        assertEquals(2, h.stats(A).open());
+        assertEquals(2, h.stats(B).open());
+    }
+
+    @Test
+    void whenEveryConnectionIsClaimedTheNextReleaseMakesRoom() throws Exception {
+        h.executor.inline();
+        var pool = h.startAndSettle(h.builder(A).maxConnections(2));
+        var first = pool.claim();
+        var second = pool.claim();
+        MemoryConnection old = first.connection();
+        CompletableFuture<Claim<MemoryConnection>> fresh =
+                CompletableFuture.supplyAsync(() -> pool.claimFresh(Duration.ofSeconds(10)));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> pool.stats().waiting() == 1);
+        first.close(); // comes to the lock (a claim waits): closed to make room, and its refill is the fresh one
+        Claim<MemoryConnection> got = fresh.get(10, TimeUnit.SECONDS);
+        assertTrue(old.isClosed(), "the released connection made room");
+        assertFalse(List.of(old, second.connection()).contains(got.connection()));
+        assertEquals(2, pool.stats().total());
+        got.close();
+        second.close();
+    }
+
+    @Test
+    void claimOpenedAfterTakesAnIdleConnectionOpenedSinceWithoutOpeningOne() {
+        h.executor.inline();
+        var pool = h.startAndSettle(h.builder(A).maxConnections(2).threadAffinity(0));
+        int opened = h.factory.connections.size();
+        try (var claim = pool.claimOpenedAfter(Instant.now().minusSeconds(3600), Duration.ofSeconds(5))) {
+            assertEquals(opened, h.factory.connections.size(), "an idle one opened since will do");
+        }
+        assertThrows(IllegalArgumentException.class, () -> pool.claimFresh(Duration.ofMillis(-1)));
+    }
+
+    @Test
+    void aFreshClaimTimesOutIfNoNewConnectionComes() {
+        h.executor.queueing(); // the connect never runs
+        var pool = h.start(h.builder(A).maxConnections(1));
+        h.advanceTo(EngineHarness.REBALANCE_DELAY);
+        h.executor.runAll();
+        assertEquals(1, pool.stats().idle());
+        var e = assertThrows(ClaimTimeoutException.class, () -> pool.claimFresh(Duration.ofMillis(50)));
+        assertTrue(e.getMessage().contains("no connection within"), e.getMessage());
+        assertEquals(0, pool.stats().waiting(), "the timed-out fresh claim left the queue");
+        assertEquals(1, h.executor.pending(), "its room was made: the refill's connect is queued");
+    }
+}
