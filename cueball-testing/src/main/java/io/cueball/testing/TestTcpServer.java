@@ -10,8 +10,13 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -21,15 +26,29 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@link #kill()}), drop its connections but keep listening ({@link #dropConnections()}), and come back on the
  * same port ({@link #resume()}).
  *
+ * <p>Two behaviours of real servers that a bare echo lacks, both off by default: a handshake that takes time
+ * ({@link #greetAfter(Duration)}: every new connection is sent {@link #GREETING} after a delay, the way a
+ * database answers only once it has authenticated the client, so a client that waits for it has a connect that
+ * really takes that long), and a server that accepts connections and never answers ({@link #silence()}).
+ *
  * <p>Its threads are daemons named {@code cueball-test-server-<port>-...}; {@link #close()} stops them all.
  */
 public final class TestTcpServer implements AutoCloseable {
+    /** The byte a server sends first on each connection it accepts after {@link #greetAfter(Duration)}. */
+    public static final int GREETING = 'G';
+
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Socket> connections = new ArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private final int port;
     private ServerSocket server;
     private Thread acceptor;
+    /** Delays greetings ({@link #greetAfter}) without a sleeping thread; made on first use. Guarded by lock. */
+    private ScheduledExecutorService greeter;
+    /** How long a new connection waits for its greeting, or -1 for no greeting (the default). */
+    private volatile long greetingDelayNanos = -1;
+    /** Set by {@link #silence()}: what clients send is read and dropped, and no greeting is sent. */
+    private volatile boolean silent;
 
     private TestTcpServer(int port) throws IOException {
         this.server = listen(port);
@@ -131,21 +150,72 @@ public final class TestTcpServer implements AutoCloseable {
         }
     }
 
+    /**
+     * From now on, greets every connection it accepts: {@link #GREETING} is written {@code delay} after the
+     * accept, and only then does the connection echo. A client that waits for the greeting before using the
+     * connection (as a database driver waits for authentication) sees a connect that takes {@code delay}.
+     * Connections accepted earlier are not greeted. The delay runs on a timer, not on a sleeping thread, so
+     * many connections accepted at once are greeted together, each after {@code delay}.
+     *
+     * @param delay how long after the accept the greeting is sent, {@code >= 0}
+     * @return this server
+     */
+    public TestTcpServer greetAfter(Duration delay) {
+        Objects.requireNonNull(delay, "delay");
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("greeting delay: " + delay + " (expected: >= 0)");
+        }
+        greetingDelayNanos = delay.toNanos();
+        return this;
+    }
+
+    /**
+     * A server that accepts and never answers (a hung process, a full thread pool behind a healthy listener):
+     * from now on it keeps accepting and keeps every connection open, but reads and drops what clients send,
+     * on old and new connections alike, and greets no one. A client sees its connects succeed and its reads
+     * time out. {@link #answer()} ends it.
+     */
+    public void silence() {
+        silent = true;
+    }
+
+    /** Answers again after {@link #silence()}: bytes sent from now on are echoed (what was dropped stays lost). */
+    public void answer() {
+        silent = false;
+    }
+
+    /** @return whether it is {@linkplain #silence() silent} */
+    public boolean isSilent() {
+        return silent;
+    }
+
     /** A killed backend: stops listening and closes every connection. {@link #resume()} brings it back. */
     public void kill() {
         refuse();
         dropConnections();
     }
 
-    /** Kills the server for good. */
+    /** Kills the server for good, and stops its greeting timer if it had one. */
     @Override
     public void close() {
         kill();
+        ScheduledExecutorService g;
+        lock.lock();
+        try {
+            g = greeter;
+            greeter = null;
+        } finally {
+            lock.unlock();
+        }
+        if (g != null) {
+            g.shutdownNow();
+        }
     }
 
     @Override
     public String toString() {
-        return "TestTcpServer[127.0.0.1:" + port + (isListening() ? "" : ", not listening") + "]";
+        return "TestTcpServer[127.0.0.1:" + port + (isListening() ? "" : ", not listening")
+                + (silent ? ", silent" : "") + "]";
     }
 
     private static ServerSocket listen(int port) throws IOException {
@@ -170,6 +240,8 @@ public final class TestTcpServer implements AutoCloseable {
             } catch (IOException e) {
                 return; // closed by refuse()
             }
+            long greetingDelay = greetingDelayNanos;
+            ScheduledExecutorService greeting = null;
             lock.lock();
             try {
                 if (server != s) {
@@ -178,21 +250,65 @@ public final class TestTcpServer implements AutoCloseable {
                 }
                 connections.add(socket);
                 accepted.incrementAndGet();
+                if (greetingDelay >= 0) {
+                    greeting = greeterLocked();
+                }
             } finally {
                 lock.unlock();
             }
-            Thread echo = new Thread(() -> echo(socket),
-                    "cueball-test-server-" + port + "-conn-" + socket.getPort());
-            echo.setDaemon(true);
-            echo.start();
+            if (greeting != null) {
+                // close() stops the timer only after this loop has ended (kill() joins it): never rejected.
+                greeting.schedule(() -> greetThenEcho(socket), greetingDelay, TimeUnit.NANOSECONDS);
+            } else {
+                startEcho(socket);
+            }
         }
     }
 
-    private static void echo(Socket socket) {
+    private ScheduledExecutorService greeterLocked() {
+        if (greeter == null) {
+            greeter = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "cueball-test-server-" + port + "-greeter");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return greeter;
+    }
+
+    /** Runs on the greeting timer: a short write, which loopback's socket buffer takes without blocking. */
+    private void greetThenEcho(Socket socket) {
+        if (socket.isClosed()) {
+            return; // dropped before its greeting
+        }
+        if (!silent) {
+            try {
+                OutputStream out = socket.getOutputStream();
+                out.write(GREETING);
+                out.flush();
+            } catch (IOException e) {
+                closeQuietly(socket); // the client gave up or the connection was dropped meanwhile
+                return;
+            }
+        }
+        startEcho(socket);
+    }
+
+    private void startEcho(Socket socket) {
+        Thread echo = new Thread(() -> echo(socket),
+                "cueball-test-server-" + port + "-conn-" + socket.getPort());
+        echo.setDaemon(true);
+        echo.start();
+    }
+
+    private void echo(Socket socket) {
         try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
             byte[] buffer = new byte[4096];
             int n;
             while ((n = in.read(buffer)) >= 0) {
+                if (silent) {
+                    continue; // read and dropped: the client's read will time out
+                }
                 out.write(buffer, 0, n);
                 out.flush();
             }

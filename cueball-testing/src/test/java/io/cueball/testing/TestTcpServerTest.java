@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -68,6 +70,38 @@ class TestTcpServerTest {
             assertThrows(ConnectException.class, () -> connect(server).close());
             await().atMost(5, TimeUnit.SECONDS).until(() -> server.openConnections() == 0);
             assertTrue(server.acceptedTotal() >= 2);
+        }
+    }
+
+    @Test
+    void aGreetingServerGreetsNewConnectionsAfterTheDelayThenEchoes() throws IOException {
+        try (TestTcpServer server = TestTcpServer.start().greetAfter(Duration.ofMillis(30));
+                Socket s = connect(server)) {
+            long start = System.nanoTime();
+            assertEquals(TestTcpServer.GREETING, s.getInputStream().read());
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(tookMs >= 25, "the greeting came after the delay, not at once: " + tookMs + " ms");
+            assertEquals(7, echo(s, 7), "then it echoes");
+        }
+    }
+
+    @Test
+    void aSilentServerAcceptsAndNeverAnswersUntilItAnswersAgain() throws IOException {
+        try (TestTcpServer server = TestTcpServer.start(); Socket old = connect(server)) {
+            server.silence();
+            try (Socket fresh = connect(server)) {
+                await().atMost(5, TimeUnit.SECONDS).until(() -> server.acceptedTotal() == 2); // still accepts
+                assertTrue(server.isSilent());
+                for (Socket s : new Socket[] {old, fresh}) {
+                    s.setSoTimeout(100);
+                    s.getOutputStream().write(1);
+                    s.getOutputStream().flush();
+                    assertThrows(SocketTimeoutException.class, () -> s.getInputStream().read(), "no answer");
+                }
+                server.answer();
+                assertFalse(server.isSilent());
+                assertEquals(2, echo(fresh, 2), "answers again; the dropped byte stays lost");
+            }
         }
     }
 }
