@@ -70,16 +70,14 @@ public final class Claim<C extends Connection> implements AutoCloseable {
     final Thread thread;
     /** Written under the pool lock before {@code state} becomes ACTIVE; the volatile write publishes it. */
     Slot<C> slot;
-    /** Written under the pool lock before {@code state} becomes FAILED. */
-    RuntimeException failure;
+    /**
+     * Why the claim failed: written under the pool lock before {@code state} becomes FAILED (a RuntimeException,
+     * thrown to the waiting thread), or by {@link #fail(Throwable)} before the state leaves ACTIVE (the use's
+     * cause, for its backend's reason). The two never meet: a claim that failed waiting was never ACTIVE. One
+     * field, so that a claim stays 32 bytes; a reported score lives in the slot (Slot.reported).
+     */
+    Throwable failure;
     volatile int state;
-    /** The use's outcome, 1.0 unless {@link #report(double)} said otherwise; written by the claim's owner. */
-    double outcome = 1.0;
-    /** What {@link #fail(Throwable)} was given; written before the state leaves ACTIVE. */
-    Throwable useFailure;
-    /** A fresh claim: it accepts only a connection opened after {@code openedAfter} (pool clock). */
-    boolean fresh;
-    long openedAfter;
 
     /**
      * A new claim of the current thread, WAITING (the field's default: no volatile write). Made before the pool's
@@ -169,7 +167,7 @@ public final class Claim<C extends Connection> implements AutoCloseable {
      */
     public void fail(Throwable cause) {
         if (state == ACTIVE) {
-            useFailure = cause; // before the CAS below publishes it to the releasing path
+            failure = cause; // before the CAS below publishes it to the releasing path
             if (STATE.compareAndSet(this, ACTIVE, CLOSED)) {
                 engine.release(this, PoolEngine.Disposition.DISCARD);
             }
@@ -195,7 +193,7 @@ public final class Claim<C extends Connection> implements AutoCloseable {
             throw new IllegalStateException("claim on backend " + (slot == null ? "none" : slot.backend.key)
                     + " is already released; report its score before closing it");
         }
-        outcome = score;
+        slot.reported = score; // the slot is this claim's while it is ACTIVE
     }
 
     /** WAITING or URGENT: queued for a connection, not yet served, failed or cancelled. */

@@ -246,7 +246,7 @@ final class PoolEngine<C extends Connection> {
                 }
                 if (wait) {
                     long start = System.nanoTime();
-                    waiters.await(claim, start, start + timeoutNanos);
+                    waiters.await(claim, start, start + timeoutNanos, false);
                     return claim; // handed over at release: in use a moment ago, no check needed
                 }
             }
@@ -264,8 +264,6 @@ final class PoolEngine<C extends Connection> {
      */
     Claim<C> claimFresh(long timeoutNanos, long openedAfter, boolean scanIdle) {
         Claim<C> claim = new Claim<>(this);
-        claim.fresh = true;
-        claim.openedAfter = openedAfter;
         long now = clock.nanoTime();
         lock();
         try {
@@ -280,7 +278,7 @@ final class PoolEngine<C extends Connection> {
                 connector.probeNowLocked(now);
                 throw failedException();
             }
-            waiters.addLocked(claim);
+            waiters.addFreshLocked(claim, openedAfter);
             int before = countable;
             connector.fillLocked(now); // a pool that may grow opens one for it
             if (countable == before) {
@@ -291,7 +289,7 @@ final class PoolEngine<C extends Connection> {
             unlock();
         }
         long start = System.nanoTime();
-        waiters.await(claim, start, start + timeoutNanos);
+        waiters.await(claim, start, start + timeoutNanos, true);
         return claim;
     }
 
@@ -358,7 +356,7 @@ final class PoolEngine<C extends Connection> {
      */
     void release(Claim<C> claim, Disposition how) {
         Slot<C> slot = claim.slot;
-        Throwable cause = claim.useFailure;
+        Throwable cause = claim.failure;
         if (how == Disposition.RETURN) {
             if (ConnectionHooks.isBroken(slot.connection)) {
                 how = Disposition.DISCARD; // it saw an error its holder did not report
@@ -371,7 +369,8 @@ final class PoolEngine<C extends Connection> {
             }
         }
         long now = clock.nanoTime();
-        double value = how == Disposition.DISCARD ? 0.0 : claim.outcome;
+        double reported = slot.takeReported();
+        double value = how == Disposition.DISCARD ? 0.0 : reported;
         if (!elastic && how == Disposition.RETURN && !slot.retire && !slot.expired(now)) {
             slot.recordUse(value); // before the slot leaves this thread
             slot.lastUsedAt = now;

@@ -115,6 +115,11 @@ final class Slot<C extends Connection> extends LeadingPadding {
     /** Use outcomes its lock-free releases recorded, and their total shortfall from 1 (see USE OUTCOMES). */
     private long uses;
     private double shortfall;
+    /**
+     * The score {@link Claim#report(double)} gave the current claim, 1.0 if none: written by the claim's thread,
+     * read and reset by the release (the slot's holder either way).
+     */
+    double reported = 1.0;
     /** What the lock has harvested of the two. */
     long harvestedUses;
     double harvestedShortfall;
@@ -173,6 +178,15 @@ final class Slot<C extends Connection> extends LeadingPadding {
             SHORTFALL.setOpaque(this, (double) SHORTFALL.getOpaque(this) + (1.0 - value));
         }
         USES.setOpaque(this, (long) USES.getOpaque(this) + 1);
+    }
+
+    /** The current claim's reported score (1.0 if none), reset for the next claim; by the slot's holder. */
+    double takeReported() {
+        double r = reported;
+        if (r != 1.0) {
+            reported = 1.0;
+        }
+        return r;
     }
 
     /** The outcomes recorded so far; read by the lock while the holder may be writing. */

@@ -39,8 +39,8 @@ final class Waiters<C extends Connection> {
     private volatile int waiting;
     /** Claims that timed out, ever. */
     private long timeouts;
-    /** Fresh claims in the queue (see FRESH CLAIMS). */
-    private int freshWaiting;
+    /** Fresh claims in the queue and the instant each wants its connection opened after (see FRESH CLAIMS). */
+    private final java.util.HashMap<Claim<C>, Long> fresh = new java.util.HashMap<>();
     /** Idle connections to close to make room for fresh claims' connections, at the next chance. */
     int roomWanted;
 
@@ -63,10 +63,13 @@ final class Waiters<C extends Connection> {
 
     void addLocked(Claim<C> claim) {
         queue.addLast(claim);
-        if (claim.fresh) {
-            freshWaiting++;
-        }
         waiting = queue.size(); // volatile: ordered before the claim's second look at the ring (WAITERS)
+    }
+
+    /** Queues a fresh claim: it takes only a connection opened at or after {@code openedAfter}. */
+    void addFreshLocked(Claim<C> claim, long openedAfter) {
+        fresh.put(claim, openedAfter);
+        addLocked(claim);
     }
 
     /** Takes a claim out of the queue wherever it is (ArrayDeque removes the head without shifting). */
@@ -78,10 +81,13 @@ final class Waiters<C extends Connection> {
     }
 
     private void left(Claim<C> claim) {
-        if (claim.fresh) {
-            freshWaiting--;
-            roomWanted = Math.min(roomWanted, freshWaiting);
+        if (!fresh.isEmpty() && fresh.remove(claim) != null) {
+            roomWanted = Math.min(roomWanted, fresh.size());
         }
+    }
+
+    private boolean isFresh(Claim<C> claim) {
+        return !fresh.isEmpty() && fresh.containsKey(claim);
     }
 
     /**
@@ -93,11 +99,11 @@ final class Waiters<C extends Connection> {
         while ((head = queue.peekFirst()) != null && !head.isWaiting()) {
             pollLocked();
         }
-        if (head == null || !head.fresh) {
+        if (head == null || !isFresh(head)) {
             return head;
         }
         for (Claim<C> c : queue) {
-            if (!c.fresh && c.isWaiting()) {
+            if (!isFresh(c) && c.isWaiting()) {
                 return c;
             }
         }
@@ -119,9 +125,10 @@ final class Waiters<C extends Connection> {
      * else the oldest normal claim; null if none (the slot goes to the ring).
      */
     Claim<C> takeForLocked(Slot<C> slot) {
-        if (freshWaiting > 0) {
+        if (!fresh.isEmpty()) {
             for (Claim<C> c : queue) {
-                if (c.fresh && c.isWaiting() && slot.openedAt - c.openedAfter >= 0) {
+                Long after = fresh.get(c);
+                if (after != null && c.isWaiting() && slot.openedAt - after >= 0) {
                     removeLocked(c);
                     return c;
                 }
@@ -159,18 +166,18 @@ final class Waiters<C extends Connection> {
      *
      * @throws RuntimeException what the claim failed with, or its timeout or interruption
      */
-    void await(Claim<C> claim, long start, long deadline) {
+    void await(Claim<C> claim, long start, long deadline, boolean isFresh) {
         // A connection usually comes soon (a holder is about to release), and parking costs a context switch on
         // each side: yield a few times first, which also lets a holder that was descheduled run. No busy spin:
         // with more threads than cores it only steals the holder's CPU.
-        boolean race = !pool.elastic && !claim.fresh; // a fresh claim is handed its connection (FRESH CLAIMS)
+        boolean race = !pool.elastic && !isFresh; // a fresh claim is handed its connection (FRESH CLAIMS)
         for (int round = 0;; round++) {
             int s = claim.state;
             if (s == Claim.ACTIVE) {
                 return;
             }
             if (s == Claim.FAILED) {
-                throw claim.failure;
+                throw (RuntimeException) claim.failure;
             }
             if (race && serveSelf(claim)) {
                 return;
@@ -184,14 +191,14 @@ final class Waiters<C extends Connection> {
                 }
                 continue; // a release or a failure won the race; the state says which
             }
-            if (now - start >= URGENT_AFTER_NANOS && !claim.fresh) {
+            if (now - start >= URGENT_AFTER_NANOS && !isFresh) {
                 claim.markUrgent(); // from now on a release hands it a connection in queue order (WAITERS)
             }
             if (round < YIELDS_BEFORE_PARK) {
                 Thread.yield();
                 continue;
             }
-            LockSupport.parkNanos(this, claim.isUrgent() || claim.fresh ? remaining : Math.min(remaining, URGENT_AFTER_NANOS));
+            LockSupport.parkNanos(this, claim.isUrgent() || isFresh ? remaining : Math.min(remaining, URGENT_AFTER_NANOS));
             if (Thread.interrupted()) {
                 RuntimeException interrupted = cancel(claim, start, true);
                 Thread.currentThread().interrupt();
@@ -248,7 +255,7 @@ final class Waiters<C extends Connection> {
             pool.unlock();
         }
         if (claim.state == Claim.FAILED) {
-            throw claim.failure;
+            throw (RuntimeException) claim.failure;
         }
         return true;
     }
