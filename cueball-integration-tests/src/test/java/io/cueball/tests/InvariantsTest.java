@@ -297,4 +297,36 @@ class InvariantsTest {
             assertFalse(Fixture.threadsOfPoolAlive("inv7b"));
         }
     }
+
+    @Test
+    void invariant8_useFailuresNeverKillABackendAndEjectionStaysWithinItsCap() {
+        try (Fixture f = Fixture.withServers(4)) {
+            var pool = f.track(f.builder("inv8").maxConnections(8).threadAffinity(0).backoff(FAST)
+                    .deadAfterFailures(2).maxEjectionPercent(50).ejectionMinOutcomes(5)
+                    .baseEjectionTime(Duration.ofMillis(300)).build());
+            awaitSettled(pool, 8);
+            // Every use of every backend fails, while every connect succeeds: a fault of the whole service.
+            int maxEjected = 0;
+            for (int i = 0; i < 400; i++) {
+                var claim = pool.claim(); // still served: ejection never empties the pool
+                Fixture.roundTrip(claim.connection().delegate(), i & 0x7f);
+                claim.fail(new IOException("use " + i + " failed (simulated)"));
+                maxEjected = Math.max(maxEjected, pool.stats().backendsEjected());
+                assertEquals(0, pool.stats().backendsDead(), "use failures never make a backend dead");
+            }
+            assertEquals(2, maxEjected, "half of the four backends, never more");
+            assertEquals(0, f.events.count(Kind.BACKEND_DEAD));
+            assertEquals(PoolState.RUNNING, pool.state());
+            assertTrue(pool.stats().backends().stream().mapToLong(b -> b.useFailures()).sum() >= 400);
+
+            // Uses succeed again: the ejected backends come back when their ejection ends and a probe passes.
+            try (Workload work = new Workload(pool, 2).start()) {
+                await().atMost(10, TimeUnit.SECONDS).until(() -> pool.stats().backendsEjected() == 0
+                        && pool.stats().backendsLive() == 4);
+            }
+            assertTrue(f.events.count(Kind.BACKEND_RESTORED) >= 2);
+            awaitSettled(pool, 8);
+            assertEquals(List.of(2, 2, 2, 2), openPerLiveBackend(pool).values().stream().sorted().toList());
+        }
+    }
 }
