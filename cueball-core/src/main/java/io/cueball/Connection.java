@@ -24,7 +24,7 @@ public interface Connection extends AutoCloseable {
     /**
      * Whether this connection already knows it is broken (say, an earlier read or write failed). Unlike
      * {@link #isHealthy()} it must not do I/O: the pool calls it on every release, on the releasing thread,
-     * and discards a broken connection (closing it, counting a failure against its backend) instead of handing
+     * and discards a broken connection (closing it, counting a use failure against its backend) instead of handing
      * it to the next claim. So code that lets try-with-resources release a connection after an I/O error does
      * not poison the pool.
      *

@@ -165,7 +165,7 @@ public final class JdbcConnection implements Connection {
 
     /**
      * Discards the claim if the exception (or a failed {@code isValid}) shows that its connection is gone,
-     * so that the pool replaces it and counts a failure against its backend. Use it in a catch block inside
+     * so that the pool replaces it and counts a use failure against its backend. Use it in a catch block inside
      * the claim's try-with-resources.
      *
      * @param claim the claim whose connection threw
@@ -184,7 +184,7 @@ public final class JdbcConnection implements Connection {
         }
         if (gone) {
             c.gone = true;
-            claim.discard();
+            claim.fail(e); // a use failure of its backend, with the cause as its reason
         }
         return gone;
     }
