@@ -385,7 +385,9 @@ final class PoolEngine<C extends Connection> {
                 cause = new CueballException("pool '" + name + "': connection to " + slot.backend.key
                         + " discarded by its claimer as broken");
             }
-            health.useEndedLocked(slot, how == Disposition.DISCARD, value, cause, now);
+            if (how != Disposition.STALE) { // a connection found broken before its use is not a use
+                health.useEndedLocked(slot, how == Disposition.DISCARD, value, cause, now);
+            }
             releaseLocked(slot, how, now);
         } finally {
             unlock();
