@@ -24,7 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class Load<C extends Connection> implements AutoCloseable {
 
-    /** What a worker does with each connection it claims; an exception discards the connection. */
+    /** What a worker does with each connection it claims; an exception fails the claim (the pool replaces it). */
     @FunctionalInterface
     interface Work<C> {
         void use(C connection, Random random) throws Exception;
@@ -100,8 +100,10 @@ final class Load<C extends Connection> implements AutoCloseable {
                         work.use(claim.connection(), random);
                     }
                 } catch (Exception e) {
-                    claim.discard(); // inside the try: the pool replaces it instead of handing it out again
-                    fail(claim.backend().key() + ": " + e.getMessage());
+                    // inside the try: the pool replaces it instead of handing it out again, and counts the failed
+                    // use against the backend with its cause (the reason shown if the backend is ejected)
+                    claim.fail(e);
+                    fail(claim.backend().key() + ": " + EventLog.describe(e));
                     continue;
                 }
                 if (holdNanos > 0) {
