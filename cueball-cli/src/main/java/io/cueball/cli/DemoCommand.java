@@ -30,10 +30,18 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Runs a pool of 12 connections over four embedded TCP backends on 127.0.0.1 with a workload,",
-            "and shows it live while a fifth backend is added, one is killed and comes back, and one is removed.",
+            "and shows it live while a fifth backend is added, one is killed and comes back, a silent one",
+            "(it accepts connections and never answers) is added and ejected, and one is removed.",
             "Needs nothing installed. Ends with a summary."})
 final class DemoCommand implements Callable<Integer> {
     private static final int MAX = 12;
+    /** How long a worker waits for an echo: what turns the silent backend's uses into failures. */
+    private static final Duration READ_TIMEOUT = Duration.ofMillis(200);
+    /**
+     * The score's window, short so the score follows a story of seconds (its judge ticks every twentieth of it);
+     * the ejection thresholds are the defaults.
+     */
+    private static final Duration SCORE_DECAY = Duration.ofSeconds(5);
 
     @Spec
     CommandSpec spec;
@@ -72,6 +80,7 @@ final class DemoCommand implements Callable<Integer> {
         for (int i = 0; i < 5; i++) {
             servers.add(TestTcpServer.start());
         }
+        SilentServer silentServer = SilentServer.start();
         List<Backend> backends = servers.stream().map(TestTcpServer::backend).toList();
         StaticResolver resolver = new StaticResolver(backends.subList(0, 4));
         EventLog events = new EventLog();
@@ -79,28 +88,37 @@ final class DemoCommand implements Callable<Integer> {
         long[] killedAt = {-1};
 
         ConnectionPool<TcpConnection> pool = ConnectionPool.builder(resolver,
-                        TcpConnectionFactory.builder().connectTimeout(Duration.ofSeconds(1)).build())
+                        TcpConnectionFactory.builder().connectTimeout(Duration.ofSeconds(1)).readTimeout(READ_TIMEOUT)
+                                .build())
                 .name("demo")
                 .maxConnections(MAX)
                 .claimTimeout(Duration.ofSeconds(2))
                 .healthCheckInterval(Duration.ofSeconds(1))
                 .backoff(new BackoffPolicy(Duration.ofMillis(100), Duration.ofMillis(500), 0.2))
+                .scoreDecay(SCORE_DECAY)
                 .random(new Random(seed))
                 .listener(events)
                 .build();
         Backend added = backends.get(4);
         Backend killed = backends.get(1);
         Backend removed = backends.get(3);
+        Backend silent = silentServer.backend();
+        long[] silentAt = {-1};
         List<Step> steps = List.of(
-                new Step(0.15, "added backend " + added.key(), () -> {
+                new Step(0.10, "added backend " + added.key(), () -> {
                     resolver.add(added);
                     story.put(added.key(), "added at " + secs(events.elapsedNanos()));
                 }),
-                new Step(0.35, "killed backend " + killed.key() + " (its connections drop, it refuses new ones)", () -> {
+                new Step(0.20, "killed backend " + killed.key() + " (its connections drop, it refuses new ones)", () -> {
                     killedAt[0] = events.elapsedNanos();
                     servers.get(1).kill();
                 }),
-                new Step(0.60, "restarted backend " + killed.key(), () -> servers.get(1).resume()),
+                new Step(0.40, "restarted backend " + killed.key(), () -> servers.get(1).resume()),
+                new Step(0.50, "added backend " + silent.key() + ", which is silent (it accepts connections and "
+                        + "never answers; reads time out after " + READ_TIMEOUT.toMillis() + " ms)", () -> {
+                    silentAt[0] = events.elapsedNanos();
+                    resolver.add(silent);
+                }),
                 new Step(0.80, "removed backend " + removed.key() + " from the resolver", () -> {
                     resolver.remove(removed);
                     story.put(removed.key(), "removed at " + secs(events.elapsedNanos()));
@@ -132,29 +150,40 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
             load.close();
-            summary(out, pool.stats(), load, events, story, killed.key(), killedAt[0], length);
+            summary(out, pool.stats(), load, events, story, killed.key(), killedAt[0], silent.key(), silentAt[0],
+                    length);
         } finally {
             pool.close();
             servers.forEach(TestTcpServer::close);
+            silentServer.close();
         }
         return 0;
     }
 
     private static void summary(PrintWriter out, PoolStats stats, Load<?> load, EventLog events,
-            Map<String, String> story, String killed, long killedAt, Duration length) {
+            Map<String, String> story, String killed, long killedAt, String silent, long silentAt, Duration length) {
         long deadAt = events.deadAt.getOrDefault(killed, -1L);
         long backAt = events.aliveAt.getOrDefault(killed, -1L);
         String killStory = "killed at " + secs(killedAt)
                 + (deadAt >= 0 ? ", dead at " + secs(deadAt) : ", never marked dead")
                 + (backAt >= 0 ? ", back at " + secs(backAt) : ", not back by the end");
         story.put(killed, killStory);
+        if (silentAt >= 0) {
+            long ejectedAt = events.ejectedAt.getOrDefault(silent, -1L);
+            long restoredAt = events.restoredAt.getOrDefault(silent, -1L);
+            story.put(silent, "silent, added at " + secs(silentAt)
+                    + (ejectedAt >= 0 ? ", ejected at " + secs(ejectedAt) : ", not ejected by the end")
+                    + (restoredAt >= 0 ? ", restored at " + secs(restoredAt) + " (and judged afresh)" : ""));
+        }
         long windowEnd = backAt >= 0 ? backAt : Long.MAX_VALUE;
-        long inWindow = load.failureTimes().stream().filter(t -> killedAt >= 0 && t >= killedAt && t <= windowEnd)
-                .count();
-        long failed = load.failed.sum();
-        out.printf(Locale.ROOT, "%nsummary after %.1f s: %,d claims served, %d failed (%d while %s was down, %d "
-                + "outside that window)%n", length.toMillis() / 1e3, load.served.sum(), failed, inWindow, killed,
-                failed - inWindow);
+        List<Load.Failure> failures = load.failures();
+        long onSilent = failures.stream().filter(f -> silent.equals(f.backend())).count();
+        long inWindow = failures.stream().filter(f -> !silent.equals(f.backend()))
+                .filter(f -> killedAt >= 0 && f.at() >= killedAt && f.at() <= windowEnd).count();
+        long failed = failures.size();
+        out.printf(Locale.ROOT, "%nsummary after %.1f s: %,d claims served, %d failed (%d while %s was down, %d uses "
+                + "of the silent %s, %d otherwise)%n", length.toMillis() / 1e3, load.served.sum(), failed, inWindow,
+                killed, onSilent, silent, failed - inWindow - onSilent);
         out.printf("  %-22s %-8s %10s  %-12s %s%n", "backend", "state", "claims", "share at end", "story");
         Map<String, BackendStats> byKey = new LinkedHashMap<>();
         stats.backends().forEach(b -> byKey.put(b.backend().key(), b));

@@ -4,21 +4,32 @@ import io.cueball.Backend;
 import io.cueball.PoolListener;
 import io.cueball.PoolState;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
-/** Listens to a pool for the live view: the last notable event, and when backends died and came back. */
+/**
+ * Listens to a pool for the live view: the recent notable events, in full (the view clips a backend's reason to
+ * fit its row; the event that set it keeps the whole text), and when backends died, came back, were ejected and
+ * restored.
+ */
 final class EventLog implements PoolListener {
+    /** Events kept for the view: enough that an ejection is still on screen after the rebalance it causes. */
+    static final int KEPT = 5;
     private final long start = System.nanoTime();
     private final ReentrantLock lock = new ReentrantLock();
     private final Set<String> seen = new LinkedHashSet<>();
-    private String last = "";
+    private final Deque<String> recent = new ArrayDeque<>();
     final Map<String, Long> deadAt = new ConcurrentHashMap<>();
     final Map<String, Long> aliveAt = new ConcurrentHashMap<>();
+    final Map<String, Long> ejectedAt = new ConcurrentHashMap<>();
+    final Map<String, Long> restoredAt = new ConcurrentHashMap<>();
 
     /** The instant (System.nanoTime) all elapsed times of this run are measured from. */
     long originNanos() {
@@ -33,16 +44,30 @@ final class EventLog implements PoolListener {
     void note(String what) {
         lock.lock();
         try {
-            last = String.format("%6.1fs %s", elapsedNanos() / 1e9, what);
+            if (recent.size() == KEPT) {
+                recent.removeFirst();
+            }
+            recent.addLast(String.format(Locale.ROOT, "%6.1fs %s", elapsedNanos() / 1e9, what));
         } finally {
             lock.unlock();
         }
     }
 
+    /** The last event, or "" before the first. */
     String last() {
         lock.lock();
         try {
-            return last;
+            return recent.isEmpty() ? "" : recent.getLast();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The last {@link #KEPT} events at most, oldest first. */
+    List<String> recent() {
+        lock.lock();
+        try {
+            return List.copyOf(recent);
         } finally {
             lock.unlock();
         }
@@ -77,7 +102,7 @@ final class EventLog implements PoolListener {
     @Override
     public void backendDead(Backend b, Throwable lastError) {
         deadAt.putIfAbsent(b.key(), elapsedNanos());
-        note("backend " + b.key() + " is dead: " + lastError.getMessage());
+        note("backend " + b.key() + " is dead: " + describe(lastError));
     }
 
     @Override
@@ -87,13 +112,26 @@ final class EventLog implements PoolListener {
     }
 
     @Override
+    public void backendEjected(Backend b, String reason, Duration ejectionTime) {
+        ejectedAt.putIfAbsent(b.key(), elapsedNanos());
+        note("backend " + b.key() + " ejected for " + seconds(ejectionTime) + ": "
+                + (reason == null || reason.isBlank() ? "no reason given" : reason));
+    }
+
+    @Override
+    public void backendRestored(Backend b) {
+        restoredAt.putIfAbsent(b.key(), elapsedNanos());
+        note("backend " + b.key() + " restored");
+    }
+
+    @Override
     public void stateChanged(PoolState from, PoolState to) {
         note("pool " + from + " -> " + to);
     }
 
     @Override
     public void resolverFailed(Throwable cause) {
-        note("resolver failed: " + cause.getMessage());
+        note("resolver failed: " + describe(cause));
     }
 
     @Override
@@ -106,5 +144,29 @@ final class EventLog implements PoolListener {
     @Override
     public void claimTimedOut(Duration waited) {
         note("a claim timed out after " + waited.toMillis() + " ms");
+    }
+
+    /**
+     * An error in a few words: its message, else its cause's, else its class (a bare
+     * {@code SocketTimeoutException} has no message; "null" tells a reader nothing).
+     */
+    static String describe(Throwable error) {
+        Throwable t = error;
+        for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) { // 8: a cause cycle ends too
+            String message = t.getMessage();
+            if (message != null && !message.isBlank()) {
+                return message;
+            }
+        }
+        return error == null ? "no error given" : error.getClass().getSimpleName();
+    }
+
+    /** "30 s", "2.5 s", "250 ms". */
+    static String seconds(Duration d) {
+        long ms = d.toMillis();
+        if (ms < 1_000) {
+            return ms + " ms";
+        }
+        return ms % 1_000 == 0 ? ms / 1_000 + " s" : String.format(Locale.ROOT, "%.1f s", ms / 1e3);
     }
 }

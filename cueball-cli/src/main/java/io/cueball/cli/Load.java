@@ -24,7 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class Load<C extends Connection> implements AutoCloseable {
 
-    /** What a worker does with each connection it claims; an exception discards the connection. */
+    /** What a worker does with each connection it claims; an exception fails the claim (the pool replaces it). */
     @FunctionalInterface
     interface Work<C> {
         void use(C connection, Random random) throws Exception;
@@ -54,8 +54,17 @@ final class Load<C extends Connection> implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private long[] waits = new long[1024];
     private int waitCount;
-    private final List<Long> failureTimes = new ArrayList<>();
+    private final List<Failure> failures = new ArrayList<>();
     private String lastFailure;
+
+    /**
+     * One failure: a claim that failed (no backend) or a use that failed on a backend.
+     *
+     * @param at      when, in nanoseconds since the event log's origin
+     * @param backend the backend's key for a failed use; null for a failed claim
+     */
+    record Failure(long at, String backend) {
+    }
 
     /**
      * @param work what to do with each claimed connection (null: only hold it)
@@ -86,7 +95,7 @@ final class Load<C extends Connection> implements AutoCloseable {
             try {
                 claim = pool.claim();
             } catch (CueballException e) {
-                fail(e.getMessage());
+                fail(null, e.getMessage());
                 if (stop) {
                     return;
                 }
@@ -100,8 +109,11 @@ final class Load<C extends Connection> implements AutoCloseable {
                         work.use(claim.connection(), random);
                     }
                 } catch (Exception e) {
-                    claim.discard(); // inside the try: the pool replaces it instead of handing it out again
-                    fail(claim.backend().key() + ": " + e.getMessage());
+                    // inside the try: the pool replaces it instead of handing it out again, and counts the failed
+                    // use against the backend with its cause (the reason shown if the backend is ejected)
+                    claim.fail(e);
+                    String key = claim.backend().key();
+                    fail(key, key + ": " + EventLog.describe(e));
                     continue;
                 }
                 if (holdNanos > 0) {
@@ -113,11 +125,11 @@ final class Load<C extends Connection> implements AutoCloseable {
         }
     }
 
-    private void fail(String what) {
+    private void fail(String backend, String what) {
         failed.increment();
         lock.lock();
         try {
-            failureTimes.add(System.nanoTime() - startNanos);
+            failures.add(new Failure(System.nanoTime() - startNanos, backend));
             lastFailure = what;
         } finally {
             lock.unlock();
@@ -153,11 +165,11 @@ final class Load<C extends Connection> implements AutoCloseable {
         return new long[] {copy[(int) ((copy.length - 1) * 0.50)], copy[(int) ((copy.length - 1) * 0.99)]};
     }
 
-    /** When each failure happened, in nanoseconds since the event log's origin. */
-    List<Long> failureTimes() {
+    /** Every failure so far, in the order they happened. */
+    List<Failure> failures() {
         lock.lock();
         try {
-            return List.copyOf(failureTimes);
+            return List.copyOf(failures);
         } finally {
             lock.unlock();
         }

@@ -38,33 +38,52 @@ class CliTest {
 
     @Test
     void demoTellsItsStoryAndSummarises() {
-        Result r = run("demo", "--plain", "--duration", "6s");
+        Result r = run("demo", "--plain", "--duration", "8s");
         assertEquals(0, r.exit(), r.err());
         List<String> status = r.outLines().stream().filter(l -> l.matches("\\s+\\d+\\.\\ds .*")).toList();
-        assertTrue(status.size() >= 4, "one plain status line per second:\n" + r.out());
+        assertTrue(status.size() >= 6, "one plain status line per second:\n" + r.out());
         assertTrue(status.stream().allMatch(l -> l.contains("claims/s") && l.contains("p99")), r.out());
 
         Matcher summary = Pattern.compile("summary after [\\d.]+ s: ([\\d,]+) claims served, (\\d+) failed "
-                + "\\((\\d+) while (\\S+) was down, (\\d+) outside that window\\)").matcher(r.out());
+                + "\\((\\d+) while (\\S+) was down, (\\d+) uses of the silent (\\S+), (\\d+) otherwise\\)")
+                .matcher(r.out());
         assertTrue(summary.find(), r.out());
         assertTrue(Long.parseLong(summary.group(1).replace(",", "")) > 1_000, "claims served: " + summary.group(1));
-        assertEquals("0", summary.group(5), "no failed claims outside the kill window:\n" + r.out());
+        assertEquals("0", summary.group(7), "no failed claims outside the kill window and the silent backend:\n"
+                + r.out());
         String killed = summary.group(4);
+        String silent = summary.group(6);
+        assertTrue(Long.parseLong(summary.group(5)) >= 10, "the silent backend failed uses until it was ejected:\n"
+                + r.out());
 
         List<String> backends = r.outLines().stream().filter(l -> l.matches("\\s+127\\.0\\.0\\.1:\\d+ .*")).toList();
-        assertEquals(5, backends.size(), "four backends and the added one:\n" + r.out());
+        assertEquals(6, backends.size(), "four backends, the added one and the silent one:\n" + r.out());
         for (String line : backends) {
             long claims = Long.parseLong(line.trim().split("\\s+")[2].replace(",", ""));
-            assertTrue(claims > 0, "every backend served claims: " + line);
+            assertTrue(claims > 0 || line.contains(silent), "every backend but the silent one served claims: " + line);
         }
         String killedLine = backends.stream().filter(l -> l.contains(killed)).findFirst().orElseThrow();
         assertTrue(killedLine.matches(".*killed at [\\d.]+ s, dead at [\\d.]+ s, back at [\\d.]+ s.*"),
                 "the killed backend went dead and came back: " + killedLine);
         assertTrue(killedLine.contains(" live "), killedLine);
+        String silentLine = backends.stream().filter(l -> l.contains(silent)).findFirst().orElseThrow();
+        assertTrue(silentLine.matches("\\s+\\S+ +ejected +0 +1/12 +silent, added at [\\d.]+ s, ejected at [\\d.]+ s"),
+                "the silent backend was ejected and keeps its monitor connection: " + silentLine);
         assertTrue(backends.stream().anyMatch(l -> l.contains(" removed ") && l.contains("removed at")), r.out());
-        assertTrue(backends.stream().anyMatch(l -> l.contains("added at")), r.out());
-        assertTrue(backends.stream().filter(l -> l.contains(" live ")).allMatch(l -> l.contains(" 3/12 ")),
-                "the four live backends share the 12 connections evenly at the end:\n" + r.out());
+        assertTrue(backends.stream().anyMatch(l -> l.contains("added at") && !l.contains(silent)), r.out());
+        List<Integer> liveShares = backends.stream().filter(l -> l.contains(" live "))
+                .map(l -> Integer.parseInt(l.replaceAll(".* (\\d+)/12 .*", "$1"))).toList();
+        assertEquals(4, liveShares.size(), r.out());
+        assertEquals(11, liveShares.stream().mapToInt(Integer::intValue).sum(),
+                "the four live backends share what the ejected one's monitor leaves of the 12:\n" + r.out());
+        assertTrue(liveShares.stream().allMatch(n -> n == 2 || n == 3), "evenly:\n" + r.out());
+        assertTrue(status.stream().anyMatch(l -> l.contains(silent + " ejected 1 score 0.00 use-fails ")
+                && l.contains("(use failure rate 100% over ")), "the live view showed the ejection and why:\n"
+                + r.out());
+        assertTrue(status.stream().anyMatch(l -> l.matches(".*" + killed + " dead 0 score \\S+ use-fails \\d+ "
+                + "\\(\\d+ connect failures in a row; last: IOException: .*Connection refused\\).*")),
+                "the live view showed the death and why:\n" + r.out());
+        assertFalse(r.out().contains("null"), r.out());
     }
 
     @Test
