@@ -182,6 +182,7 @@ final class BackendHealth<C extends Connection> {
         b.ejectionLevel++;
         b.ejections++;
         b.ejected = true;
+        b.ejectedScore = b.score.score(now);
         b.reason = reason;
         long duration = ejectionTime(b.ejectionLevel);
         b.ejectionTimer = pool.schedule(() -> ejectionEnded(b), duration);

@@ -34,6 +34,8 @@ final class BackendState<C extends Connection> {
     /** Consecutive ejections, less one for each baseEjectionTime it has since spent in service. */
     int ejectionLevel;
     long restoredAt;
+    /** Its score when it was ejected: what stats show while it is ejected (its window empties meanwhile). */
+    double ejectedScore;
     /** Ejections, ever. */
     long ejections;
     /** Use outcomes recorded under the lock or harvested from its slots, ever; and the failed ones. */
@@ -103,7 +105,8 @@ final class BackendState<C extends Connection> {
         }
         BackendStatus status = status();
         return new BackendStats(backend, status, target, idle, claimed, connecting, connectFailures,
-                connectsSucceeded, connectsFailed, claims, lastError, score.score(now), uses, useFailures,
+                connectsSucceeded, connectsFailed, claims, lastError, ejected ? ejectedScore : score.score(now), uses,
+                useFailures,
                 ejections, status == BackendStatus.DEAD || status == BackendStatus.EJECTED ? reason : null);
     }
 }

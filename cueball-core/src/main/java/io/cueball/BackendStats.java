@@ -24,7 +24,7 @@ package io.cueball;
  * @param score               its use score in [0, 1] at this instant: the recency-weighted mean of the
  *                            outcomes of its claims over the last {@link PoolOptions#scoreDecay()} (1 for a
  *                            success, 0 for a failure, or what {@link Claim#report(double)} gave); 1.0 when the
- *                            window holds no outcome
+ *                            window holds no outcome; while it is ejected, its score when it was ejected
  * @param uses                use outcomes recorded, ever (claims released, discarded, failed or reported)
  * @param useFailures         of those, the failures: {@link Claim#discard()}, {@link Claim#fail(Throwable)}, a
  *                            broken connection or a failed reset on release
