@@ -104,9 +104,9 @@ final class BackendState<C extends Connection> {
             }
         }
         BackendStatus status = status();
+        double shown = ejected ? ejectedScore : score.score(now);
+        String why = status == BackendStatus.DEAD || status == BackendStatus.EJECTED ? reason : null;
         return new BackendStats(backend, status, target, idle, claimed, connecting, connectFailures,
-                connectsSucceeded, connectsFailed, claims, lastError, ejected ? ejectedScore : score.score(now), uses,
-                useFailures,
-                ejections, status == BackendStatus.DEAD || status == BackendStatus.EJECTED ? reason : null);
+                connectsSucceeded, connectsFailed, claims, lastError, shown, uses, useFailures, ejections, why);
     }
 }
