@@ -17,6 +17,8 @@ final class MemoryConnection implements Connection {
     final List<Long> healthChecks = new CopyOnWriteArrayList<>();
     volatile boolean healthy = true;
     volatile boolean broken;
+    /** Makes {@link #reset()} throw, as a connection that cannot be made clean again does. */
+    volatile boolean resetFails;
 
     MemoryConnection(Backend backend, int id, ManualPoolClock clock) {
         this.backend = backend;
@@ -34,6 +36,13 @@ final class MemoryConnection implements Connection {
     @Override
     public boolean isBroken() {
         return broken;
+    }
+
+    @Override
+    public void reset() throws java.io.IOException {
+        if (resetFails) {
+            throw new java.io.IOException("reset failed: " + this);
+        }
     }
 
     @Override

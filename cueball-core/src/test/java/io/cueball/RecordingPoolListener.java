@@ -17,8 +17,14 @@ final class RecordingPoolListener implements PoolListener {
         }
     }
 
+    /** One backendEjected() call: the backend's key, the reason and ejection time it was given, and when. */
+    record Ejection(String key, String reason, Duration time, long at) {
+    }
+
     private final ManualPoolClock clock;
     final List<Event> events = new CopyOnWriteArrayList<>();
+    /** Every backendEjected() call, in order, with what the event carried. */
+    final List<Ejection> ejections = new CopyOnWriteArrayList<>();
     /** The targets of each rebalanced() call, by backend key. */
     final List<Map<String, Integer>> plans = new CopyOnWriteArrayList<>();
 
@@ -39,6 +45,12 @@ final class RecordingPoolListener implements PoolListener {
 
     long count(String kind, String detail) {
         return events.stream().filter(e -> e.kind().equals(kind) && e.detail().equals(detail)).count();
+    }
+
+    /** @return when each event of this kind and detail happened, in order */
+    List<Long> times(String kind, String detail) {
+        return events.stream().filter(e -> e.kind().equals(kind) && e.detail().equals(detail)).map(Event::at)
+                .collect(Collectors.toList());
     }
 
     long count(String kind) {
@@ -71,7 +83,8 @@ final class RecordingPoolListener implements PoolListener {
     }
 
     @Override
-    public void backendEjected(Backend backend, String reason, java.time.Duration ejectionTime) {
+    public void backendEjected(Backend backend, String reason, Duration ejectionTime) {
+        ejections.add(new Ejection(backend.key(), reason, ejectionTime, clock.nanoTime()));
         record("backendEjected", backend.key());
     }
 
