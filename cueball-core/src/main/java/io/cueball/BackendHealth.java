@@ -195,8 +195,12 @@ final class BackendHealth<C extends Connection> {
         parkIdleLocked(b, now);
     }
 
+    /**
+     * base x level, capped at maxEjection. Past maxEjection / base (rounded down) the product is over the cap and
+     * may overflow; at that level itself it is still within the cap (base 10 s, max 25 s: level 2 is 20 s).
+     */
     private long ejectionTime(int level) {
-        return level >= maxEjection / baseEjection ? maxEjection : Math.min(maxEjection, baseEjection * level);
+        return level > maxEjection / baseEjection ? maxEjection : Math.min(maxEjection, baseEjection * level);
     }
 
     /** Takes {@code b}'s idle connections out of the ring and parks them (an ejected backend keeps one). */
