@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.Consumer;
 
 /**
  * One pool under test with everything around it in memory: a manual clock, a manual executor, an in-memory
@@ -97,6 +98,31 @@ final class EngineHarness implements AutoCloseable {
             claims.add(c.get());
         }
         return claims;
+    }
+
+    /**
+     * One use of {@code b}: claims in queue order until it gets a connection of {@code b}, holding the others;
+     * ends that claim with {@code end} (close, discard, fail, report...); then releases the others, which records
+     * a success for their backends. With threadAffinity 0 each call is exactly one outcome of {@code b}.
+     *
+     * @return the connection of {@code b} that was used
+     */
+    MemoryConnection useOnce(Backend b, Consumer<Claim<MemoryConnection>> end) {
+        List<Claim<MemoryConnection>> others = new ArrayList<>();
+        try {
+            for (;;) {
+                Claim<MemoryConnection> claim = pool.tryClaim().orElseThrow(() -> new AssertionError(
+                        "no idle connection of " + b.key() + ": " + pool.stats()));
+                if (claim.backend().key().equals(b.key())) {
+                    MemoryConnection c = claim.connection();
+                    end.accept(claim);
+                    return c;
+                }
+                others.add(claim);
+            }
+        } finally {
+            others.forEach(Claim::close);
+        }
     }
 
     /**

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -64,31 +63,9 @@ class OutlierEjectionTest {
         return new SocketTimeoutException("read timed out");
     }
 
-    /**
-     * Claims in queue order until it gets a connection of {@code b}, holding the others; ends that claim with
-     * {@code end}; then releases the others (successes of their backends). So each call is one outcome of b.
-     */
-    private MemoryConnection useOf(Backend b, Consumer<Claim<MemoryConnection>> end) {
-        List<Claim<MemoryConnection>> others = new ArrayList<>();
-        try {
-            for (;;) {
-                Claim<MemoryConnection> claim = h.pool.tryClaim().orElseThrow(() -> new AssertionError(
-                        "no idle connection of " + b.key() + ": " + h.pool.stats()));
-                if (claim.backend().key().equals(b.key())) {
-                    MemoryConnection c = claim.connection();
-                    end.accept(claim);
-                    return c;
-                }
-                others.add(claim);
-            }
-        } finally {
-            others.forEach(Claim::close);
-        }
-    }
-
     private void failUses(Backend b, int n) {
         for (int i = 0; i < n; i++) {
-            useOf(b, c -> c.fail(timeout()));
+            h.useOnce(b, c -> c.fail(timeout()));
         }
     }
 
@@ -121,10 +98,10 @@ class OutlierEjectionTest {
     void aBackendWhoseUsesFailIsEjectedAtMinOutcomesItsShareMovesAndItsMonitorIsParked() {
         var pool = start(builder(A, B, C).maxConnections(6));
         for (int i = 1; i <= 4; i++) {
-            useOf(A, c -> c.fail(timeout()));
+            h.useOnce(A, c -> c.fail(timeout()));
             assertEquals(BackendStatus.LIVE, h.stats(A).status(), i + " outcomes: fewer than ejectionMinOutcomes");
         }
-        useOf(A, c -> c.fail(new SocketTimeoutException("read timed out after 1000 ms")));
+        h.useOnce(A, c -> c.fail(new SocketTimeoutException("read timed out after 1000 ms")));
 
         BackendStats a = h.stats(A);
         assertEquals(BackendStatus.EJECTED, a.status());
@@ -175,7 +152,7 @@ class OutlierEjectionTest {
     void aBackendIsEjectedOnlyOnceItsFailureRateReachesTheThreshold() {
         start(builder(A, B, C).maxConnections(6).ejectionMinOutcomes(4));
         for (int i = 0; i < 3; i++) {
-            useOf(A, Claim::close); // successes, recorded lock-free and harvested when a failure is judged
+            h.useOnce(A, Claim::close); // successes, recorded lock-free and harvested when a failure is judged
         }
         failUses(A, 1);
         assertEquals(BackendStatus.LIVE, h.stats(A).status(), "4 outcomes, 25% failed");
@@ -191,7 +168,7 @@ class OutlierEjectionTest {
         start(builder(A, B, C).maxConnections(6).ejectionMinOutcomes(4));
         h.advanceTo(Duration.ofMillis(1500));
         for (int i = 0; i < 4; i++) {
-            useOf(A, c -> {
+            h.useOnce(A, c -> {
                 c.report(0.0);
                 c.close(); // lock-free: nothing judged here
             });
@@ -453,7 +430,7 @@ class OutlierEjectionTest {
         // it: the cap is reached), and the replacement fails at 2 s, then again at the retry 100 ms later.
         h.factory.failAlways(B);
         h.advanceTo(Duration.ofSeconds(2));
-        useOf(B, Claim::discard);
+        h.useOnce(B, Claim::discard);
         assertEquals(BackendStatus.LIVE, h.stats(B).status());
         assertEquals(1, h.stats(B).consecutiveFailures());
         Duration dies = Duration.ofMillis(2100);
