@@ -1,0 +1,253 @@
+package io.cueball;
+
+import static io.cueball.EngineHarness.A;
+import static io.cueball.EngineHarness.B;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Revival of a dead backend (Connector's CONNECT HEALTH and PROBES, BackendHealth's REVIVAL): a successful use or
+ * health check of a connection it still holds revives it, its monitor slot probes with a new connect even while
+ * a survivor holds it, and while the pool is FAILED a claim probes at once, so a pool recovers within one connect
+ * of its server's return.
+ */
+class DeadRevivalTest {
+    /** A refuses new connections from here on; its connect failures are at 1 s and (the retry) 1.1 s. */
+    private static final Duration REFUSES = Duration.ofSeconds(1);
+    private static final Duration DIES = Duration.ofMillis(1100);
+    /** The dead monitor's next retry: backoff level 2, 200 ms after the failure that made it dead. */
+    private static final Duration RETRY = Duration.ofMillis(1300);
+
+    private final EngineHarness h = new EngineHarness();
+
+    @AfterEach
+    void tearDown() {
+        h.close();
+    }
+
+    /**
+     * FIFO claims, dead after 2 connect failures in a row, backoff 100 ms doubling (the harness's), no periodic
+     * health checks unless a test asks for them.
+     */
+    private ConnectionPool.Builder<MemoryConnection> builder(Backend... backends) {
+        return h.builder(backends).threadAffinity(0).deadAfterFailures(2).healthCheckInterval(Duration.ofHours(1));
+    }
+
+    private ConnectionPool<MemoryConnection> start(ConnectionPool.Builder<MemoryConnection> builder) {
+        h.executor.inline();
+        return h.startAndSettle(builder);
+    }
+
+    private long at(Duration sinceStart) {
+        return h.t0 + sinceStart.toNanos();
+    }
+
+    /**
+     * From 1 s A refuses new connections while it keeps serving the ones it has: one of its two connections is
+     * discarded, the replacement fails at 1 s and its retry at 1.1 s, and A is dead with its other connection
+     * still open, holding its monitor slot.
+     *
+     * @return that surviving connection
+     */
+    private MemoryConnection killKeepingASurvivor() {
+        h.advanceTo(REFUSES);
+        h.factory.failAlways(A);
+        h.useOnce(A, Claim::discard);
+        assertEquals(1, h.stats(A).consecutiveFailures());
+        h.advanceTo(DIES.minusNanos(1));
+        assertEquals(BackendStatus.LIVE, h.stats(A).status());
+        h.advanceTo(DIES);
+        assertEquals(BackendStatus.DEAD, h.stats(A).status());
+        assertEquals(1, h.stats(A).target());
+        List<MemoryConnection> open = h.factory.open(A);
+        assertEquals(1, open.size(), "one survivor: " + open);
+        return open.get(0);
+    }
+
+    private List<Long> attemptsSince(Duration sinceStart) {
+        return h.factory.attemptTimes(A).stream().filter(t -> t >= at(sinceStart)).toList();
+    }
+
+    // ---- revival through a connection it still holds ----
+
+    @Test
+    void aFailedPoolServesItsIdleSurvivorAndASuccessfulUseRevivesTheBackendWithoutResettingItsBackoff() {
+        var pool = start(builder(A).maxConnections(2));
+        MemoryConnection survivor = killKeepingASurvivor();
+        assertEquals(PoolState.FAILED, pool.state());
+
+        h.advanceTo(Duration.ofMillis(1200));
+        var graded = pool.tryClaim().orElseThrow(); // FAILED, but a connection is there: served
+        assertSame(survivor, graded.connection());
+        graded.report(0.0);
+        graded.close();
+        assertEquals(BackendStatus.DEAD, h.stats(A).status(), "a use that scored 0 proves nothing");
+        assertEquals(PoolState.FAILED, pool.state());
+
+        var claim = pool.tryClaim().orElseThrow();
+        assertSame(survivor, claim.connection());
+        assertEquals(BackendStatus.DEAD, h.stats(A).status(), "claimed is not yet served");
+        claim.close();
+
+        BackendStats a = h.stats(A);
+        assertEquals(BackendStatus.LIVE, a.status());
+        assertNull(a.reason());
+        assertEquals(PoolState.RUNNING, pool.state());
+        assertEquals(List.of(at(Duration.ofMillis(1200))), h.listener.times("backendAlive", A.key()));
+        assertEquals(List.of("stateChanged STARTING->RUNNING", "stateChanged RUNNING->FAILED",
+                "stateChanged FAILED->RUNNING"), h.listener.of("stateChanged"));
+        assertEquals(2, a.consecutiveFailures(), "its connect failures stand");
+        assertEquals(2, a.target(), "its share is back");
+        assertEquals(1, a.open());
+
+        // Its backoff stands too: no connect until the retry at 1.3 s, which still fails: dead again, then.
+        h.advanceTo(RETRY.minusNanos(1));
+        assertEquals(List.of(), attemptsSince(Duration.ofMillis(1101)));
+        assertEquals(BackendStatus.LIVE, h.stats(A).status());
+        h.advanceTo(RETRY);
+        assertEquals(List.of(at(RETRY)), attemptsSince(Duration.ofMillis(1101)));
+        assertEquals(BackendStatus.DEAD, h.stats(A).status());
+        assertEquals(List.of(at(DIES), at(RETRY)), h.listener.times("backendDead", A.key()));
+    }
+
+    @Test
+    void aSurvivorFoundBrokenWhenClaimedDoesNotReviveItsBackend() {
+        var pool = start(builder(A).maxConnections(2));
+        MemoryConnection survivor = killKeepingASurvivor();
+        survivor.healthy = false;
+        long uses = h.stats(A).uses();
+
+        h.advanceTo(Duration.ofMillis(1200)); // idle since 0.1 s: checked before it is handed out
+        assertThrows(PoolFailedException.class, pool::tryClaim);
+        assertEquals(List.of(at(Duration.ofMillis(1200))), survivor.healthChecks);
+        assertEquals(1, survivor.closes());
+        assertEquals(BackendStatus.DEAD, h.stats(A).status());
+        assertEquals(0, h.listener.count("backendAlive"));
+        assertEquals(uses, h.stats(A).uses(), "a connection found stale was not used: no outcome");
+        assertEquals(PoolState.FAILED, pool.state());
+    }
+
+    @Test
+    void aPassedHealthCheckOfASurvivorRevivesADeadBackend() {
+        // Rounds every 10 s check connections idle for 10 s; the dead monitor probes at most every second.
+        var pool = start(builder(A).maxConnections(2).healthCheckInterval(Duration.ofSeconds(10))
+                .backoff(new BackoffPolicy(Duration.ofMillis(100), Duration.ofSeconds(1), 0)));
+        MemoryConnection survivor = killKeepingASurvivor();
+        assertEquals(PoolState.FAILED, pool.state());
+
+        h.advanceTo(Duration.ofSeconds(10));
+        assertEquals(List.of(), survivor.healthChecks, "idle 9.9 s at the 10 s round: not checked");
+        h.advanceTo(Duration.ofSeconds(20).minusNanos(1));
+        assertEquals(BackendStatus.DEAD, h.stats(A).status(), "its probes beside the survivor keep failing");
+        int failures = h.stats(A).consecutiveFailures();
+        assertTrue(failures > 2, "probed since: " + failures);
+
+        h.advanceTo(Duration.ofSeconds(20));
+        assertEquals(List.of(at(Duration.ofSeconds(20))), survivor.healthChecks);
+        assertEquals(BackendStatus.LIVE, h.stats(A).status());
+        assertEquals(PoolState.RUNNING, pool.state());
+        assertEquals(List.of(at(Duration.ofSeconds(20))), h.listener.times("backendAlive", A.key()));
+        assertEquals(failures, h.stats(A).consecutiveFailures(), "its connect failures stand");
+        assertEquals(0, survivor.closes());
+        try (var claim = pool.tryClaim().orElseThrow()) {
+            assertSame(survivor, claim.connection());
+        }
+    }
+
+    @Test
+    void theMonitorSlotProbesWithANewConnectAtItsRetryEvenThoughASurvivorHoldsIt() {
+        var pool = start(builder(A).maxConnections(2));
+        MemoryConnection survivor = killKeepingASurvivor();
+
+        h.advanceTo(RETRY.minusNanos(1));
+        assertEquals(List.of(), attemptsSince(Duration.ofMillis(1101)));
+        h.factory.succeed(A); // back, but nothing shows it: the survivor holds the monitor slot
+        h.advanceTo(RETRY);
+        assertEquals(List.of(at(RETRY)), attemptsSince(Duration.ofMillis(1101)), "a new connect beside the survivor");
+        assertEquals(BackendStatus.LIVE, h.stats(A).status());
+        assertEquals(PoolState.RUNNING, pool.state());
+        assertEquals(0, h.stats(A).consecutiveFailures(), "a successful connect ends the failures");
+        assertEquals(0, survivor.closes(), "there was room: the survivor stays");
+        assertEquals(2, h.stats(A).open());
+    }
+
+    @Test
+    void inAFullPoolTheIdleSurvivorIsClosedSoThatTheMonitorSlotConnectsAnew() {
+        var pool = start(builder(A, B).maxConnections(4));
+        MemoryConnection survivor = killKeepingASurvivor();
+        assertEquals(3, h.stats(B).open(), "B took A's share");
+        assertEquals(4, pool.stats().total(), "the pool is full");
+
+        h.advanceTo(RETRY.minusNanos(1));
+        assertEquals(0, survivor.closes());
+        h.advanceTo(RETRY);
+        assertEquals(1, survivor.closes(), "closed to make room for the probe");
+        assertEquals(List.of(at(RETRY)), attemptsSince(Duration.ofMillis(1101)), "the monitor slot connects anew");
+        assertEquals(BackendStatus.DEAD, h.stats(A).status(), "still refused");
+        assertEquals(3, h.stats(A).consecutiveFailures());
+
+        // Back before the next retry (level 3: 400 ms): that connect revives it and its share comes back.
+        h.factory.succeed(A);
+        Duration next = RETRY.plusMillis(400);
+        h.advanceTo(next.minusNanos(1));
+        assertEquals(BackendStatus.DEAD, h.stats(A).status());
+        h.advanceTo(next);
+        assertEquals(BackendStatus.LIVE, h.stats(A).status());
+        assertEquals(List.of(at(next)), h.listener.times("backendAlive", A.key()));
+        assertEquals(2, h.stats(A).open());
+        assertEquals(2, h.stats(B).open());
+        assertTrue(pool.stats().total() <= 4);
+    }
+
+    // ---- a FAILED pool: claims probe at once ----
+
+    @Test
+    void aClaimOnAFailedPoolWithNoSurvivorProbesAtOnceAndThePoolRecoversWithinOneConnect() {
+        h.factory.failAlways(A);
+        var pool = start(builder(A).maxConnections(2));
+        assertEquals(PoolState.FAILED, pool.state(), "both connects failed at 0.1 s");
+        // Retries at 0.2, 0.4, 0.8, 1.6 and 3.2 s; the next is due at 6.4 s.
+        h.advanceTo(Duration.ofSeconds(4));
+        long before = h.factory.attempts.size();
+        assertEquals(at(Duration.ofMillis(3200)), h.factory.attemptTimes(A).get((int) before - 1));
+
+        h.executor.queueing();
+        var e = assertThrows(PoolFailedException.class, pool::tryClaim);
+        assertTrue(e.getMessage().contains("all 1 backends are dead"), e.getMessage());
+        assertEquals(1, h.executor.pending(), "a probe connect now, not at the retry at 6.4 s");
+        h.executor.runAll();
+        assertEquals(List.of(at(Duration.ofSeconds(4))), attemptsSince(Duration.ofMillis(3201)));
+
+        // At most one probe per backoff.initial() (100 ms).
+        h.advanceTo(Duration.ofMillis(4100).minusNanos(1));
+        assertThrows(PoolFailedException.class, pool::tryClaim);
+        assertEquals(0, h.executor.pending(), "within 100 ms of the last probe: none");
+        h.advanceTo(Duration.ofMillis(4100));
+        assertThrows(PoolFailedException.class, pool::tryClaim);
+        assertEquals(1, h.executor.pending());
+
+        // At most one in flight: 100 ms later that connect has not run yet, and a claim starts no other.
+        h.advanceTo(Duration.ofMillis(4200));
+        assertThrows(PoolFailedException.class, pool::tryClaim);
+        assertEquals(1, h.executor.pending());
+
+        // The server is back: the one connect in flight revives the pool, and the next claim is served.
+        h.factory.succeed(A);
+        h.executor.runNext();
+        assertEquals(List.of(at(Duration.ofSeconds(4)), at(Duration.ofMillis(4200))),
+                attemptsSince(Duration.ofMillis(3201)));
+        assertEquals(PoolState.RUNNING, pool.state());
+        assertEquals(BackendStatus.LIVE, h.stats(A).status());
+        try (var claim = pool.tryClaim().orElseThrow()) {
+            assertEquals(A, claim.backend());
+        }
+    }
+}
