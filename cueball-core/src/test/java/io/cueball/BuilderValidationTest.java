@@ -49,7 +49,16 @@ class BuilderValidationTest {
                 bad("closeTimeout: PT-1S (expected: >= 0)", b -> b.closeTimeout(Duration.ofSeconds(-1))),
                 bad("deadAfterFailures: 0 (expected: >= 1)", b -> b.deadAfterFailures(0)),
                 bad("threadAffinity: -1 (expected: 0..1000)", b -> b.threadAffinity(-1)),
-                bad("threadAffinity: 1001 (expected: 0..1000)", b -> b.threadAffinity(1001)));
+                bad("threadAffinity: 1001 (expected: 0..1000)", b -> b.threadAffinity(1001)),
+                bad("scoreDecay: PT0.019S (expected: >= PT0.02S)", b -> b.scoreDecay(Duration.ofMillis(19))),
+                bad("maxEjectionPercent: -1 (expected: 0..100)", b -> b.maxEjectionPercent(-1)),
+                bad("maxEjectionPercent: 101 (expected: 0..100)", b -> b.maxEjectionPercent(101)),
+                bad("ejectionFailureRate: 0.0 (expected: > 0 and <= 1)", b -> b.ejectionFailureRate(0)),
+                bad("ejectionFailureRate: 1.01 (expected: > 0 and <= 1)", b -> b.ejectionFailureRate(1.01)),
+                bad("ejectionFailureRate: NaN (expected: > 0 and <= 1)", b -> b.ejectionFailureRate(Double.NaN)),
+                bad("ejectionMinOutcomes: 0 (expected: >= 1)", b -> b.ejectionMinOutcomes(0)),
+                bad("baseEjectionTime: PT0S (expected: > 0)", b -> b.baseEjectionTime(Duration.ZERO)),
+                bad("maxEjectionTime: PT-1S (expected: > 0)", b -> b.maxEjectionTime(Duration.ofSeconds(-1))));
     }
 
     private static Arguments bad(String message, UnaryOperator<ConnectionPool.Builder<Connection>> setter) {
@@ -117,6 +126,12 @@ class BuilderValidationTest {
         assertFalse(o.failFastWhenEmpty());
         assertEquals(Duration.ofSeconds(30), o.closeTimeout());
         assertEquals(64, o.threadAffinity());
+        assertEquals(Duration.ofMinutes(1), o.scoreDecay());
+        assertEquals(50, o.maxEjectionPercent());
+        assertEquals(0.85, o.ejectionFailureRate());
+        assertEquals(10, o.ejectionMinOutcomes());
+        assertEquals(Duration.ofSeconds(30), o.baseEjectionTime());
+        assertEquals(Duration.ofMinutes(5), o.maxEjectionTime());
         assertTrue(o.name().matches("pool-\\d+"), o.name());
     }
 
