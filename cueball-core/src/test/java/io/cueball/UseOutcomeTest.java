@@ -1,6 +1,7 @@
 package io.cueball;
 
 import static io.cueball.EngineHarness.A;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -11,7 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -228,6 +234,47 @@ class UseOutcomeTest {
         assertEquals(0, h.listener.count("backendEjected"));
         assertEquals(List.of("stateChanged STARTING->RUNNING"), h.listener.of("stateChanged"), "never FAILED");
         assertEquals(6, pool.stats().total());
+        assertEquals(6, pool.stats().idle());
+    }
+
+    /**
+     * The restart burst as the issue saw it: six threads each release a broken connection and claim again at
+     * once, and wait, while the six replacements are still to connect. Every retry is served by a replacement.
+     */
+    @Test
+    void everyRetryOfARestartBurstWaitsForAReplacementAndIsServed() throws Exception {
+        var pool = h.startAndSettle(h.builder(A).maxConnections(6).threadAffinity(0).deadAfterFailures(3));
+        List<Claim<MemoryConnection>> claims = h.claimAll();
+        assertEquals(6, claims.size());
+        claims.forEach(c -> c.connection().broken = true);
+
+        ExecutorService threads = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<MemoryConnection>> retries = new ArrayList<>();
+            for (Claim<MemoryConnection> claim : claims) {
+                retries.add(threads.submit(() -> {
+                    claim.close(); // broken: discarded
+                    try (var retry = pool.claim(Duration.ofSeconds(30))) {
+                        return retry.connection();
+                    }
+                }));
+            }
+            await().atMost(10, TimeUnit.SECONDS).until(() -> pool.stats().waiting() == 6);
+            assertEquals(PoolState.RUNNING, pool.state(), "six use failures before any replacement: not dead");
+            assertEquals(BackendStatus.LIVE, h.stats(A).status());
+
+            h.executor.runAll(); // the closes, then the six connects, each handed to a waiting retry
+            for (Future<MemoryConnection> retry : retries) {
+                MemoryConnection c = retry.get(10, TimeUnit.SECONDS); // a PoolFailedException would surface here
+                assertFalse(c.broken);
+                assertTrue(c.id > 6, "a replacement: " + c);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertEquals(0, h.listener.count("backendDead"));
+        assertEquals(List.of("stateChanged STARTING->RUNNING"), h.listener.of("stateChanged"));
+        assertEquals(6, h.stats(A).useFailures());
         assertEquals(6, pool.stats().idle());
     }
 }
