@@ -216,6 +216,15 @@ final class Backends<C extends Connection> implements ResolverListener {
                 pool.closeLocked(held.set(i, null));
             }
         }
+        // An ejected backend's monitor is idle too, parked outside the ring, so the pass above does not see it: once
+        // the plan leaves it no monitor slot (as many live backends as connections), it closes like any idle surplus.
+        for (int k = 0; k < left.length; k++) {
+            List<Slot<C>> parked = over.get(k).parked;
+            while (left[k] > 0 && !parked.isEmpty()) {
+                left[k]--;
+                pool.closeLocked(parked.remove(parked.size() - 1));
+            }
+        }
         boolean retired = false;
         for (int k = 0; k < left.length; k++) {
             for (Iterator<Slot<C>> it = over.get(k).slots.iterator(); left[k] > 0 && it.hasNext();) {
