@@ -380,6 +380,36 @@ class OutlierEjectionTest {
                 h.listener.ejections.stream().map(RecordingPoolListener.Ejection::time).collect(Collectors.toList()));
     }
 
+    /**
+     * The plan gives an ejected backend a monitor slot only while live backends are fewer than connections. When a
+     * backend is added and the plan takes the monitor slot away, the parked monitor closes like any idle surplus,
+     * and the live backends get their targets at once rather than when the ejection ends (invariant 2).
+     */
+    @Test
+    void aParkedMonitorAboveItsBackendsTargetClosesSoTheLiveBackendsGetTheirTargets() {
+        var pool = start(builder(A, B).maxConnections(2).ejectionMinOutcomes(3));
+        failUses(A, 3);
+        MemoryConnection monitor = monitorOf(A);
+        assertEquals(1, h.stats(A).target(), "one live backend for two connections: A keeps a monitor slot");
+
+        h.resolver.add(C);
+        Duration rebalance = EJECT_AT.plus(REBALANCE_DELAY);
+        h.advanceTo(rebalance);
+        assertEquals(Map.of(A.key(), 0, B.key(), 1, C.key(), 1), h.listener.plans.get(h.listener.plans.size() - 1));
+        assertEquals(1, monitor.closes(), "no monitor slot: the parked monitor closes");
+        assertEquals(0, h.stats(A).open());
+        assertEquals(1, h.stats(B).open());
+        assertEquals(1, h.stats(C).open(), "C gets its connection now, not when A's ejection ends");
+        assertEquals(BackendStatus.EJECTED, h.stats(A).status());
+        assertEquals(2, pool.stats().total());
+
+        // With no monitor to probe, the ejection simply ends (A50).
+        h.advanceTo(EJECT_AT.plus(BASE));
+        assertEquals(BackendStatus.LIVE, h.stats(A).status());
+        assertEquals(List.of(at(EJECT_AT.plus(BASE))), h.listener.times("backendRestored", A.key()));
+        assertTrue(monitor.healthChecks.isEmpty());
+    }
+
     // ---- removal, close, and ejection never emptying the pool ----
 
     @Test
