@@ -328,6 +328,7 @@ class OutlierEjectionTest {
         h.advanceTo(end3.minusNanos(1));
         assertTrue(third.healthChecks.isEmpty(), "capped at maxEjectionTime");
         assertEquals(BackendStatus.EJECTED, h.stats(A).status());
+        assertEquals(0.0, h.stats(A).score(), "stats show its score when ejected, though its window is empty now");
         h.advanceTo(end3);
         assertEquals(List.of(at(end3)), third.healthChecks);
         assertEquals(BackendStatus.LIVE, h.stats(A).status());
