@@ -250,4 +250,56 @@ class DeadRevivalTest {
             assertEquals(A, claim.backend());
         }
     }
+
+    /**
+     * The issue's outage with claims flowing, in engine form: one backend, a claim every 50 ms, the server down
+     * from 1 s to 6.5 s (every connection broken, every connect refused). While the pool is FAILED the claims
+     * fail at once and probe every backoff.initial() (100 ms), so the pool is back within one probe of the
+     * server's return, where the backoff alone (3.2 s by then) would have kept it FAILED for seconds.
+     */
+    @Test
+    void anOutageWithClaimsFlowingEndsWithinOneProbeOfTheServersReturn() {
+        var pool = start(builder(A).maxConnections(4));
+        Duration down = Duration.ofSeconds(1);
+        Duration back = Duration.ofMillis(6500);
+        Duration tick = Duration.ofMillis(50);
+        Duration firstServedAfterReturn = null;
+        int failedFast = 0;
+        for (Duration t = down; t.compareTo(Duration.ofSeconds(8)) <= 0; t = t.plus(tick)) {
+            h.advanceTo(t);
+            if (t.equals(down)) {
+                h.factory.failAlways(A);
+                h.factory.open(A).forEach(c -> c.broken = true);
+            }
+            if (t.equals(back)) {
+                h.factory.succeed(A);
+            }
+            try {
+                var claim = pool.tryClaim();
+                if (claim.isPresent()) {
+                    boolean broken = claim.get().connection().broken;
+                    claim.get().close(); // a broken one is discarded on release
+                    if (!broken && t.compareTo(back) >= 0 && firstServedAfterReturn == null) {
+                        firstServedAfterReturn = t;
+                    }
+                }
+            } catch (PoolFailedException e) {
+                failedFast++;
+            }
+        }
+        assertTrue(h.listener.of("stateChanged").contains("stateChanged RUNNING->FAILED"));
+        assertTrue(failedFast > 50, "claims failed at once while the server was down: " + failedFast);
+        assertEquals(PoolState.RUNNING, pool.state());
+
+        // Claims at 50 ms probe every other tick; the first connect at or after the return succeeds.
+        List<MemoryFactory.Attempt> afterReturn = h.factory.attempts.stream()
+                .filter(a -> a.at() >= at(back)).toList();
+        MemoryFactory.Attempt recovery = afterReturn.get(0);
+        assertTrue(recovery.succeeded(), recovery.toString());
+        assertTrue(recovery.at() - at(back) < Duration.ofMillis(100).toNanos(), "within one probe interval: "
+                + Duration.ofNanos(recovery.at() - at(back)));
+        List<Long> revived = h.listener.times("backendAlive", A.key());
+        assertEquals(recovery.at(), revived.get(revived.size() - 1), "revived by that one connect");
+        assertEquals(recovery.at() + tick.toNanos(), at(firstServedAfterReturn), "and the next claim is served");
+    }
 }
