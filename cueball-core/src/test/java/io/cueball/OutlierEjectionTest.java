@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.SocketTimeoutException;
@@ -183,6 +184,50 @@ class OutlierEjectionTest {
         h.advanceTo(Duration.ofSeconds(2));
         assertEquals(BackendStatus.EJECTED, h.stats(A).status());
         assertEquals(at(Duration.ofSeconds(2)), h.listener.ejections.get(0).at());
+    }
+
+    @Test
+    void aConnectionClaimedWhenItsBackendIsEjectedIsParkedWhenReleased() {
+        start(builder(A, B, C).maxConnections(6));
+        failUses(A, 4);
+        List<Claim<MemoryConnection>> claims = h.claimAll();
+        List<Claim<MemoryConnection>> ofA = claims.stream().filter(c -> c.backend().equals(A)).toList();
+        assertEquals(2, ofA.size());
+        MemoryConnection held = ofA.get(1).connection();
+        ofA.get(0).fail(timeout()); // the fifth: ejected while the other is claimed
+        assertEquals(BackendStatus.EJECTED, h.stats(A).status());
+        claims.forEach(Claim::close); // the other comes back through the lock, which parks it
+
+        assertSame(held, monitorOf(A), "the claimed one is its monitor now");
+        assertEquals(5, assertNoClaimReaches(A));
+        assertEquals(0, held.closes());
+    }
+
+    /**
+     * With thread affinity a release may keep its connection for the same thread's next claim, outside the ring
+     * (STICKY). Ejected at the score tick while this thread keeps one of A's, that connection is parked too.
+     */
+    @Test
+    void aConnectionKeptByAThreadForItsNextClaimIsParkedWhenItsBackendIsEjected() {
+        start(builder(A, B, C).maxConnections(6).threadAffinity(64).ejectionMinOutcomes(4));
+        h.advanceTo(Duration.ofMillis(1500));
+        MemoryConnection kept = null;
+        for (int i = 0; i < 4; i++) {
+            kept = h.useOnce(A, c -> {
+                c.report(0.0);
+                c.close(); // released first: this thread keeps it for its next claim
+            });
+        }
+        try (var next = h.pool.tryClaim().orElseThrow()) {
+            assertEquals(kept, next.connection(), "kept for this thread's next claim");
+        }
+        assertEquals(BackendStatus.LIVE, h.stats(A).status());
+
+        h.advanceTo(Duration.ofSeconds(2)); // the score tick ejects A while this thread keeps its connection
+        assertEquals(BackendStatus.EJECTED, h.stats(A).status());
+        assertEquals(5, assertNoClaimReaches(A), "not the kept one either");
+        assertEquals(1, h.stats(A).open(), "of its two, one closed as surplus and one parked");
+        monitorOf(A);
     }
 
     // ---- the cap: maxEjectionPercent, and never the last in service ----
