@@ -47,9 +47,10 @@ import java.lang.invoke.VarHandle;
  *   exempt  (lock only): CLAIMED (or on its way) while its backend was removed, so it no longer counts toward
  *           maxConnections (invariant 1's one exception); it closes when released.
  *
- * USE OUTCOMES. A lock-free release records its claim's outcome here (recordUse): the holder writes `uses` and
- * `shortfall` with opaque stores (plain moves on x86, atomic for long and double), and the lock harvests them
- * (BackendHealth.harvestLocked), remembering what it has taken in `harvestedUses` and `harvestedShortfall`.
+ * USE OUTCOMES. A lock-free release records its claim's outcome here (recordUse): the holder writes `shortfall`
+ * (opaque) and then `uses` (a release store; both plain moves on x86, atomic for long and double), and the lock
+ * harvests them (BackendHealth.harvestLocked: an acquire load of `uses`, then `shortfall`, so the shortfall of
+ * every use it counts is seen), remembering what it has taken in `harvestedUses` and `harvestedShortfall`.
  * Failures take the locked path and are recorded by the lock directly.
  */
 
@@ -177,7 +178,7 @@ final class Slot<C extends Connection> extends LeadingPadding {
         if (value < 1.0) {
             SHORTFALL.setOpaque(this, (double) SHORTFALL.getOpaque(this) + (1.0 - value));
         }
-        USES.setOpaque(this, (long) USES.getOpaque(this) + 1);
+        USES.setRelease(this, (long) USES.getOpaque(this) + 1); // publishes the shortfall before it
     }
 
     /** The current claim's reported score (1.0 if none), reset for the next claim; by the slot's holder. */
@@ -191,7 +192,7 @@ final class Slot<C extends Connection> extends LeadingPadding {
 
     /** The outcomes recorded so far; read by the lock while the holder may be writing. */
     long usesRecorded() {
-        return (long) USES.getOpaque(this);
+        return (long) USES.getAcquire(this); // then shortfallRecorded sees at least the shortfall of these uses
     }
 
     double shortfallRecorded() {
