@@ -91,10 +91,16 @@ final class BackendHealth<C extends Connection> {
             b.useFailures++;
             b.lastUseFailure = cause;
             harvestLocked(b, now); // the successes lock-free releases recorded count too
-            judgeLocked(b, now);
+            // Judged by failedLocked once the release has closed the connection: an ejection then keeps an idle
+            // connection as its monitor instead of closing it as surplus and opening another.
         } else if (b.dead && value > 0) {
             reviveLocked(b, now, "a connection it still holds served a claim");
         }
+    }
+
+    /** After a failed use's connection has started closing: ejects its backend if the failures now call for it. */
+    void failedLocked(BackendState<C> b, long now) {
+        judgeLocked(b, now);
     }
 
     /** Moves the outcomes {@code b}'s slots recorded lock-free into its score. */

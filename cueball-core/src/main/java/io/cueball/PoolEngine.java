@@ -389,6 +389,9 @@ final class PoolEngine<C extends Connection> {
                 health.useEndedLocked(slot, how == Disposition.DISCARD, value, cause, now);
             }
             releaseLocked(slot, how, now);
+            if (how == Disposition.DISCARD) {
+                health.failedLocked(slot.backend, now);
+            }
         } finally {
             unlock();
         }
