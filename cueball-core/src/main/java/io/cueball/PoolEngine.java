@@ -227,10 +227,7 @@ final class PoolEngine<C extends Connection> {
                             connector.fillLocked(now); // keep `spares` ready on top of the claimed; O(1) unless it must grow
                         }
                     } else {
-                        if (options.failFastWhenEmpty() && backends.noneDesiredLocked()) {
-                            throw new NoBackendsException("pool '" + name + "' has no backends: its resolver"
-                                    + " reports none, and failFastWhenEmpty is set");
-                        }
+                        throwIfFailingFastLocked();
                         if (!mayWait) {
                             return null;
                         }
@@ -278,6 +275,7 @@ final class PoolEngine<C extends Connection> {
                 connector.probeNowLocked(now);
                 throw failedException();
             }
+            throwIfFailingFastLocked();
             waiters.addFreshLocked(claim, openedAfter);
             int before = countable;
             connector.fillLocked(now); // a pool that may grow opens one for it
@@ -540,6 +538,14 @@ final class PoolEngine<C extends Connection> {
     private void throwIfClosingLocked() {
         if (isClosing()) {
             throw new PoolClosedException("pool '" + name + "' is " + state.name().toLowerCase(Locale.ROOT));
+        }
+    }
+
+    /** A claim that would wait fails at once instead when the resolver reports no backends and failFastWhenEmpty. */
+    private void throwIfFailingFastLocked() {
+        if (options.failFastWhenEmpty() && backends.noneDesiredLocked()) {
+            throw new NoBackendsException("pool '" + name + "' has no backends: its resolver reports none, and"
+                    + " failFastWhenEmpty is set");
         }
     }
 

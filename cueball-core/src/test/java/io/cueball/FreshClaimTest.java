@@ -88,4 +88,17 @@ class FreshClaimTest {
         assertEquals(0, pool.stats().waiting(), "the timed-out fresh claim left the queue");
         assertEquals(1, h.executor.pending(), "its room was made: the refill's connect is queued");
     }
+
+    @Test
+    void aFreshClaimFailsFastLikeAnyClaimWhenThePoolHasNoBackendsAndFailFastWhenEmptyIsSet() {
+        h.executor.inline();
+        var pool = h.startAndSettle(h.builder().failFastWhenEmpty(true));
+        assertThrows(NoBackendsException.class, () -> pool.claim(Duration.ofSeconds(5)));
+        long start = System.nanoTime();
+        var e = assertThrows(NoBackendsException.class, () -> pool.claimFresh(Duration.ofSeconds(5)));
+        assertTrue(e.getMessage().contains("failFastWhenEmpty"), e.getMessage());
+        assertThrows(NoBackendsException.class, () -> pool.claimOpenedAfter(Instant.now(), Duration.ofSeconds(5)));
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "failed fast, not at the timeout");
+        assertEquals(0, pool.stats().waiting());
+    }
 }
