@@ -424,6 +424,11 @@ final class PoolEngine<C extends Connection> {
             slot.lastUsedAt = now;
             slot.claimedToIdle();
             disposeLocked(slot, now);
+            if (waiters.roomWanted > 0) {
+                // A fresh claim found every connection claimed (FRESH CLAIMS). Lock-free releases make its room in
+                // Waiters.dispatchLocked; a locked one, which is every release of an elastic pool, does it here.
+                makeRoomLocked(now);
+            }
         }
         signalIfClosingLocked();
     }

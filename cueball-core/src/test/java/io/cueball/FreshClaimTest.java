@@ -101,4 +101,26 @@ class FreshClaimTest {
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "failed fast, not at the timeout");
         assertEquals(0, pool.stats().waiting());
     }
+
+    @Test
+    void inAnElasticPoolWhereEveryConnectionIsClaimedTheNextReleaseMakesRoomToo() throws Exception {
+        h.executor.inline();
+        var pool = h.startAndSettle(h.builder(A).maxConnections(2).spares(1)); // every release takes the lock
+        var first = pool.claim();
+        var second = pool.claim();
+        assertEquals(2, pool.stats().total(), "grown to maxConnections");
+        h.clock.advance(Duration.ofMillis(1)); // both were opened before the fresh claim begins
+        CompletableFuture<Claim<MemoryConnection>> fresh =
+                CompletableFuture.supplyAsync(() -> pool.claimFresh(Duration.ofSeconds(10)));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> pool.stats().waiting() == 1);
+        MemoryConnection old = first.connection();
+        first.close();
+        Claim<MemoryConnection> got = fresh.get(10, TimeUnit.SECONDS);
+        assertEquals(1, h.factory.connections.stream().filter(MemoryConnection::isClosed).count(),
+                "one old connection closed to make room");
+        assertFalse(List.of(old, second.connection()).contains(got.connection()));
+        assertTrue(pool.stats().total() <= 2, "within maxConnections: " + pool.stats());
+        got.close();
+        second.close();
+    }
 }
