@@ -563,8 +563,22 @@ final class PoolEngine<C extends Connection> {
 
     /** How many connects may start now: up to maxConnections (fixed-size), or claimed + waiting + spares. */
     int connectBudgetLocked() {
-        int limit = elastic ? Math.min(max, claimedCounted + waiters.sizeLocked() + spares) : max;
-        return limit - countable;
+        if (!elastic) {
+            return max - countable;
+        }
+        int budget = Math.min(max, claimedCounted + waiters.sizeLocked() + spares) - countable;
+        int fresh = waiters.freshLocked();
+        if (fresh > budget) {
+            // Fresh claims want new connections, which no idle one is (FRESH CLAIMS in Waiters). A pool that grew
+            // and has not shrunk yet holds more idle connections than claimed + waiting + spares: the refill of the
+            // idle one closed to make room would never start. Each connect in flight goes to a fresh claim first.
+            int connecting = 0;
+            for (BackendState<C> b : backends.allLocked()) {
+                connecting += b.connecting;
+            }
+            budget = Math.max(budget, Math.min(max - countable, fresh - connecting));
+        }
+        return budget;
     }
 
     /**

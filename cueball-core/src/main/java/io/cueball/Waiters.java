@@ -21,7 +21,9 @@ import java.util.function.Supplier;
  * instant, so the lock hands them one (takeForLocked prefers them for a slot they accept, such as a connection that
  * has just connected). For each one the pool makes room for a new connection: it starts a connect if it may
  * grow, else it closes the oldest idle connection (now, or at the next locked release while `roomWanted`), and
- * the refill of that backend is the fresh connection. firstLocked() and dispatchLocked() see normal claims only.
+ * the refill of that backend is the fresh connection. An elastic pool may grow for fresh claims, up to
+ * maxConnections, while fewer connects are in flight than fresh claims wait (PoolEngine.connectBudgetLocked),
+ * even if its idle surplus has not shrunk yet. firstLocked() and dispatchLocked() see normal claims only.
  *
  * THREADS. await() runs on the claiming thread without the lock; any() is read without it by releases; every
  * *Locked method runs under the pool lock.
@@ -55,6 +57,11 @@ final class Waiters<C extends Connection> {
 
     int sizeLocked() {
         return queue.size();
+    }
+
+    /** Fresh claims in the queue. */
+    int freshLocked() {
+        return fresh.size();
     }
 
     long timeoutsLocked() {

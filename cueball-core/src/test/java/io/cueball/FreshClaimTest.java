@@ -123,4 +123,23 @@ class FreshClaimTest {
         got.close();
         second.close();
     }
+
+    @Test
+    void inAnElasticPoolThatHasGrownAFreshClaimIsServedBeforeItsIdleSurplusShrinks() {
+        h.executor.inline();
+        var pool = h.startAndSettle(h.builder(A).maxConnections(4).spares(1).threadAffinity(0));
+        List<Claim<MemoryConnection>> burst = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            burst.add(pool.claim(Duration.ofSeconds(5)));
+        }
+        burst.forEach(Claim::close); // the burst is over: 4 idle, more than claimed + waiting + spares
+        assertEquals(4, pool.stats().idle());
+        h.clock.advance(Duration.ofMillis(1)); // all four were opened before the fresh claim begins
+        List<MemoryConnection> before = h.factory.open();
+
+        try (var claim = pool.claimFresh(Duration.ofSeconds(2))) {
+            assertFalse(before.contains(claim.connection()), "a connection opened after the call");
+        }
+        assertTrue(pool.stats().total() <= 4, "within maxConnections: " + pool.stats());
+    }
 }
