@@ -93,7 +93,7 @@ final class BackendHealth<C extends Connection> {
             harvestLocked(b, now); // the successes lock-free releases recorded count too
             // Judged by failedLocked once the release has closed the connection: an ejection then keeps an idle
             // connection as its monitor instead of closing it as surplus and opening another.
-        } else if (b.dead && value > 0) {
+        } else if (b.dead && value > 0 && !pool.isClosing()) { // a closing pool re-plans nothing
             reviveLocked(b, now, "a connection it still holds served a claim");
         }
     }
@@ -142,8 +142,8 @@ final class BackendHealth<C extends Connection> {
 
     /** Ejects {@code b} if its recent uses fail often enough and the caps allow it. */
     private void judgeLocked(BackendState<C> b, long now) {
-        if (maxEjectionPercent == 0 || !b.inService()) {
-            return;
+        if (maxEjectionPercent == 0 || !b.inService() || pool.isClosing()) {
+            return; // a closing pool ejects nothing: claims released after close() began still end here
         }
         long outcomes = b.score.outcomes(now);
         double failing = 1.0 - b.score.score(now);

@@ -119,6 +119,33 @@ class DeadRevivalTest {
     }
 
     @Test
+    void aSurvivorReleasedOnceThePoolIsClosingRevivesNothingAndTellsNoListener() {
+        var pool = start(builder(A, B).maxConnections(4));
+        h.advanceTo(REFUSES);
+        h.factory.failAlways(A);
+        var survivor = h.claimAll().stream().filter(c -> {
+            if (c.backend().equals(A)) {
+                return true;
+            }
+            c.close();
+            return false;
+        }).toList();
+        survivor.get(0).discard(); // one of A's two connections: its replacement fails, then its retry: dead
+        h.advanceTo(DIES);
+        assertEquals(BackendStatus.DEAD, h.stats(A).status());
+        pool.close();
+        int events = h.listener.events.size();
+
+        survivor.get(1).close(); // a successful use of a connection it still holds, after close
+
+        assertEquals(BackendStatus.DEAD, h.stats(A).status(), "a closed pool revives nothing");
+        assertEquals(List.of(), h.listener.events.subList(events, h.listener.events.size()).stream()
+                .filter(e -> !e.kind().equals("connectionClosed")).toList(),
+                "after stateChanged CLOSING->CLOSED a listener hears only of connections closing");
+        h.factory.connections.forEach(c -> assertEquals(1, c.closes(), c + " closed exactly once"));
+    }
+
+    @Test
     void aSurvivorFoundBrokenWhenClaimedDoesNotReviveItsBackend() {
         var pool = start(builder(A).maxConnections(2));
         MemoryConnection survivor = killKeepingASurvivor();

@@ -496,6 +496,27 @@ class OutlierEjectionTest {
     }
 
     @Test
+    void aUseThatFailsOnceThePoolIsClosingEjectsNothingAndTellsNoListener() {
+        var pool = start(builder(A, B, C).maxConnections(6));
+        failUses(A, 4); // one failure short of an ejection
+        List<Claim<MemoryConnection>> held = h.claimAll(); // held across close (closeTimeout 0)
+        pool.close();
+        assertEquals(PoolState.CLOSED, pool.state());
+        int events = h.listener.events.size();
+
+        held.stream().filter(c -> c.backend().equals(A)).forEach(c -> c.fail(timeout()));
+        held.forEach(Claim::close);
+
+        assertEquals(BackendStatus.LIVE, h.stats(A).status(), "a closed pool ejects nothing");
+        assertEquals(0, h.stats(A).ejections());
+        assertEquals(List.of(), h.listener.events.subList(events, h.listener.events.size()).stream()
+                .filter(e -> !e.kind().equals("connectionClosed")).toList(),
+                "after stateChanged CLOSING->CLOSED a listener hears only of connections closing");
+        assertEquals(0, h.clock.pendingTasks(), "no ejection timer");
+        h.factory.connections.forEach(c -> assertEquals(1, c.closes(), c + " closed exactly once"));
+    }
+
+    @Test
     void whenTheBackendsInServiceDieTheEjectedOneIsRestoredAtOnce() {
         var pool = start(builder(A, B).maxConnections(4).ejectionMinOutcomes(3).deadAfterFailures(2));
         failUses(A, 3);
