@@ -137,7 +137,7 @@ final class Backends<C extends Connection> implements ResolverListener {
                     applied.put(d.key(), new BackendState<>(d, scoreDecay));
                     pool.events.emit(l -> l.backendAdded(d));
                 } else if (b.removed) {
-                    readdLocked(b, d);
+                    readdLocked(b, d, now);
                     pool.events.emit(l -> l.backendAdded(d));
                 } else if (!b.backend.equals(d)) {
                     b.backend = d;
@@ -276,11 +276,15 @@ final class Backends<C extends Connection> implements ResolverListener {
         }
     }
 
-    private void readdLocked(BackendState<C> b, Backend d) {
+    private void readdLocked(BackendState<C> b, Backend d, long now) {
         b.removed = false;
         b.backend = d;
         b.connectFailures = 0;
         b.backoffLevel = 0;
+        // Judged afresh, as a restored backend is: its removal ended any ejection (BackendHealth.dropLocked), and
+        // the outcomes before it would eject it again at the next score tick without a new one.
+        pool.health.harvestLocked(b, now);
+        b.score.clear();
         for (Slot<C> slot : b.slots) {
             if (!slot.isClosing()) {
                 slot.retire = false; // a release that already saw it takes the locked path, which re-decides

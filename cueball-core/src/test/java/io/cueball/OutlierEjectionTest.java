@@ -480,6 +480,36 @@ class OutlierEjectionTest {
     }
 
     @Test
+    void aBackendReaddedBeforeItDrainedIsJudgedAfreshNotEjectedAgainOnTheOutcomesBeforeItsRemoval() {
+        var pool = start(builder(A, B, C).maxConnections(6));
+        failUses(A, 4);
+        Claim<MemoryConnection> kept = null; // A's connection claimed across its removal: A is not forgotten
+        for (Claim<MemoryConnection> c : h.claimAll()) {
+            if (kept == null && c.backend().equals(A)) {
+                kept = c;
+            } else {
+                c.close();
+            }
+        }
+        failUses(A, 1);
+        assertEquals(BackendStatus.EJECTED, h.stats(A).status());
+
+        h.resolver.remove(A);
+        h.advanceTo(EJECT_AT.plus(REBALANCE_DELAY));
+        assertEquals(BackendStatus.REMOVED, h.stats(A).status());
+        h.resolver.add(A);
+        Duration readded = EJECT_AT.plus(REBALANCE_DELAY).plus(REBALANCE_DELAY);
+        h.advanceTo(readded);
+        assertEquals(BackendStatus.LIVE, h.stats(A).status());
+        assertEquals(1.0, h.stats(A).score(), "judged afresh, as a restored backend is");
+
+        h.advanceTo(readded.plusSeconds(3)); // score ticks, and no use of A failed since it came back
+        assertEquals(BackendStatus.LIVE, h.stats(A).status());
+        assertEquals(1, h.listener.ejections.size(), "ejected once, before its removal: " + h.listener.ejections);
+        kept.close();
+    }
+
+    @Test
     void closingThePoolClosesAParkedConnectionExactlyOnce() {
         var pool = start(builder(A, B, C).maxConnections(6));
         failUses(A, 5);
