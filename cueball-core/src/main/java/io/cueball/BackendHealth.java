@@ -190,6 +190,7 @@ final class BackendHealth<C extends Connection> {
         b.ejected = true;
         b.ejectedScore = b.score.score(now);
         b.reason = reason;
+        b.ejectionReason = reason;
         long duration = ejectionTime(b.ejectionLevel);
         b.ejectionTimer = pool.schedule(() -> ejectionEnded(b), duration);
         log.warn("pool '{}': backend {} ejected for {} ms: {}", pool.name(), b.key, duration / 1_000_000, reason);
@@ -275,7 +276,8 @@ final class BackendHealth<C extends Connection> {
                 if (!ok && b.ejected && !b.removed && !pool.isClosing()) {
                     b.ejectionLevel++;
                     long duration = ejectionTime(b.ejectionLevel);
-                    b.reason = "its health check failed when its ejection ended; " + b.reason;
+                    b.ejectionReason = "its health check failed when its ejection ended; " + b.ejectionReason;
+                    b.reason = b.dead ? b.reason : b.ejectionReason;
                     b.ejectionTimer = pool.schedule(() -> ejectionEnded(b), duration);
                     log.info("pool '{}': backend {} failed its health check at the end of its ejection; ejected "
                             + "for {} ms more", pool.name(), b.key, duration / 1_000_000);
@@ -365,7 +367,7 @@ final class BackendHealth<C extends Connection> {
      */
     void reviveLocked(BackendState<C> b, long now, String how) {
         b.dead = false;
-        b.reason = b.ejected ? b.reason : null;
+        b.reason = b.ejected ? b.ejectionReason : null; // `reason` said why it was dead
         for (Slot<C> slot : b.slots) {
             if (!slot.isClosing() && !b.ejected) {
                 slot.retire = false;

@@ -45,6 +45,8 @@ final class BackendState<C extends Connection> {
     Throwable lastUseFailure;
     /** The outcome that ejected it, or the last error that made it dead: shown in stats while it lasts. */
     String reason;
+    /** Why it is ejected, kept apart from `reason`, which says why it is dead while it is both. */
+    String ejectionReason;
     /** PARKED slots: the open connections of an ejected backend, kept out of service. */
     final List<Slot<C>> parked = new ArrayList<>(1);
 

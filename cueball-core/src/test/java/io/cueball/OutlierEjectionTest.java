@@ -382,6 +382,27 @@ class OutlierEjectionTest {
     }
 
     @Test
+    void anEjectedBackendThatDiedAndCameBackWhileEjectedShowsItsEjectionReasonAgain() {
+        var pool = start(builder(A, B, C).maxConnections(6).deadAfterFailures(2));
+        failUses(A, 5);
+        monitorOf(A).healthy = false; // its probe fails when the ejection ends at 11 s
+        h.factory.failAlways(A); // and the new monitor cannot connect: 11 s, then the retry at 11.1 s
+        h.advanceTo(Duration.ofMillis(11_100));
+        BackendStats dead = h.stats(A);
+        assertEquals(BackendStatus.DEAD, dead.status());
+        assertTrue(dead.reason().startsWith("2 connect failures in a row"), dead.reason());
+
+        h.factory.succeed(A);
+        h.advanceTo(Duration.ofSeconds(13)); // its retry at 12.5 s connects: alive, still ejected until 31 s
+        BackendStats a = h.stats(A);
+        assertEquals(BackendStatus.EJECTED, a.status());
+        assertEquals(1, h.listener.count("backendAlive", A.key()));
+        assertTrue(a.reason().startsWith("its health check failed when its ejection ended; use failure rate 100%"),
+                "the reason it is ejected, not why it was dead: " + a.reason());
+        assertEquals(PoolState.RUNNING, pool.state());
+    }
+
+    @Test
     void repeatedEjectionsLastBaseTimesTheirLevelUpToMaxEjectionTime() {
         start(builder(A, B, C).maxConnections(6).ejectionMinOutcomes(2).maxEjectionTime(Duration.ofSeconds(25)));
         // Each time it is restored, its uses fail again at once: ejections in a row, level 1, 2, 3, 4.
