@@ -29,9 +29,10 @@ import picocli.CommandLine.Spec;
  * The demo: a pool of 12 over embedded TCP echo backends, 16 workers, and a story told while you watch.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Runs a pool of 12 connections over four embedded TCP backends on 127.0.0.1 with a workload,",
-            "and shows it live while a fifth backend is added, one is killed and comes back, a silent one",
-            "(it accepts connections and never answers) is added and ejected, and one is removed.",
+        // One element per paragraph: picocli wraps each, and the command list shows the first alone.
+        description = {"Runs a pool of 12 connections over embedded TCP backends and tells its story live.",
+            "Four backends on 127.0.0.1 serve a workload while a fifth is added, one is killed and comes back, a"
+                + " silent one (it accepts connections and never answers) is added and ejected, and one is removed.",
             "Needs nothing installed. Ends with a summary."})
 final class DemoCommand implements Callable<Integer> {
     private static final int MAX = 12;

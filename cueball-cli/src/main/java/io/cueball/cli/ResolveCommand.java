@@ -20,8 +20,9 @@ import picocli.CommandLine.Spec;
 
 /** Prints what a resolver reports, like node-cueball's cbresolve. */
 @Command(name = "resolve", mixinStandardHelpOptions = true,
-        description = {"Prints the backends a resolver reports, one per line; with -f, follows and prints each",
-            "added or removed backend with a timestamp.",
+        // One element per paragraph: picocli wraps each, and the command list shows the first alone.
+        description = {"Prints the backends a resolver reports, one per line.",
+            "With -f, follows and prints each added or removed backend with a timestamp.",
             "SPEC: static:host:port[,host:port...], dns:_service._proto.domain[@server:port][?port=N]",
             "or consul:service[?tag=T&dc=DC][@host:port] (token from $CONSUL_HTTP_TOKEN)"})
 final class ResolveCommand implements Callable<Integer> {

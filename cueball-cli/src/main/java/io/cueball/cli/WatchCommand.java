@@ -20,9 +20,10 @@ import picocli.CommandLine.Spec;
 
 /** A pool against a real service, with the demo's live view. */
 @Command(name = "watch", mixinStandardHelpOptions = true,
-        description = {"Runs a pool against a real service and shows it live: per backend its state (live, dead,",
-            "ejected, removed) and why when dead or ejected, its connections, use score and failed uses;",
-            "for the pool its state, claims and waits.",
+        // One element per paragraph: picocli wraps each, and the command list shows the first alone.
+        description = {"Runs a pool against a real service and shows it live.",
+            "Per backend: its state (live, dead, ejected, removed) and why when dead or ejected, its connections, use"
+                + " score and failed uses; for the pool: its state, claims and waits.",
             "SPEC: static:host:port[,host:port...], dns:_service._proto.domain[@server:port][?port=N]",
             "or consul:service[?tag=T&dc=DC][@host:port] (token from $CONSUL_HTTP_TOKEN)",
             "With --jdbc DATABASE:USER the password is read from the environment variable "

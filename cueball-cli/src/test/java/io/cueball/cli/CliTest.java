@@ -196,4 +196,20 @@ class CliTest {
         assertTrue(r.out().startsWith("Usage: cueball " + command), r.out());
         assertTrue(Arrays.asList(r.out().split("\\s+")).contains("--help"), r.out());
     }
+
+    @Test
+    void theCommandListSummarisesEachCommandInACompleteSentence() {
+        Result r = run("--help");
+        assertEquals(0, r.exit());
+        String commands = r.out().substring(r.out().indexOf("Commands:") + "Commands:".length());
+        // Each command's summary is the first line of its description, wrapped: join it back before judging it.
+        Matcher m = Pattern.compile("(?m)^  (demo|resolve|watch)\\s+(.*(?:\\n {13,}.*)*)").matcher(commands);
+        int found = 0;
+        while (m.find()) {
+            found++;
+            String summary = m.group(2).replaceAll("\\s+", " ").trim();
+            assertTrue(summary.endsWith("."), m.group(1) + "'s summary is cut mid-sentence: " + summary);
+        }
+        assertEquals(3, found, r.out());
+    }
 }
