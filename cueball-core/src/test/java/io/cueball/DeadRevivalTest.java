@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -187,6 +188,36 @@ class DeadRevivalTest {
         try (var claim = pool.tryClaim().orElseThrow()) {
             assertSame(survivor, claim.connection());
         }
+    }
+
+    /**
+     * A backend that refuses new connections but whose surviving connection still serves is revived by a use of
+     * that survivor (as issue 12 asks). The revival re-plans at once: A's target goes back to 2, so B closes the
+     * connection it held for A's share; but A is still backing off and cannot connect, so the pool runs a
+     * connection short until A's retry fails and makes it dead again, when B opens the connection again. With the
+     * survivor used again and again, this repeats at every retry, up to the backoff cap (30 s by default): a pool
+     * short of (target - 1) connections per such backend for nearly all of the time, with churn on the others,
+     * while stats() calls A live. Not fixed: which rule should give (keep A's target at its monitor slot until a
+     * connect succeeds, or probe with a connect at once on such a revival, rate-limited) is a design decision.
+     */
+    @Disabled("design gap found in review: a revival by use takes the others' connections before the revived backend"
+            + " can connect; see the javadoc")
+    @Test
+    void aBackendRevivedByItsSurvivorWhileItStillRefusesConnectsTakesNoConnectionFromTheOthers() {
+        var pool = start(builder(A, B).maxConnections(4));
+        MemoryConnection survivor = killKeepingASurvivor();
+        assertEquals(3, h.stats(B).open(), "B took A's share");
+        assertEquals(4, pool.stats().total());
+
+        h.advanceTo(Duration.ofMillis(1200));
+        List<Claim<MemoryConnection>> claims = h.claimAll();
+        assertTrue(claims.stream().anyMatch(c -> c.connection() == survivor));
+        claims.forEach(Claim::close); // a successful use of the survivor: A is live again, still refusing connects
+        assertEquals(BackendStatus.LIVE, h.stats(A).status());
+
+        h.advanceTo(RETRY.minusNanos(1)); // A's backoff stands: no connect of A before its retry
+        assertEquals(4, pool.stats().total(), "the pool keeps maxConnections open: " + pool.stats().backends());
+        assertEquals(0, h.listener.count("connectionClosed", B.key()), "B keeps the connection it opened for A");
     }
 
     @Test
