@@ -307,17 +307,29 @@ final class PoolEngine<C extends Connection> {
     }
 
     /**
-     * Closes the oldest idle connections, as many as fresh claims want room for: each one's backend is then below
-     * its target, and its refill (once the close has returned) is the fresh connection.
+     * Closes the oldest idle connections of backends in service, as many as fresh claims want room for: each one's
+     * backend is then below its target, and its refill (once the close has returned) is the fresh connection. A
+     * dead backend's survivor is left alone: its refill waits out the backend's backoff, and the fresh claim with it.
      */
     void makeRoomLocked(long now) {
+        List<Slot<C>> survivors = null;
         while (waiters.roomWanted > 0) {
             Slot<C> slot = pollIdleLocked(now);
             if (slot == null) {
-                return; // all claimed: the next locked release makes room (Waiters.dispatchLocked)
+                break; // all claimed: the next release makes room (Waiters.dispatchLocked, releaseLocked)
+            }
+            if (slot.backend.dead) {
+                if (survivors == null) {
+                    survivors = new java.util.ArrayList<>(1);
+                }
+                survivors.add(slot);
+                continue;
             }
             waiters.roomWanted--;
             closeLocked(slot);
+        }
+        if (survivors != null) {
+            survivors.forEach(this::offerLocked); // back to the ring, behind the others
         }
     }
 

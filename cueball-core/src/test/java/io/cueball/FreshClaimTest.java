@@ -142,4 +142,43 @@ class FreshClaimTest {
         }
         assertTrue(pool.stats().total() <= 4, "within maxConnections: " + pool.stats());
     }
+
+    @Test
+    void aFreshClaimIsNotLeftWaitingOnTheRefillOfADeadBackend() throws Exception {
+        h.executor.inline();
+        var pool = h.startAndSettle(h.builder(A, B).maxConnections(4).threadAffinity(0).deadAfterFailures(2)
+                .healthCheckInterval(Duration.ofHours(1)));
+        h.advanceTo(Duration.ofSeconds(1));
+        h.factory.failAlways(A); // A refuses new connections; one of its two is discarded, the other survives
+        List<Claim<MemoryConnection>> claims = h.claimAll();
+        List<Claim<MemoryConnection>> ofA = claims.stream().filter(c -> c.backend().equals(A)).toList();
+        ofA.get(0).discard();
+        ofA.get(1).report(0); // the survivor goes back idle; a use scored 0 proves nothing, so A dies
+        ofA.get(1).close();
+        claims.stream().filter(c -> c.backend().equals(B)).forEach(Claim::close);
+        h.advanceTo(Duration.ofMillis(1100)); // the replacement and its retry failed: dead, B takes its share
+        assertEquals(BackendStatus.DEAD, h.stats(A).status());
+        assertEquals(3, h.stats(B).open());
+        List<Claim<MemoryConnection>> bs = h.claimAll().stream().filter(c -> {
+            if (c.backend().equals(B)) {
+                return true;
+            }
+            c.report(0); // A's survivor goes back idle, A still dead
+            c.close();
+            return false;
+        }).toList();
+        assertEquals(3, bs.size(), "every connection of B is claimed");
+        assertEquals(BackendStatus.DEAD, h.stats(A).status());
+        assertEquals(1, h.stats(A).idle(), "A's survivor is the one idle connection");
+        h.clock.advance(Duration.ofMillis(1));
+
+        CompletableFuture<Claim<MemoryConnection>> fresh =
+                CompletableFuture.supplyAsync(() -> pool.claimFresh(Duration.ofSeconds(5)));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.stats().waiting() == 1);
+        bs.get(0).close(); // B's next release makes room; its refill is the fresh connection
+        Claim<MemoryConnection> got = fresh.get(10, TimeUnit.SECONDS);
+        assertEquals(B, got.backend());
+        got.close();
+        bs.forEach(Claim::close);
+    }
 }
