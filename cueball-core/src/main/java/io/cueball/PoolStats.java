@@ -11,7 +11,8 @@ import java.util.Optional;
  *
  * @param name          the pool's name
  * @param state         its state
- * @param idle          idle connections (including ones being health-checked)
+ * @param idle          idle connections, including ones being health-checked and the monitor connections of
+ *                      ejected backends, which are kept out of service (see {@link BackendStats#idle()})
  * @param claimed       connections held by claims
  * @param connecting    connect attempts in flight
  * @param closing       connections being closed
