@@ -35,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * is dead, so their uses come to the lock). If backends die while others are ejected and none is left in
  * service, the ejected ones are restored at once: ejection never empties the pool.
  *
+ * UNPROVEN. A backend revived by a health check or a use, not by a connect, is live (the pool is not FAILED, and
+ * claims use what it holds) but keeps only its monitor slot in the plan until a connect succeeds: its connects
+ * may still be refused (a server at max_connections serves its sessions and refuses new ones), and taking back
+ * its share would close the others' connections for ones it cannot open. Its retry probes with a connect as a
+ * dead backend's does; the first that succeeds gives it its share (Connector.connected re-plans).
+ *
  * Every change of a backend's health re-plans at once (no debounce): these changes are rare, bounded by backoff
  * and ejection times, and the plan must know at once that a revived backend may hold connections again.
  *
@@ -94,7 +100,7 @@ final class BackendHealth<C extends Connection> {
             // Judged by failedLocked once the release has closed the connection: an ejection then keeps an idle
             // connection as its monitor instead of closing it as surplus and opening another.
         } else if (b.dead && value > 0 && !pool.isClosing()) { // a closing pool re-plans nothing
-            reviveLocked(b, now, "a connection it still holds served a claim");
+            reviveLocked(b, now, "a connection it still holds served a claim", false);
         }
     }
 
@@ -365,8 +371,11 @@ final class BackendHealth<C extends Connection> {
      * stands (only a successful connect ends it, in Connector), and its connect failures in a row are kept: if it
      * still refuses new connections, its next connect failure makes it dead again, no sooner than its backoff.
      */
-    void reviveLocked(BackendState<C> b, long now, String how) {
+    void reviveLocked(BackendState<C> b, long now, String how, boolean byConnect) {
         b.dead = false;
+        // Live (it serves: claims may use what it holds, the pool is not FAILED), but until a connect succeeds its
+        // share stays the monitor slot: the others keep the connections it cannot open yet (UNPROVEN above).
+        b.unproven = !byConnect;
         b.reason = b.ejected ? b.ejectionReason : null; // `reason` said why it was dead
         for (Slot<C> slot : b.slots) {
             if (!slot.isClosing() && !b.ejected) {

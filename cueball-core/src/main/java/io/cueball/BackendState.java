@@ -15,6 +15,8 @@ final class BackendState<C extends Connection> {
     // ---- connect health (Connector) ----
     /** deadAfterFailures connect failures in a row; cleared by a successful connect, check or use. */
     boolean dead;
+    /** Revived by a use or a health check, not yet by a connect: live, but its share is the monitor slot. */
+    boolean unproven;
     /** Waiting out a backoff delay: no connect until the retry timer clears it. */
     boolean backingOff;
     PoolClock.Timer retryTimer;
@@ -69,14 +71,19 @@ final class BackendState<C extends Connection> {
         this.score = new Score(scoreDecayNanos);
     }
 
-    /** The target, except that a dead or ejected backend never holds more than its one monitor slot. */
+    /** The target, except that a dead, ejected or unproven backend never holds more than its one monitor slot. */
     int effectiveTarget() {
-        return dead || ejected ? Math.min(1, target) : target;
+        return dead || ejected || unproven ? Math.min(1, target) : target;
     }
 
-    /** Not removed, not dead, not ejected: it gets its full share. */
+    /** Not removed, not dead, not ejected: it serves claims (an unproven one with its monitor slot only). */
     boolean inService() {
         return !removed && !dead && !ejected;
+    }
+
+    /** What the plan treats as out of service: one monitor slot at most. */
+    boolean monitorOnly() {
+        return dead || ejected || unproven;
     }
 
     /** Connections that are or will soon be usable (all but closing ones); what a target is compared with. */

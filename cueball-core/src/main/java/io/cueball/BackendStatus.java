@@ -7,8 +7,8 @@ public enum BackendStatus {
     /**
      * {@link PoolOptions#deadAfterFailures()} connect failures in a row: its share moves to the others and it
      * keeps one monitor slot, which probes with a new connect after each backoff delay. A successful connect,
-     * health check or use of a connection it still holds makes it live again. Use failures never make a
-     * backend dead.
+     * health check or use of a connection it still holds makes it live again (revived without a connect, it keeps
+     * only its monitor slot until a connect succeeds). Use failures never make a backend dead.
      */
     DEAD,
     /**

@@ -165,7 +165,7 @@ final class Backends<C extends Connection> implements ResolverListener {
         for (BackendState<C> b : applied.values()) {
             if (!b.removed) {
                 live.add(b);
-                candidates.add(new RebalancePlan.Candidate(b.key, b.backend.weight(), b.dead || b.ejected,
+                candidates.add(new RebalancePlan.Candidate(b.key, b.backend.weight(), b.monitorOnly(),
                         b.count()));
             }
         }
@@ -246,6 +246,7 @@ final class Backends<C extends Connection> implements ResolverListener {
         b.removed = true;
         b.target = 0;
         b.dead = false;
+        b.unproven = false;
         b.reason = null;
         pool.connector.cancelRetryLocked(b);
         pool.health.dropLocked(b); // its parked monitor connection closes with the idle ones
@@ -281,6 +282,7 @@ final class Backends<C extends Connection> implements ResolverListener {
         b.backend = d;
         b.connectFailures = 0;
         b.backoffLevel = 0;
+        b.unproven = false;
         // Judged afresh, as a restored backend is: its removal ended any ejection (BackendHealth.dropLocked), and
         // the outcomes before it would eject it again at the next score tick without a new one.
         pool.health.harvestLocked(b, now);

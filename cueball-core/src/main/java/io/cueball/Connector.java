@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * succeeds). A successful connect ends the backoff and revives a dead backend (so do a passed health check and a
  * successful use of a connection it still holds: BackendHealth.reviveLocked).
  *
- * PROBES. When a dead backend's retry timer fires and it still holds a connection (its monitor slot is taken by
+ * PROBES. When a dead (or UNPROVEN, see BackendHealth) backend's retry timer fires and it still holds a connection (its monitor slot is taken by
  * a survivor), it probes anyway: with a connect beside the survivor if the pool has room, else by closing the idle
  * survivor so that the monitor slot connects anew. While the pool is FAILED, a claim triggers a probe of every
  * dead backend at once (probeNowLocked: at most one connect in flight per backend, at most one probe per backend
@@ -159,7 +159,10 @@ final class Connector<C extends Connection> {
                 b.slots.add(slot);
                 pool.idle.addLocked(slot);
                 if (b.dead) {
-                    pool.health.reviveLocked(b, now, "a connect succeeded"); // re-plans: its target grows
+                    pool.health.reviveLocked(b, now, "a connect succeeded", true); // re-plans: its target grows
+                } else if (b.unproven) {
+                    b.unproven = false; // revived by a use or check; now a connect proves it: its share back
+                    pool.backends.replanLocked(now);
                 }
                 Backend opened = b.backend;
                 pool.events.emit(l -> l.connectionOpened(opened));
@@ -288,7 +291,7 @@ final class Connector<C extends Connection> {
             b.retryTimer = null;
             b.backingOff = false;
             long now = pool.clock.nanoTime();
-            if (b.dead && !b.removed && !pool.isClosing() && b.connecting == 0
+            if ((b.dead || b.unproven) && !b.removed && !pool.isClosing() && b.connecting == 0
                     && b.count() >= b.effectiveTarget()) {
                 probeLocked(b, now);
             }

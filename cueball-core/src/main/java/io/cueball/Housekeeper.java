@@ -185,7 +185,7 @@ final class Housekeeper<C extends Connection> {
             b.checking--;
             long now = pool.clock.nanoTime();
             if (ok && b.dead && !b.removed && !pool.isClosing()) {
-                pool.health.reviveLocked(b, now, "a health check of a connection it still holds passed");
+                pool.health.reviveLocked(b, now, "a health check of a connection it still holds passed", false);
             }
             if (ok && !pool.isClosing() && !pool.unwantedLocked(slot, now)) {
                 slot.lastUsedAt = now;

@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -106,7 +105,7 @@ class DeadRevivalTest {
         assertEquals(List.of("stateChanged STARTING->RUNNING", "stateChanged RUNNING->FAILED",
                 "stateChanged FAILED->RUNNING"), h.listener.of("stateChanged"));
         assertEquals(2, a.consecutiveFailures(), "its connect failures stand");
-        assertEquals(2, a.target(), "its share is back");
+        assertEquals(1, a.target(), "unproven: its share comes back only with a successful connect");
         assertEquals(1, a.open());
 
         // Its backoff stands too: no connect until the retry at 1.3 s, which still fails: dead again, then.
@@ -192,16 +191,10 @@ class DeadRevivalTest {
 
     /**
      * A backend that refuses new connections but whose surviving connection still serves is revived by a use of
-     * that survivor (as issue 12 asks). The revival re-plans at once: A's target goes back to 2, so B closes the
-     * connection it held for A's share; but A is still backing off and cannot connect, so the pool runs a
-     * connection short until A's retry fails and makes it dead again, when B opens the connection again. With the
-     * survivor used again and again, this repeats at every retry, up to the backoff cap (30 s by default): a pool
-     * short of (target - 1) connections per such backend for nearly all of the time, with churn on the others,
-     * while stats() calls A live. Not fixed: which rule should give (keep A's target at its monitor slot until a
-     * connect succeeds, or probe with a connect at once on such a revival, rate-limited) is a design decision.
+     * that survivor (as issue 12 asks), but stays UNPROVEN (BackendHealth): live, with its monitor slot only, until
+     * a connect succeeds. Found in review: re-planning its whole share at once made B close the connection it held
+     * for A's share while A could not connect, so the pool ran a connection short, and churned, at every retry.
      */
-    @Disabled("design gap found in review: a revival by use takes the others' connections before the revived backend"
-            + " can connect; see the javadoc")
     @Test
     void aBackendRevivedByItsSurvivorWhileItStillRefusesConnectsTakesNoConnectionFromTheOthers() {
         var pool = start(builder(A, B).maxConnections(4));
@@ -218,6 +211,20 @@ class DeadRevivalTest {
         h.advanceTo(RETRY.minusNanos(1)); // A's backoff stands: no connect of A before its retry
         assertEquals(4, pool.stats().total(), "the pool keeps maxConnections open: " + pool.stats().backends());
         assertEquals(0, h.listener.count("connectionClosed", B.key()), "B keeps the connection it opened for A");
+        assertEquals(1, h.stats(A).target(), "unproven: its monitor slot only, until a connect succeeds");
+
+        // Its retry probes with a connect; refused, it is dead again, and nothing moved meanwhile.
+        h.advanceTo(RETRY);
+        assertEquals(BackendStatus.DEAD, h.stats(A).status());
+        assertEquals(0, h.listener.count("connectionClosed", B.key()));
+
+        // Accepting again: the next retry's connect proves it, and only then does its share come back.
+        h.factory.succeed(A);
+        h.advanceTo(Duration.ofSeconds(30));
+        assertEquals(BackendStatus.LIVE, h.stats(A).status());
+        assertEquals(2, h.stats(A).target());
+        assertEquals(2, h.stats(A).open());
+        assertEquals(2, h.stats(B).open());
     }
 
     @Test
