@@ -6,8 +6,6 @@ import io.cueball.ConnectionPool;
 import io.cueball.CueballException;
 import io.cueball.PoolClosedException;
 import java.io.PrintWriter;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLNonTransientConnectionException;
@@ -46,43 +44,7 @@ public final class CueballDataSource implements DataSource {
         } catch (CueballException e) {
             throw new SQLTransientConnectionException(e.getMessage(), "08001", e);
         }
-        java.sql.Connection target = claim.connection().jdbc();
-        boolean[] closed = {false};
-        return (java.sql.Connection) Proxy.newProxyInstance(CueballDataSource.class.getClassLoader(),
-                new Class<?>[] {java.sql.Connection.class}, (proxy, method, args) -> {
-                    switch (method.getName()) {
-                        case "close" -> {
-                            if (!closed[0]) {
-                                closed[0] = true;
-                                claim.close();
-                            }
-                            return null;
-                        }
-                        case "isClosed" -> {
-                            return closed[0] || target.isClosed();
-                        }
-                        case "equals" -> {
-                            return proxy == args[0];
-                        }
-                        case "hashCode" -> {
-                            return System.identityHashCode(proxy);
-                        }
-                        case "toString" -> {
-                            return "pooled connection to " + claim.backend().key() + (closed[0] ? " (released)" : "");
-                        }
-                        default -> {
-                        }
-                    }
-                    if (closed[0]) {
-                        throw new SQLNonTransientConnectionException("connection to " + claim.backend().key()
-                                + " was already closed (released to the pool); get a new one", "08003");
-                    }
-                    try {
-                        return method.invoke(target, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        return claim.connection().open(claim); // one wrapper: no reflection, no per-call allocation
     }
 
     /** Not supported: the pool's connections are bound to the user of its settings. */
