@@ -330,6 +330,58 @@ class NoEscapeTest {
         assertEquals("08003", e.getSQLState());
     }
 
+    /**
+     * The calls Spring's DataSourceTransactionManager and JdbcTemplate and Flyway's schema history make, in
+     * their order: a read-only transaction at an isolation level, restored by the framework itself, then a
+     * write; statement settings and warnings; metadata reads. The row committed is there for the next claimer.
+     */
+    @Test
+    void frameworkStyleUseCommitsAndRestoresAsFrameworksExpect() throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            DatabaseMetaData md = c.getMetaData();
+            assertEquals("PostgreSQL", md.getDatabaseProductName());
+            assertTrue(md.getDatabaseMajorVersion() >= 10);
+            assertTrue(md.getURL().startsWith("jdbc:postgresql://"));
+            assertEquals(PostgresCluster.USER, md.getUserName());
+            try (ResultSet rs = md.getTables(null, "public", "notes", new String[] {"TABLE"})) {
+                assertTrue(rs.next());
+                assertEquals("notes", rs.getString("TABLE_NAME"));
+            }
+            assertEquals("public", c.getSchema());
+
+            int isolation = c.getTransactionIsolation(); // prepareConnectionForTransaction
+            c.setReadOnly(true);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.setFetchSize(10);
+                s.setQueryTimeout(5);
+                assertEquals("on", one(s.getConnection(), "SHOW transaction_read_only"));
+                assertEquals(null, s.getWarnings());
+            }
+            c.commit();
+            c.setAutoCommit(true); // resetConnectionAfterTransaction
+            c.setTransactionIsolation(isolation);
+            c.setReadOnly(false);
+
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO notes (text) VALUES (?)",
+                    Statement.RETURN_GENERATED_KEYS)) {
+                ps.setString(1, "framework-style");
+                assertEquals(1, ps.executeUpdate());
+                try (ResultSet keys = ps.getGeneratedKeys()) {
+                    assertTrue(keys.next());
+                    assertSame(ps, keys.getStatement());
+                }
+            }
+            c.commit();
+            c.setAutoCommit(true);
+        }
+        try (Connection c = ds.getConnection()) {
+            assertTrue(Integer.parseInt(one(c, "SELECT count(*) FROM notes WHERE text = 'framework-style'")) >= 1);
+        }
+    }
+
     private BackendStats stats() {
         return pool.stats().backend(backend.key()).orElseThrow();
     }
