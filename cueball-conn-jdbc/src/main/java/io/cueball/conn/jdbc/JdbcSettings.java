@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * How to open and bind a JDBC connection to one backend: the database, the user and a password
@@ -25,7 +26,10 @@ import java.util.function.Supplier;
  * }</pre>
  *
  * Other drivers: {@code JdbcSettings.url("jdbc:mysql://{host}:{port}/app").user("app").password(...).build()};
- * {@code {host}} and {@code {port}} are filled in from each backend (an IPv6 host in brackets).
+ * {@code {host}} and {@code {port}} are filled in from each backend (an IPv6 host in brackets). The URL never
+ * carries credentials ({@link Builder#build()} refuses a {@code password} parameter or a {@code user:secret@}
+ * part), so it is safe to print; the password goes to the driver as a property, and only
+ * {@link Builder#password(Supplier)} may set it.
  */
 public final class JdbcSettings {
 
@@ -50,6 +54,10 @@ public final class JdbcSettings {
     }
 
     private static final String POSTGRES_URL = "jdbc:postgresql://{host}:{port}/{database}";
+    /** A URL parameter named like a password ({@code password}, {@code sslpassword}), in any case. */
+    private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)[?&;][A-Za-z0-9_.-]*password=");
+    /** A {@code //user:secret@} part of a URL. */
+    private static final Pattern USER_INFO_SECRET = Pattern.compile("//[^/?#@]*:[^/?#@]*@");
 
     private final String urlTemplate;
     private final boolean postgres;
@@ -106,7 +114,8 @@ public final class JdbcSettings {
     }
 
     /**
-     * The JDBC URL for a backend. It carries no credentials, so it is safe to log.
+     * The JDBC URL for a backend. It carries no credentials ({@link Builder#build()} refuses a template with
+     * any, and only host, port and database are filled in), so it is safe to log.
      *
      * @param backend the backend
      * @return the URL
@@ -138,11 +147,6 @@ public final class JdbcSettings {
             p.setProperty("socketTimeout", Long.toString(socketTimeout.toSeconds()));
         }
         return p;
-    }
-
-    /** The current password, to scrub it from messages; null if none. */
-    String currentPasswordForScrubbing() {
-        return password == null ? null : password.get();
     }
 
     /** @return the database, or null for a URL template without one */
@@ -217,7 +221,8 @@ public final class JdbcSettings {
         }
 
         /**
-         * @param password read at each connect; never stored in a field that is printed
+         * @param password read at each connect; never stored in a field that is printed, and never put in a
+         *                 message: a failed connect's message is built from parts that cannot hold it
          * @return this builder
          */
         public Builder password(Supplier<String> password) {
@@ -291,7 +296,7 @@ public final class JdbcSettings {
         }
 
         /**
-         * @param name  a driver property
+         * @param name  a driver property (not {@code password}: set that with {@link #password(Supplier)})
          * @param value its value
          * @return this builder
          */
@@ -306,10 +311,21 @@ public final class JdbcSettings {
          */
         public JdbcSettings build() {
             Objects.requireNonNull(urlTemplate, "url template must not be null");
+            // First: the URL is printed in messages and toString(), and this error must not print it either.
+            if (PASSWORD_PARAMETER.matcher(urlTemplate).find() || USER_INFO_SECRET.matcher(urlTemplate).find()) {
+                throw new IllegalArgumentException("url template: carries a password (expected: no credentials in "
+                        + "the URL; set the password with password(...), which keeps it out of every message)");
+            }
             if (!urlTemplate.startsWith("jdbc:") || !urlTemplate.contains("{host}")
                     || !urlTemplate.contains("{port}")) {
                 throw new IllegalArgumentException("url template: '" + urlTemplate
                         + "' (expected: a jdbc: URL with {host} and {port})");
+            }
+            for (String name : properties.keySet()) {
+                if (name.equalsIgnoreCase("password")) {
+                    throw new IllegalArgumentException("property '" + name + "': (expected: set the password with "
+                            + "password(...), which reads it at each connect and keeps it out of every message)");
+                }
             }
             if (postgres && (database == null || database.isBlank())) {
                 throw new IllegalArgumentException("database: '" + database + "' (expected: a database name)");
