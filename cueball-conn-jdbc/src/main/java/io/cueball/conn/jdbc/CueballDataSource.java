@@ -39,12 +39,10 @@ public final class CueballDataSource implements DataSource {
         Claim<JdbcConnection> claim;
         try {
             claim = pool.claim();
-        } catch (ClaimTimeoutException e) {
-            throw new SQLTransientConnectionException(e.getMessage(), "08001", e);
-        } catch (PoolClosedException e) {
-            throw new SQLNonTransientConnectionException(e.getMessage(), "08003", e);
         } catch (CueballException e) {
-            throw new SQLTransientConnectionException(e.getMessage(), "08001", e);
+            // Closed: 08003; a wrong password (the last connect error is SQLState 28xxx): non-transient
+            // SQLInvalidAuthorizationSpecException; anything else (timeout, failed pool): transient 08001.
+            throw JdbcErrors.claimFailure(e);
         }
         java.sql.Connection target = claim.connection().jdbc();
         boolean[] closed = {false};

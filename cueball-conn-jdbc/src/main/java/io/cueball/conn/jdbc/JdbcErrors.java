@@ -1,10 +1,14 @@
 package io.cueball.conn.jdbc;
 
 import io.cueball.Backend;
+import io.cueball.CueballException;
+import io.cueball.PoolClosedException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.sql.SQLInvalidAuthorizationSpecException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,7 +19,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * What a failed connect says.
+ * What a failed connect says, and what a failed claim becomes for JDBC callers.
  *
  * <h2>No password in a message, by construction</h2>
  *
@@ -48,6 +52,9 @@ import java.util.regex.Pattern;
  * cueball-core prints exactly this message when it logs a connect failure ({@code error.toString()}), when a
  * backend dies, and in {@code ClaimTimeoutException} and {@code PoolFailedException}.
  *
+ * <h2>Claim failures as SQLExceptions</h2>
+ *
+ * See {@link #claimFailure(CueballException)}.
  */
 final class JdbcErrors {
     /** Said instead of another driver's message when the password's text is in it. */
@@ -101,9 +108,58 @@ final class JdbcErrors {
         return failure;
     }
 
+    /**
+     * What {@code CueballDataSource.getConnection()} throws when the claim fails:
+     *
+     * <table>
+     *   <caption>claim failures and the SQLExceptions they become</caption>
+     *   <tr><th>the pool threw</th><th>getConnection() throws</th><th>SQLState</th></tr>
+     *   <tr><td>{@code PoolClosedException}</td><td>{@link SQLNonTransientConnectionException}</td>
+     *       <td>08003</td></tr>
+     *   <tr><td>anything whose cause is an authentication failure (SQLState class 28): a
+     *       {@code PoolFailedException} or {@code ClaimTimeoutException} whose last connect error was a wrong
+     *       password</td><td>{@link SQLInvalidAuthorizationSpecException}</td><td>the server's, e.g. 28P01</td>
+     *       </tr>
+     *   <tr><td>anything else: {@code ClaimTimeoutException}, {@code PoolFailedException} for another cause,
+     *       {@code NoBackendsException}, {@code ClaimInterruptedException}</td>
+     *       <td>{@link SQLTransientConnectionException}</td><td>08001</td></tr>
+     * </table>
+     *
+     * A failed pool (every backend dead) is transient unless it failed on authentication: the pool keeps probing
+     * and a claim on a failed pool probes at once, so the same call succeeds again, with no change by the
+     * application, within one connect of a server's return; that is what JDBC calls transient. A wrong password
+     * is not: retrying fails until someone changes the password or the role. Only the pool's <em>last</em>
+     * connect error is looked at. The message is the pool's (its name, counts and that error, which is
+     * password-free); the cause is the pool's exception.
+     *
+     * @param e what the claim threw
+     * @return the SQLException for the caller
+     */
+    static SQLException claimFailure(CueballException e) {
+        if (e instanceof PoolClosedException) {
+            return new SQLNonTransientConnectionException(e.getMessage(), "08003", e);
+        }
+        SQLException auth = authorizationFailureIn(e.getCause());
+        if (auth != null) {
+            return new SQLInvalidAuthorizationSpecException(e.getMessage(), auth.getSQLState(), auth.getErrorCode(),
+                    e);
+        }
+        return new SQLTransientConnectionException(e.getMessage(), "08001", e);
+    }
+
     /** @return whether the SQLState is of class 28, invalid authorization specification */
     static boolean isAuthorizationFailure(String sqlState) {
         return sqlState != null && sqlState.startsWith("28");
+    }
+
+    /** The first SQLException with an SQLState of class 28 in the chain, or null. */
+    private static SQLException authorizationFailureIn(Throwable cause) {
+        for (Throwable t : chain(cause)) {
+            if (t instanceof SQLException se && isAuthorizationFailure(se.getSQLState())) {
+                return se;
+            }
+        }
+        return null;
     }
 
     /**

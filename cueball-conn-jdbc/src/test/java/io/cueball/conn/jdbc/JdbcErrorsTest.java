@@ -9,6 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cueball.Backend;
+import io.cueball.ClaimInterruptedException;
+import io.cueball.ClaimTimeoutException;
+import io.cueball.CueballException;
+import io.cueball.NoBackendsException;
+import io.cueball.PoolClosedException;
+import io.cueball.PoolFailedException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -16,9 +22,11 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.sql.SQLInvalidAuthorizationSpecException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 import org.junit.jupiter.api.Test;
 
-/** What a failed connect says (never the password), without a database. */
+/** What a failed connect says (never the password) and what a failed claim becomes, without a database. */
 class JdbcErrorsTest {
     private static final Backend BACKEND = Backend.of("10.0.0.7", 5432);
     private static final String URL = "jdbc:other://10.0.0.7:5432/app";
@@ -129,6 +137,42 @@ class JdbcErrorsTest {
                 new SQLException((String) null), null);
         assertEquals("cannot connect to backend 10.0.0.7:5432 (jdbc:other://10.0.0.7:5432/app, user u): "
                 + "(no message from the driver: java.sql.SQLException)", noState.getMessage());
+    }
+
+    @Test
+    void aFailedClaimBecomesTheSqlExceptionItsCauseCallsFor() {
+        SQLException wrongPassword = new SQLInvalidAuthorizationSpecException("cannot connect to backend x: "
+                + "FATAL: password authentication failed for user \"u\" [SQLState 28P01]", "28P01", 0);
+        var failedOnAuth = new PoolFailedException("pool 'p' has failed: last error: " + wrongPassword, wrongPassword);
+        SQLException e = JdbcErrors.claimFailure(failedOnAuth);
+        assertInstanceOf(SQLInvalidAuthorizationSpecException.class, e);
+        assertEquals("28P01", e.getSQLState());
+        assertEquals(failedOnAuth.getMessage(), e.getMessage());
+        assertSame(failedOnAuth, e.getCause());
+
+        var timedOutOnAuth = new ClaimTimeoutException("pool 'p': no connection within 10 ms", 10,
+                new SQLException("wrapped by some factory", "08001", wrongPassword));
+        assertInstanceOf(SQLInvalidAuthorizationSpecException.class, JdbcErrors.claimFailure(timedOutOnAuth));
+        assertEquals("28P01", JdbcErrors.claimFailure(timedOutOnAuth).getSQLState());
+
+        var timedOut = new ClaimTimeoutException("pool 'p': no connection within 10 ms", 10,
+                new SQLException("refused", "08001"));
+        assertTransient(JdbcErrors.claimFailure(timedOut));
+        assertTransient(JdbcErrors.claimFailure(new ClaimTimeoutException("pool 'p': no connection", 10, null)));
+        var failedOnRefused = new PoolFailedException("pool 'p' has failed", new SQLException("refused", "08001"));
+        assertTransient(JdbcErrors.claimFailure(failedOnRefused));
+        assertTransient(JdbcErrors.claimFailure(new NoBackendsException("pool 'p' has no backends")));
+        assertTransient(JdbcErrors.claimFailure(new ClaimInterruptedException("pool 'p': interrupted")));
+        assertTransient(JdbcErrors.claimFailure(new CueballException("pool 'p': something")));
+
+        SQLException closed = JdbcErrors.claimFailure(new PoolClosedException("pool 'p' is closed"));
+        assertInstanceOf(SQLNonTransientConnectionException.class, closed);
+        assertEquals("08003", closed.getSQLState());
+    }
+
+    private static void assertTransient(SQLException e) {
+        assertInstanceOf(SQLTransientConnectionException.class, e);
+        assertEquals("08001", e.getSQLState());
     }
 
     @Test
