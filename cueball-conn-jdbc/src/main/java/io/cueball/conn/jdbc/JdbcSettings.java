@@ -30,6 +30,30 @@ import java.util.regex.Pattern;
  * carries credentials ({@link Builder#build()} refuses a {@code password} parameter or a {@code user:secret@}
  * part), so it is safe to print; the password goes to the driver as a property, and only
  * {@link Builder#password(Supplier)} may set it.
+ *
+ * <h2>Timeouts (PostgreSQL)</h2>
+ *
+ * <ul>
+ *   <li>{@code connectTimeout} ({@value #DEFAULT_CONNECT_TIMEOUT_SECONDS} s) is pgjdbc's {@code connectTimeout}
+ *       (the TCP connect) and {@code loginTimeout} (the whole connect, authentication included), so a server
+ *       that accepts and never answers fails the connect within it, as a connect failure of its backend.</li>
+ *   <li>{@code socketTimeout} ({@value #DEFAULT_SOCKET_TIMEOUT_SECONDS} s, 5 min; pgjdbc's default is 0,
+ *       forever) bounds every read from the server. A server that freezes (a stopped process, a paused VM, a
+ *       network that drops packets while the kernel still holds the connection) otherwise keeps a claimed
+ *       connection, and the thread using it, blocked for as long as it is frozen. When it fires, pgjdbc closes
+ *       the connection and throws SQLState 08006 ("An I/O error occurred while sending to the backend"); the
+ *       connection is then gone, so the pool discards it on release and counts a use failure against its
+ *       backend. It also ends the driver's own thread of a login that timed out. Five minutes is a default
+ *       that must not break work nobody thought about: by HikariCP's rule of thumb (2 to 3 times the longest
+ *       statement, at least 30 s) it covers statements of up to two minutes, far beyond OLTP and most batch
+ *       work, while a frozen server holds a thread for minutes instead of forever. Set it lower for a tighter
+ *       bound, higher (or 0 for none) for long reports or migrations; bound queries with PostgreSQL's
+ *       {@code statement_timeout} (which cancels the query and keeps the connection) and keep
+ *       {@code socketTimeout} above it.</li>
+ *   <li>{@code validationTimeout} ({@value #DEFAULT_VALIDATION_TIMEOUT_SECONDS} s) bounds a validation.</li>
+ * </ul>
+ *
+ * Other drivers get none of these as properties: set their own with {@link Builder#property(String, String)}.
  */
 public final class JdbcSettings {
 
@@ -52,6 +76,13 @@ public final class JdbcSettings {
             return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         }
     }
+
+    /** The default connect (and login) timeout in seconds: 10. */
+    public static final long DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
+    /** The default socket (read) timeout in seconds: 300, five minutes. See the class notes for why. */
+    public static final long DEFAULT_SOCKET_TIMEOUT_SECONDS = 300;
+    /** The default validation timeout in seconds: 5. */
+    public static final long DEFAULT_VALIDATION_TIMEOUT_SECONDS = 5;
 
     private static final String POSTGRES_URL = "jdbc:postgresql://{host}:{port}/{database}";
     /** A URL parameter named like a password ({@code password}, {@code sslpassword}), in any case. */
@@ -179,6 +210,16 @@ public final class JdbcSettings {
         return validationTimeout;
     }
 
+    /** @return the driver's connect and login timeout (PostgreSQL) */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** @return the driver's socket read timeout (PostgreSQL); zero for none */
+    public Duration socketTimeout() {
+        return socketTimeout;
+    }
+
     @Override
     public String toString() {
         return "JdbcSettings{url=" + urlTemplate.replace("{database}", database == null ? "" : database)
@@ -199,11 +240,11 @@ public final class JdbcSettings {
         private Supplier<String> password;
         private String applicationName = "cueball";
         private SslMode sslMode = SslMode.PREFER;
-        private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration socketTimeout = Duration.ZERO;
+        private Duration connectTimeout = Duration.ofSeconds(DEFAULT_CONNECT_TIMEOUT_SECONDS);
+        private Duration socketTimeout = Duration.ofSeconds(DEFAULT_SOCKET_TIMEOUT_SECONDS);
         private final List<String> initStatements = new ArrayList<>();
         private String validationQuery;
-        private Duration validationTimeout = Duration.ofSeconds(5);
+        private Duration validationTimeout = Duration.ofSeconds(DEFAULT_VALIDATION_TIMEOUT_SECONDS);
         private final Map<String, String> properties = new LinkedHashMap<>();
 
         private Builder(String urlTemplate, boolean postgres) {
@@ -250,7 +291,8 @@ public final class JdbcSettings {
         }
 
         /**
-         * @param timeout the driver's connect and login timeout, at least 1 s; default 10 s
+         * @param timeout the driver's connect and login timeout (PostgreSQL), at least 1 s, whole seconds;
+         *                default {@value JdbcSettings#DEFAULT_CONNECT_TIMEOUT_SECONDS} s
          * @return this builder
          */
         public Builder connectTimeout(Duration timeout) {
@@ -259,7 +301,9 @@ public final class JdbcSettings {
         }
 
         /**
-         * @param timeout the driver's socket read timeout, whole seconds; 0 (the default) for none
+         * @param timeout the driver's socket read timeout (PostgreSQL), whole seconds, 0 for none; default
+         *                {@value JdbcSettings#DEFAULT_SOCKET_TIMEOUT_SECONDS} s (5 min: see the class notes). A
+         *                read that waits longer closes the connection with SQLState 08006
          * @return this builder
          */
         public Builder socketTimeout(Duration timeout) {

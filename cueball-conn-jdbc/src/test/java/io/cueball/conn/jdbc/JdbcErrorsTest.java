@@ -24,6 +24,8 @@ import java.sql.SQLException;
 import java.sql.SQLInvalidAuthorizationSpecException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 /** What a failed connect says (never the password) and what a failed claim becomes, without a database. */
@@ -173,6 +175,19 @@ class JdbcErrorsTest {
     private static void assertTransient(SQLException e) {
         assertInstanceOf(SQLTransientConnectionException.class, e);
         assertEquals("08001", e.getSQLState());
+    }
+
+    @Test
+    void theDefaultsBoundAFrozenServerAndAreWhatTheDriverGets() {
+        JdbcSettings s = JdbcSettings.postgres("app", "u").build();
+        assertEquals(Duration.ofMinutes(5), s.socketTimeout());
+        assertEquals(Duration.ofSeconds(10), s.connectTimeout());
+        Properties p = s.driverProperties();
+        assertEquals("300", p.getProperty("socketTimeout"));
+        assertEquals("10", p.getProperty("connectTimeout"));
+        assertEquals("10", p.getProperty("loginTimeout"));
+        assertEquals("0", JdbcSettings.postgres("app", "u").socketTimeout(Duration.ZERO).build().driverProperties()
+                .getProperty("socketTimeout"), "0 still turns it off");
     }
 
     @Test
