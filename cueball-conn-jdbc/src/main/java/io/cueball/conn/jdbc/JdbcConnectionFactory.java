@@ -14,9 +14,10 @@ import java.util.Properties;
  * and authenticates, every init statement runs, and the connection is validated. Only then is it returned;
  * if any step fails, the half-open connection is closed and the failure surfaces as a connect failure of that
  * backend (so backoff and dead-backend marking apply), with the server's message and SQLState, and never the
- * password: the message is built from parts that cannot hold it, never masked afterwards (see the package's
- * {@code JdbcErrors} for what is included when). A failed authentication (SQLState class 28, such as 28P01 for a
- * wrong password) is thrown as an {@link java.sql.SQLInvalidAuthorizationSpecException}, anything else as an
+ * password: the message is built from the backend, the URL, the user, the driver's message (pgjdbc's as it is;
+ * another driver's without {@code password=} parameters, or left out if it holds the password's text) and the
+ * SQLState, never masked afterwards. A failed authentication (SQLState class 28, such as 28P01 for a wrong
+ * password) is thrown as an {@link java.sql.SQLInvalidAuthorizationSpecException}, anything else as an
  * {@link SQLException}; both keep the driver's SQLState and error code, and the driver's exception as the cause
  * unless one of its messages holds the password's text.
  *
