@@ -1,10 +1,8 @@
 package io.cueball.conn.jdbc;
 
 import io.cueball.Claim;
-import io.cueball.ClaimTimeoutException;
 import io.cueball.ConnectionPool;
 import io.cueball.CueballException;
-import io.cueball.PoolClosedException;
 import java.io.PrintWriter;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
@@ -19,8 +17,10 @@ import javax.sql.DataSource;
  * claims a connection; the returned connection's {@code close()} releases the claim (a second {@code close()}
  * does nothing, and using it after close throws {@link SQLException}). The pool stays its owner's to close.
  *
- * <p>Pool failures become SQLExceptions: a claim timeout is an {@link SQLTransientConnectionException}
- * (SQLState 08001), a closed pool an {@link SQLNonTransientConnectionException} (08003).
+ * <p>Pool failures become SQLExceptions: a pool whose last connect error is an authentication failure (SQLState
+ * class 28) throws {@link java.sql.SQLInvalidAuthorizationSpecException} with the server's SQLState (retrying
+ * will not help); a closed pool an {@link SQLNonTransientConnectionException} (08003); anything else (a claim
+ * timeout, a failed pool, no backends, an interrupt) an {@link SQLTransientConnectionException} (08001).
  */
 public final class CueballDataSource implements DataSource {
     private final ConnectionPool<JdbcConnection> pool;
@@ -37,12 +37,10 @@ public final class CueballDataSource implements DataSource {
         Claim<JdbcConnection> claim;
         try {
             claim = pool.claim();
-        } catch (ClaimTimeoutException e) {
-            throw new SQLTransientConnectionException(e.getMessage(), "08001", e);
-        } catch (PoolClosedException e) {
-            throw new SQLNonTransientConnectionException(e.getMessage(), "08003", e);
         } catch (CueballException e) {
-            throw new SQLTransientConnectionException(e.getMessage(), "08001", e);
+            // Closed: 08003; a wrong password (the last connect error is SQLState 28xxx): non-transient
+            // SQLInvalidAuthorizationSpecException; anything else (timeout, failed pool): transient 08001.
+            throw JdbcErrors.claimFailure(e);
         }
         return claim.connection().open(claim); // one wrapper: no reflection, no per-call allocation
     }
