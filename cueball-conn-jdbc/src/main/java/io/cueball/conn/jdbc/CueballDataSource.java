@@ -1,13 +1,9 @@
 package io.cueball.conn.jdbc;
 
 import io.cueball.Claim;
-import io.cueball.ClaimTimeoutException;
 import io.cueball.ConnectionPool;
 import io.cueball.CueballException;
-import io.cueball.PoolClosedException;
 import java.io.PrintWriter;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLNonTransientConnectionException;
@@ -21,8 +17,10 @@ import javax.sql.DataSource;
  * claims a connection; the returned connection's {@code close()} releases the claim (a second {@code close()}
  * does nothing, and using it after close throws {@link SQLException}). The pool stays its owner's to close.
  *
- * <p>Pool failures become SQLExceptions: a claim timeout is an {@link SQLTransientConnectionException}
- * (SQLState 08001), a closed pool an {@link SQLNonTransientConnectionException} (08003).
+ * <p>Pool failures become SQLExceptions: a pool whose last connect error is an authentication failure (SQLState
+ * class 28) throws {@link java.sql.SQLInvalidAuthorizationSpecException} with the server's SQLState (retrying
+ * will not help); a closed pool an {@link SQLNonTransientConnectionException} (08003); anything else (a claim
+ * timeout, a failed pool, no backends, an interrupt) an {@link SQLTransientConnectionException} (08001).
  */
 public final class CueballDataSource implements DataSource {
     private final ConnectionPool<JdbcConnection> pool;
@@ -39,50 +37,12 @@ public final class CueballDataSource implements DataSource {
         Claim<JdbcConnection> claim;
         try {
             claim = pool.claim();
-        } catch (ClaimTimeoutException e) {
-            throw new SQLTransientConnectionException(e.getMessage(), "08001", e);
-        } catch (PoolClosedException e) {
-            throw new SQLNonTransientConnectionException(e.getMessage(), "08003", e);
         } catch (CueballException e) {
-            throw new SQLTransientConnectionException(e.getMessage(), "08001", e);
+            // Closed: 08003; a wrong password (the last connect error is SQLState 28xxx): non-transient
+            // SQLInvalidAuthorizationSpecException; anything else (timeout, failed pool): transient 08001.
+            throw JdbcErrors.claimFailure(e);
         }
-        java.sql.Connection target = claim.connection().jdbc();
-        boolean[] closed = {false};
-        return (java.sql.Connection) Proxy.newProxyInstance(CueballDataSource.class.getClassLoader(),
-                new Class<?>[] {java.sql.Connection.class}, (proxy, method, args) -> {
-                    switch (method.getName()) {
-                        case "close" -> {
-                            if (!closed[0]) {
-                                closed[0] = true;
-                                claim.close();
-                            }
-                            return null;
-                        }
-                        case "isClosed" -> {
-                            return closed[0] || target.isClosed();
-                        }
-                        case "equals" -> {
-                            return proxy == args[0];
-                        }
-                        case "hashCode" -> {
-                            return System.identityHashCode(proxy);
-                        }
-                        case "toString" -> {
-                            return "pooled connection to " + claim.backend().key() + (closed[0] ? " (released)" : "");
-                        }
-                        default -> {
-                        }
-                    }
-                    if (closed[0]) {
-                        throw new SQLNonTransientConnectionException("connection to " + claim.backend().key()
-                                + " was already closed (released to the pool); get a new one", "08003");
-                    }
-                    try {
-                        return method.invoke(target, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        return claim.connection().open(claim); // one wrapper: no reflection, no per-call allocation
     }
 
     /** Not supported: the pool's connections are bound to the user of its settings. */

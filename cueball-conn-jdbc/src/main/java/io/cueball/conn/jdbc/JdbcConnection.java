@@ -3,46 +3,98 @@ package io.cueball.conn.jdbc;
 import io.cueball.Backend;
 import io.cueball.Claim;
 import io.cueball.Connection;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Executor;
 
 /**
  * A pooled, bound JDBC connection.
  *
- * <p>{@link #jdbc()} is the {@code java.sql.Connection} to use. It is a thin view of the driver's connection
- * that notes what the holder changes (auto-commit, read-only, isolation, schema, catalog) and whether an
- * error meant the connection is gone (SQLState class 08, or 57P01..57P03: the server shut down). When the claim
- * is released, {@link #reset()} puts back what changed: an open transaction is rolled back, the bound values
- * are restored, warnings are cleared; a connection that is gone is discarded instead. State changed with plain
- * SQL ({@code SET ...}) is not tracked, as with other pools.
+ * <p><b>The connection you use.</b> {@link #jdbc()} is the {@code java.sql.Connection} to use while the claim is
+ * held, and {@link CueballDataSource#getConnection()} hands out the same kind of object: a plain delegating
+ * wrapper (no reflection), one per claim, around the driver's connection. Every statement, result set and
+ * metadata object it gives out is wrapped too, so {@code Statement.getConnection()},
+ * {@code DatabaseMetaData.getConnection()} and {@code ResultSet.getStatement()} lead back to the wrapper and
+ * never to the driver's connection; only {@code unwrap} reaches the driver's classes, on purpose. An error from
+ * any of them that means the connection is gone (SQLState class 08, or 57P01..57P03: the server shut down) marks
+ * this connection broken, and the pool discards it on release as a use failure of its backend.
  *
- * <p>Do not close {@link #jdbc()}: release the claim. (Closing it closes the physical connection, which the
- * pool then discards.)
+ * <p><b>Reset on release.</b> When the claim is released, {@link #reset()} makes the connection what it was when
+ * it was bound, for the next claim:
+ * <ul>
+ *   <li>statements the holder left open are closed (with their result sets);</li>
+ *   <li>an open transaction is rolled back (also one opened with a plain {@code BEGIN} on pgjdbc);</li>
+ *   <li>auto-commit, read-only, transaction isolation, schema, catalog, holdability, network timeout, client
+ *       info and type map go back to their bound values if they were set through the wrapper (any path: the
+ *       connection, or a statement's or metadata's {@code getConnection()});</li>
+ *   <li>warnings are cleared.</li>
+ * </ul>
+ * Nothing is sent to the server when nothing changed. <b>Not reset</b>: session state changed with SQL
+ * ({@code SET}, {@code SET ROLE}, {@code set_config}, temporary tables, {@code LISTEN}, advisory locks, server-side
+ * prepared statements), entries put into the map {@code getTypeMap()} returned without calling
+ * {@code setTypeMap}, and whatever is changed through the driver's own classes reached with {@code unwrap}
+ * (pgjdbc's {@code PGConnection.setPrepareThreshold}, {@code setDefaultFetchSize}, ...), as with other pools.
+ * A value the driver could not report at bind (it threw {@link SQLFeatureNotSupportedException}) cannot be put
+ * back: a connection on which it was set is discarded on release instead of reused.
+ *
+ * <p><b>After release.</b> The wrapper of a released claim throws {@link SQLException} with SQLState 08003, naming
+ * the backend, on any use, and so do its statements, result sets and metadata; it never reaches the driver's
+ * connection again, which another claim may hold by then. (A thread that uses it while another thread releases it
+ * races with the release: only a use that starts after the release has returned is sure to be refused.) The
+ * guarantee is the wrapper's, not this object's: this {@code JdbcConnection} cannot tell who holds it, so if you
+ * keep it past the claim, {@link #jdbc()} gives out a working wrapper again. Keep the {@link Claim}, not the
+ * connection, and call {@code claim.connection().jdbc()} while the claim is held.
+ *
+ * <p>Thread confinement: the claim's holder uses the wrapper and its statements from one thread at a time, as
+ * JDBC expects; the pool hands the connection between threads with a happens-before edge.
  */
 public final class JdbcConnection implements Connection {
     private static final boolean PGJDBC = present("org.postgresql.core.BaseConnection");
+    /** Network-timeout changes run at once; pgjdbc ignores the executor, others may not accept null. */
+    private static final Executor SAME_THREAD = Runnable::run;
+    /** What a bound value is when the driver did not report it: it cannot be restored. */
+    private static final int UNKNOWN = Integer.MIN_VALUE;
 
     private final Backend backend;
-    private final java.sql.Connection raw;
-    private final java.sql.Connection view;
+    /** The driver's connection: the pool's and the wrappers', never handed out except through unwrap. */
+    final java.sql.Connection raw;
     private final JdbcSettings settings;
     private final boolean boundAutoCommit;
     private final boolean boundReadOnly;
     private final int boundIsolation;
     private final String boundSchema;
     private final String boundCatalog;
+    private final int boundHoldability;
+    private final int boundNetworkTimeout;
+    private final Properties boundClientInfo;
+    private final Map<String, Class<?>> boundTypeMap;
 
-    // Written by the claim's holder, read on release by the same thread or after the pool's lock handed the
-    // connection over (a happens-before edge either way).
-    private boolean dirtyReadOnly;
-    private boolean dirtyIsolation;
-    private boolean dirtySchema;
-    private boolean dirtyCatalog;
+    // Written by the claim's holder through its wrapper, read on release by the same thread or after the pool's
+    // lock handed the connection over (a happens-before edge either way).
+    boolean dirtyReadOnly;
+    boolean dirtyIsolation;
+    boolean dirtySchema;
+    boolean dirtyCatalog;
+    boolean dirtyHoldability;
+    boolean dirtyNetworkTimeout;
+    boolean dirtyClientInfo;
+    boolean dirtyTypeMap;
     private volatile boolean gone;
+
+    /** The current claim's wrapper, if it made one; null after release. */
+    private WrappedConnection current;
+    /**
+     * Statements the current claim opened and has not closed, in the order opened: a plain array kept for the
+     * connection's life (no allocation per claim), so tracking costs a store, and a close (usually of the last one
+     * opened) a scan from the end.
+     */
+    private WrappedStatement[] open = new WrappedStatement[8];
+    private int openCount;
 
     JdbcConnection(Backend backend, java.sql.Connection raw, JdbcSettings settings) throws SQLException {
         this.backend = backend;
@@ -53,13 +105,64 @@ public final class JdbcConnection implements Connection {
         this.boundIsolation = raw.getTransactionIsolation();
         this.boundSchema = raw.getSchema();
         this.boundCatalog = raw.getCatalog();
-        this.view = (java.sql.Connection) Proxy.newProxyInstance(JdbcConnection.class.getClassLoader(),
-                new Class<?>[] {java.sql.Connection.class}, new Tracker());
+        int holdability;
+        try {
+            holdability = raw.getHoldability();
+        } catch (SQLFeatureNotSupportedException e) {
+            holdability = UNKNOWN;
+        }
+        this.boundHoldability = holdability;
+        int networkTimeout;
+        try {
+            networkTimeout = raw.getNetworkTimeout();
+        } catch (SQLFeatureNotSupportedException e) {
+            networkTimeout = UNKNOWN;
+        }
+        this.boundNetworkTimeout = networkTimeout;
+        Properties clientInfo;
+        try {
+            Properties reported = raw.getClientInfo();
+            clientInfo = new Properties(); // a copy: pgjdbc hands out the Properties it updates
+            if (reported != null) {
+                clientInfo.putAll(reported);
+            }
+        } catch (SQLFeatureNotSupportedException e) {
+            clientInfo = null;
+        }
+        this.boundClientInfo = clientInfo;
+        Map<String, Class<?>> typeMap;
+        try {
+            Map<String, Class<?>> m = raw.getTypeMap();
+            typeMap = m == null ? null : new HashMap<>(m);
+        } catch (SQLFeatureNotSupportedException e) {
+            typeMap = null;
+        }
+        this.boundTypeMap = typeMap;
     }
 
-    /** @return the connection to use (a view that notes state changes and fatal errors) */
+    /**
+     * The connection to use while the claim is held: a wrapper that tracks what the holder changes and notices
+     * fatal errors (see the class comment). The same object for the whole claim, made on the first call.
+     * Closing it closes the statements it opened and ends this wrapper (use after close throws, SQLState 08003)
+     * but does not release the claim: that is {@code claim.close()}; a later call in the same claim gives a new
+     * wrapper. After release, the wrapper refuses every use; see the class comment for what that guarantees.
+     *
+     * @return the claim's {@code java.sql.Connection}
+     */
     public java.sql.Connection jdbc() {
-        return view;
+        WrappedConnection c = current;
+        if (c == null || c.closed) {
+            c = new WrappedConnection(this, null);
+            current = c;
+        }
+        return c;
+    }
+
+    /** The DataSource's connection for a new claim: closing it releases the claim. */
+    WrappedConnection open(Claim<JdbcConnection> claim) {
+        WrappedConnection c = new WrappedConnection(this, claim);
+        current = c;
+        return c;
     }
 
     /** @return the backend it is bound to */
@@ -91,11 +194,17 @@ public final class JdbcConnection implements Connection {
     }
 
     /**
-     * Rolls back an open transaction, restores what the holder changed, clears warnings. Does no I/O when
-     * nothing changed and no transaction is open.
+     * Closes the statements the holder left open, ends its wrapper, rolls back an open transaction, restores what
+     * the holder changed, clears warnings (see the class comment). Does no I/O when nothing changed and no
+     * transaction or statement is open.
      */
     @Override
     public void reset() throws SQLException {
+        endWrapper();
+        SQLException leftOpen = closeStatements();
+        if (leftOpen != null) {
+            throw leftOpen; // the pool discards it: we cannot tell what state the failed close left
+        }
         boolean autoCommit = raw.getAutoCommit();
         if (!autoCommit) {
             raw.rollback();
@@ -123,16 +232,122 @@ public final class JdbcConnection implements Connection {
             raw.setCatalog(boundCatalog);
             dirtyCatalog = false;
         }
+        if (dirtyHoldability) {
+            raw.setHoldability(known(boundHoldability, "holdability"));
+            dirtyHoldability = false;
+        }
+        if (dirtyNetworkTimeout) {
+            raw.setNetworkTimeout(SAME_THREAD, known(boundNetworkTimeout, "network timeout"));
+            dirtyNetworkTimeout = false;
+        }
+        if (dirtyClientInfo) {
+            raw.setClientInfo(known(boundClientInfo, "client info"));
+            dirtyClientInfo = false;
+        }
+        if (dirtyTypeMap) {
+            raw.setTypeMap(new HashMap<>(known(boundTypeMap, "type map"))); // a copy the next holder may change
+            dirtyTypeMap = false;
+        }
         raw.clearWarnings();
+    }
+
+    private int known(int bound, String what) throws SQLException {
+        if (bound == UNKNOWN) {
+            throw new SQLException("cannot restore the " + what + " of a connection to " + backend.key()
+                    + ": the driver did not report it at bind; discarding the connection");
+        }
+        return bound;
+    }
+
+    private <T> T known(T bound, String what) throws SQLException {
+        if (bound == null) {
+            throw new SQLException("cannot restore the " + what + " of a connection to " + backend.key()
+                    + ": the driver did not report it at bind; discarding the connection");
+        }
+        return bound;
     }
 
     @Override
     public void close() {
+        endWrapper();
+        openCount = 0;
+        Arrays.fill(open, null);
         try {
-            raw.close();
+            raw.close(); // closes its statements too
         } catch (SQLException e) {
             // already broken: nothing left to release
         }
+    }
+
+    /** Marks the connection gone: the pool discards it on release. */
+    void markGone() {
+        gone = true;
+    }
+
+    /** Ends the claim's wrapper, if any, so that a reference kept past the claim refuses every use. */
+    private void endWrapper() {
+        WrappedConnection c = current;
+        if (c != null) {
+            c.closed = true;
+            current = null;
+        }
+    }
+
+    /** Called by a wrapper that closed: a later {@link #jdbc()} in the same claim makes a new one. */
+    void wrapperClosed(WrappedConnection c) {
+        if (current == c) {
+            current = null;
+        }
+    }
+
+    /** Statements the current claim opened and has not closed (for tests). */
+    int openStatements() {
+        return openCount;
+    }
+
+    /** Notes a statement the claim opened, to close it on release if the holder does not. */
+    void track(WrappedStatement s) {
+        if (openCount == open.length) {
+            open = Arrays.copyOf(open, openCount * 2);
+        }
+        open[openCount++] = s;
+    }
+
+    /** Forgets a statement its holder closed; usually the last one opened. */
+    void untrack(WrappedStatement s) {
+        for (int i = openCount - 1; i >= 0; i--) {
+            if (open[i] == s) {
+                System.arraycopy(open, i + 1, open, i, openCount - i - 1);
+                open[--openCount] = null;
+                return;
+            }
+        }
+    }
+
+    /**
+     * Closes every statement still open, newest first, even when some fail. A failed close marks the connection
+     * gone (its state is unknown, so it is not reused).
+     *
+     * @return the first failure, or null
+     */
+    SQLException closeStatements() {
+        SQLException first = null;
+        for (int i = openCount - 1; i >= 0; i--) {
+            WrappedStatement s = open[i];
+            open[i] = null;
+            try {
+                s.closeForConnection();
+            } catch (SQLException e) {
+                gone = true;
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        openCount = 0;
+        return first;
     }
 
     @Override
@@ -211,39 +426,6 @@ public final class JdbcConnection implements Connection {
             return true;
         } catch (ClassNotFoundException | LinkageError e) {
             return false;
-        }
-    }
-
-    /** Notes state changes and fatal errors on the way to the driver's connection. */
-    private final class Tracker implements InvocationHandler {
-        @Override
-        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-            switch (method.getName()) {
-                case "setReadOnly" -> dirtyReadOnly = true;
-                case "setTransactionIsolation" -> dirtyIsolation = true;
-                case "setSchema" -> dirtySchema = true;
-                case "setCatalog" -> dirtyCatalog = true;
-                case "equals" -> {
-                    return proxy == args[0];
-                }
-                case "hashCode" -> {
-                    return System.identityHashCode(proxy);
-                }
-                case "toString" -> {
-                    return "cueball view of " + raw;
-                }
-                default -> {
-                }
-            }
-            try {
-                return method.invoke(raw, args);
-            } catch (InvocationTargetException ite) {
-                Throwable cause = ite.getCause();
-                if (cause instanceof SQLException se && isConnectionGone(se)) {
-                    gone = true; // the pool discards it on release, even if the holder does not say so
-                }
-                throw cause;
-            }
         }
     }
 

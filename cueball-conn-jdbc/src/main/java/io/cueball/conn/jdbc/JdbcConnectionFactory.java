@@ -7,13 +7,19 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Objects;
+import java.util.Properties;
 
 /**
  * Opens JDBC connections to backends and binds them before the pool may hand them out: the driver connects
  * and authenticates, every init statement runs, and the connection is validated. Only then is it returned;
  * if any step fails, the half-open connection is closed and the failure surfaces as a connect failure of that
  * backend (so backoff and dead-backend marking apply), with the server's message and SQLState, and never the
- * password.
+ * password: the message is built from the backend, the URL, the user, the driver's message (pgjdbc's as it is;
+ * another driver's without {@code password=} parameters, or left out if it holds the password's text) and the
+ * SQLState, never masked afterwards. A failed authentication (SQLState class 28, such as 28P01 for a wrong
+ * password) is thrown as an {@link java.sql.SQLInvalidAuthorizationSpecException}, anything else as an
+ * {@link SQLException}; both keep the driver's SQLState and error code, and the driver's exception as the cause
+ * unless one of its messages holds the password's text.
  *
  * <p>Thread-safe; called on the pool's connector threads.
  */
@@ -33,15 +39,18 @@ public final class JdbcConnectionFactory implements ConnectionFactory<JdbcConnec
     @Override
     public JdbcConnection connect(Backend backend) throws SQLException {
         String url = settings.urlFor(backend);
+        Properties properties = settings.driverProperties();
+        // The password this connect sends (the supplier may rotate it), so that what it says is checked against it.
+        String password = properties.getProperty("password");
         java.sql.Connection raw;
         try {
             Driver driver = DriverManager.getDriver(url);
-            raw = driver.connect(url, settings.driverProperties());
+            raw = driver.connect(url, properties);
             if (raw == null) {
                 throw new SQLException("the driver for " + url + " does not accept that URL", "08001");
             }
         } catch (SQLException e) {
-            throw failure("cannot connect to", backend, url, e);
+            throw JdbcErrors.connectFailure("cannot connect to", backend, url, settings.user(), e, password);
         }
         String step = "init statement";
         try {
@@ -64,23 +73,9 @@ public final class JdbcConnectionFactory implements ConnectionFactory<JdbcConnec
                 e.addSuppressed(suppressed);
             }
             SQLException cause = e instanceof SQLException se ? se : new SQLException(e.toString(), "08006", e);
-            throw failure("cannot bind (" + step + ") to", backend, url, cause);
+            throw JdbcErrors.connectFailure("cannot bind (" + step + ") to", backend, url, settings.user(), cause,
+                    password);
         }
-    }
-
-    /** A connect failure naming the backend, with the server's message and SQLState; the password scrubbed. */
-    private SQLException failure(String what, Backend backend, String url, SQLException e) {
-        String message = what + " backend " + backend.key() + " (" + url + ", user " + settings.user() + "): "
-                + e.getMessage() + " [SQLState " + e.getSQLState() + "]";
-        String secret = settings.currentPasswordForScrubbing();
-        if (secret != null && !secret.isEmpty()) {
-            message = message.replace(secret, "****"); // a driver that echoes it must not leak it through us
-        }
-        SQLException wrapped = new SQLException(message, e.getSQLState(), e.getErrorCode());
-        if (secret == null || !String.valueOf(e).contains(secret)) {
-            wrapped.initCause(e);
-        }
-        return wrapped;
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * How to open and bind a JDBC connection to one backend: the database, the user and a password
@@ -25,7 +26,34 @@ import java.util.function.Supplier;
  * }</pre>
  *
  * Other drivers: {@code JdbcSettings.url("jdbc:mysql://{host}:{port}/app").user("app").password(...).build()};
- * {@code {host}} and {@code {port}} are filled in from each backend (an IPv6 host in brackets).
+ * {@code {host}} and {@code {port}} are filled in from each backend (an IPv6 host in brackets). The URL never
+ * carries credentials ({@link Builder#build()} refuses a {@code password} parameter or a {@code user:secret@}
+ * part), so it is safe to print; the password goes to the driver as a property, and only
+ * {@link Builder#password(Supplier)} may set it.
+ *
+ * <h2>Timeouts (PostgreSQL)</h2>
+ *
+ * <ul>
+ *   <li>{@code connectTimeout} ({@value #DEFAULT_CONNECT_TIMEOUT_SECONDS} s) is pgjdbc's {@code connectTimeout}
+ *       (the TCP connect) and {@code loginTimeout} (the whole connect, authentication included), so a server
+ *       that accepts and never answers fails the connect within it, as a connect failure of its backend.</li>
+ *   <li>{@code socketTimeout} ({@value #DEFAULT_SOCKET_TIMEOUT_SECONDS} s, 5 min; pgjdbc's default is 0,
+ *       forever) bounds every read from the server. A server that freezes (a stopped process, a paused VM, a
+ *       network that drops packets while the kernel still holds the connection) otherwise keeps a claimed
+ *       connection, and the thread using it, blocked for as long as it is frozen. When it fires, pgjdbc closes
+ *       the connection and throws SQLState 08006 ("An I/O error occurred while sending to the backend"); the
+ *       connection is then gone, so the pool discards it on release and counts a use failure against its
+ *       backend. It also ends the driver's own thread of a login that timed out. Five minutes is a default
+ *       that must not break work nobody thought about: by HikariCP's rule of thumb (2 to 3 times the longest
+ *       statement, at least 30 s) it covers statements of up to two minutes, far beyond OLTP and most batch
+ *       work, while a frozen server holds a thread for minutes instead of forever. Set it lower for a tighter
+ *       bound, higher (or 0 for none) for long reports or migrations; bound queries with PostgreSQL's
+ *       {@code statement_timeout} (which cancels the query and keeps the connection) and keep
+ *       {@code socketTimeout} above it.</li>
+ *   <li>{@code validationTimeout} ({@value #DEFAULT_VALIDATION_TIMEOUT_SECONDS} s) bounds a validation.</li>
+ * </ul>
+ *
+ * Other drivers get none of these as properties: set their own with {@link Builder#property(String, String)}.
  */
 public final class JdbcSettings {
 
@@ -49,7 +77,18 @@ public final class JdbcSettings {
         }
     }
 
+    /** The default connect (and login) timeout in seconds: 10. */
+    public static final long DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
+    /** The default socket (read) timeout in seconds: 300, five minutes. See the class notes for why. */
+    public static final long DEFAULT_SOCKET_TIMEOUT_SECONDS = 300;
+    /** The default validation timeout in seconds: 5. */
+    public static final long DEFAULT_VALIDATION_TIMEOUT_SECONDS = 5;
+
     private static final String POSTGRES_URL = "jdbc:postgresql://{host}:{port}/{database}";
+    /** A URL parameter named like a password ({@code password}, {@code sslpassword}), in any case. */
+    private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)[?&;][A-Za-z0-9_.-]*password=");
+    /** A {@code //user:secret@} part of a URL. */
+    private static final Pattern USER_INFO_SECRET = Pattern.compile("//[^/?#@]*:[^/?#@]*@");
 
     private final String urlTemplate;
     private final boolean postgres;
@@ -106,7 +145,8 @@ public final class JdbcSettings {
     }
 
     /**
-     * The JDBC URL for a backend. It carries no credentials, so it is safe to log.
+     * The JDBC URL for a backend. It carries no credentials ({@link Builder#build()} refuses a template with
+     * any, and only host, port and database are filled in), so it is safe to log.
      *
      * @param backend the backend
      * @return the URL
@@ -140,11 +180,6 @@ public final class JdbcSettings {
         return p;
     }
 
-    /** The current password, to scrub it from messages; null if none. */
-    String currentPasswordForScrubbing() {
-        return password == null ? null : password.get();
-    }
-
     /** @return the database, or null for a URL template without one */
     public String database() {
         return database;
@@ -175,6 +210,16 @@ public final class JdbcSettings {
         return validationTimeout;
     }
 
+    /** @return the driver's connect and login timeout (PostgreSQL) */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** @return the driver's socket read timeout (PostgreSQL); zero for none */
+    public Duration socketTimeout() {
+        return socketTimeout;
+    }
+
     @Override
     public String toString() {
         return "JdbcSettings{url=" + urlTemplate.replace("{database}", database == null ? "" : database)
@@ -195,11 +240,11 @@ public final class JdbcSettings {
         private Supplier<String> password;
         private String applicationName = "cueball";
         private SslMode sslMode = SslMode.PREFER;
-        private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration socketTimeout = Duration.ZERO;
+        private Duration connectTimeout = Duration.ofSeconds(DEFAULT_CONNECT_TIMEOUT_SECONDS);
+        private Duration socketTimeout = Duration.ofSeconds(DEFAULT_SOCKET_TIMEOUT_SECONDS);
         private final List<String> initStatements = new ArrayList<>();
         private String validationQuery;
-        private Duration validationTimeout = Duration.ofSeconds(5);
+        private Duration validationTimeout = Duration.ofSeconds(DEFAULT_VALIDATION_TIMEOUT_SECONDS);
         private final Map<String, String> properties = new LinkedHashMap<>();
 
         private Builder(String urlTemplate, boolean postgres) {
@@ -217,7 +262,8 @@ public final class JdbcSettings {
         }
 
         /**
-         * @param password read at each connect; never stored in a field that is printed
+         * @param password read at each connect; never stored in a field that is printed, and never put in a
+         *                 message: a failed connect's message is built from parts that cannot hold it
          * @return this builder
          */
         public Builder password(Supplier<String> password) {
@@ -245,7 +291,8 @@ public final class JdbcSettings {
         }
 
         /**
-         * @param timeout the driver's connect and login timeout, at least 1 s; default 10 s
+         * @param timeout the driver's connect and login timeout (PostgreSQL), at least 1 s, whole seconds;
+         *                default {@value JdbcSettings#DEFAULT_CONNECT_TIMEOUT_SECONDS} s
          * @return this builder
          */
         public Builder connectTimeout(Duration timeout) {
@@ -254,7 +301,9 @@ public final class JdbcSettings {
         }
 
         /**
-         * @param timeout the driver's socket read timeout, whole seconds; 0 (the default) for none
+         * @param timeout the driver's socket read timeout (PostgreSQL), whole seconds, 0 for none; default
+         *                {@value JdbcSettings#DEFAULT_SOCKET_TIMEOUT_SECONDS} s (5 min: see the class notes). A
+         *                read that waits longer closes the connection with SQLState 08006
          * @return this builder
          */
         public Builder socketTimeout(Duration timeout) {
@@ -291,7 +340,7 @@ public final class JdbcSettings {
         }
 
         /**
-         * @param name  a driver property
+         * @param name  a driver property (not {@code password}: set that with {@link #password(Supplier)})
          * @param value its value
          * @return this builder
          */
@@ -306,10 +355,21 @@ public final class JdbcSettings {
          */
         public JdbcSettings build() {
             Objects.requireNonNull(urlTemplate, "url template must not be null");
+            // First: the URL is printed in messages and toString(), and this error must not print it either.
+            if (PASSWORD_PARAMETER.matcher(urlTemplate).find() || USER_INFO_SECRET.matcher(urlTemplate).find()) {
+                throw new IllegalArgumentException("url template: carries a password (expected: no credentials in "
+                        + "the URL; set the password with password(...), which keeps it out of every message)");
+            }
             if (!urlTemplate.startsWith("jdbc:") || !urlTemplate.contains("{host}")
                     || !urlTemplate.contains("{port}")) {
                 throw new IllegalArgumentException("url template: '" + urlTemplate
                         + "' (expected: a jdbc: URL with {host} and {port})");
+            }
+            for (String name : properties.keySet()) {
+                if (name.equalsIgnoreCase("password")) {
+                    throw new IllegalArgumentException("property '" + name + "': (expected: set the password with "
+                            + "password(...), which reads it at each connect and keeps it out of every message)");
+                }
             }
             if (postgres && (database == null || database.isBlank())) {
                 throw new IllegalArgumentException("database: '" + database + "' (expected: a database name)");

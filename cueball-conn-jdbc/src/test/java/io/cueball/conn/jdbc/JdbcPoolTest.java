@@ -225,10 +225,10 @@ class JdbcPoolTest {
     @Test
     void stateLeftBehindByOneClaimerIsNotSeenByTheNext() throws SQLException {
         try (var pool = pool("reset", settings("cueball-reset").build(), 1, List.of(cluster.nodes.get(0).backend()))) {
-            Connection first;
+            String firstPid;
             try (var claim = pool.claim()) {
                 Connection c = claim.connection().jdbc();
-                first = c;
+                firstPid = one(c, "SELECT pg_backend_pid()");
                 c.setAutoCommit(false);
                 c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO public.notes (text) VALUES (?)")) {
@@ -242,7 +242,8 @@ class JdbcPoolTest {
             }
             try (var claim = pool.claim()) {
                 Connection c = claim.connection().jdbc();
-                assertTrue(c == first, "the same physical connection (a pool of one)");
+                assertEquals(firstPid, one(c, "SELECT pg_backend_pid()"),
+                        "the same physical connection (a pool of one)");
                 assertTrue(c.getAutoCommit());
                 assertFalse(c.isReadOnly());
                 assertEquals(Connection.TRANSACTION_READ_COMMITTED, c.getTransactionIsolation());
