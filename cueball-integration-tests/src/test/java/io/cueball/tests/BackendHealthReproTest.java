@@ -4,6 +4,7 @@ import static io.cueball.tests.Fixture.awaitSettled;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cueball.Backend;
@@ -351,6 +352,10 @@ class BackendHealthReproTest {
             awaitSettled(pool, 12);
             f.awaitServersHold(4, 4, 4);
 
+            // Hold one of A's connections claimed: the survivor. (An idle survivor would be closed at A's next
+            // retry in a full pool, to let its monitor slot connect anew; a claimed one comes back by its use.)
+            Claim<Tracked<TcpConnection>> survivor = claimOneConnectionOf(pool, a);
+            assertNotNull(survivor, "a connection of A to hold: " + split(pool));
             f.server(0).refuse();
             int discarded = 0;
             while (stats(pool, a).status() != BackendStatus.DEAD && discarded < 4) {
@@ -378,6 +383,8 @@ class BackendHealthReproTest {
 
             f.server(0).resume();
             long resumed = System.nanoTime();
+            Fixture.roundTrip(survivor.connection().delegate(), 7); // the survivor serves: a successful use
+            survivor.close();
             Duration within = Duration.ofSeconds(1); // five backoff caps
             Duration watch = Duration.ofSeconds(6);
             long liveMs = millisUntil(resumed, () -> stats(pool, a).status() == BackendStatus.LIVE, watch);
@@ -397,6 +404,26 @@ class BackendHealthReproTest {
                     () -> assertTrue(balancedMs >= 0 && balancedMs <= within.toMillis() + 500,
                             "4/4/4 soon after. " + observed));
             f.awaitServersHold(4, 4, 4);
+        }
+    }
+
+    /** Claims what is idle until it meets a connection of {@code b} and returns that claim; releases the rest. */
+    private static Claim<Tracked<TcpConnection>> claimOneConnectionOf(ConnectionPool<Tracked<TcpConnection>> pool,
+            Backend b) {
+        List<Claim<Tracked<TcpConnection>>> others = new ArrayList<>();
+        try {
+            for (;;) {
+                Optional<Claim<Tracked<TcpConnection>>> claim = pool.tryClaim();
+                if (claim.isEmpty()) {
+                    return null;
+                }
+                if (claim.get().backend().equals(b)) {
+                    return claim.get();
+                }
+                others.add(claim.get());
+            }
+        } finally {
+            others.forEach(Claim::close);
         }
     }
 
