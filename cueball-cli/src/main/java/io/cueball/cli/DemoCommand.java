@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
 final class DemoCommand implements Callable<Integer> {
     private static final int MAX = 12;
     /** How long a worker waits for an echo: what turns the silent backend's uses into failures. */
-    private static final Duration READ_TIMEOUT = Duration.ofMillis(200);
+    private static final Duration READ_TIMEOUT = Duration.ofMillis(500);
     /**
      * The score's window, short so the score follows a story of seconds (its judge ticks every twentieth of it);
      * the ejection thresholds are the defaults.

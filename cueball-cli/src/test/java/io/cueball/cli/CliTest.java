@@ -38,7 +38,7 @@ class CliTest {
 
     @Test
     void demoTellsItsStoryAndSummarises() {
-        Result r = run("demo", "--plain", "--duration", "8s");
+        Result r = run("demo", "--plain", "--duration", "10s");
         assertEquals(0, r.exit(), r.err());
         List<String> status = r.outLines().stream().filter(l -> l.matches("\\s+\\d+\\.\\ds .*")).toList();
         assertTrue(status.size() >= 6, "one plain status line per second:\n" + r.out());
