@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every benchmark and scenario and writes cueball-benchmarks/RESULTS.md. About 10 minutes on 2 cores.
+# Runs every benchmark and scenario and writes cueball-benchmarks/RESULTS.md (keeping the section run-jdbc.sh
+# wrote). About 10 minutes on 2 cores.
 #   cueball-benchmarks/run.sh                 with the default JDK
 #   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 cueball-benchmarks/run.sh
 set -euo pipefail
@@ -31,5 +32,10 @@ commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null ||
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 machine="$(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
 jdk="$("$java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.vm.name|java.runtime.version/ {printf "%s ", $2}')"
+# The JDBC section comes from run-jdbc.sh, a run of its own: keep it.
+jdbc_section="$(sed -n '/<!-- jdbc:start -->/,/<!-- jdbc:end -->/p' cueball-benchmarks/RESULTS.md 2>/dev/null || true)"
 "$java" -cp "$jar" io.cueball.benchmarks.Report "$out" "$commit" "$machine" "$jdk" > cueball-benchmarks/RESULTS.md
+if [ -n "$jdbc_section" ]; then
+  printf '\n%s\n' "$jdbc_section" >> cueball-benchmarks/RESULTS.md
+fi
 echo "wrote cueball-benchmarks/RESULTS.md" >&2

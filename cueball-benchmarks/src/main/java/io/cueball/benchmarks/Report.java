@@ -46,7 +46,8 @@ public final class Report {
         StringBuilder out = new StringBuilder();
         out.append("# Benchmark results\n\n");
         out.append("Produced by `cueball-benchmarks/run.sh` (see the module's README); every number below is from ")
-                .append("one run of it.\n\n");
+                .append("one run of it, except the JDBC section at the end, which `run-jdbc.sh` writes from a run of ")
+                .append("its own.\n\n");
         out.append("- commit: `").append(args[1]).append("`\n");
         out.append("- machine: ").append(args[2]).append('\n');
         out.append("- JDK: ").append(args[3]).append('\n');

@@ -1,0 +1,218 @@
+package io.cueball.benchmarks;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Turns one {@link JdbcBench} run ({@code jdbc.csv}, {@code spread.txt}, {@code postgres.txt}) into RESULTS.md's
+ * JDBC section, between the markers {@code run-jdbc.sh} replaces.
+ *
+ * <p>Arguments: the results folder, then the commit, machine, JDK and load-average descriptions for the header.
+ */
+public final class JdbcReport {
+    static final String START = "<!-- jdbc:start -->";
+    static final String END = "<!-- jdbc:end -->";
+    /** Above this 1-minute load average before the run, the section says the numbers were taken under load. */
+    private static final double QUIET_LOAD = 1.5;
+
+    private JdbcReport() {
+    }
+
+    /** One CSV line: one fork. */
+    private record Row(int run, String query, int threads, String pool, String mode, double score, double p50,
+            double p99, double p999) {
+    }
+
+    /**
+     * Prints the section.
+     *
+     * @param args results folder, commit, machine, JDK, the load average before the run ({@code /proc/loadavg})
+     * @throws IOException if a file cannot be read
+     */
+    public static void main(String[] args) throws IOException {
+        Path dir = Path.of(args[0]);
+        List<Row> rows = read(dir.resolve("jdbc.csv"));
+        String load = args[4].trim();
+        double load1 = Double.parseDouble(load.split("\\s+")[0]);
+
+        StringBuilder out = new StringBuilder();
+        out.append(START).append('\n');
+        out.append("## JDBC on real PostgreSQL: cueball against HikariCP\n\n");
+        out.append("Produced by `cueball-benchmarks/run-jdbc.sh` (`JdbcBench`, `JdbcBenchmark`): a run of its own, ")
+                .append("apart from the sections above.\n\n");
+        out.append("- commit: `").append(args[1]).append("`\n");
+        out.append("- machine: ").append(args[2]).append('\n');
+        out.append("- JDK: ").append(args[3]).append('\n');
+        out.append("- PostgreSQL ").append(JdbcBench.postgresVersion(dir)).append(" (zonky's embedded binaries): ")
+                .append("three servers on 127.0.0.1, started once for the whole run. They and the benchmark's JVM ")
+                .append("share the 2 cores, so every microsecond a pool spends is a microsecond the servers do not ")
+                .append("get.\n");
+        out.append("- load average before the run (1, 5, 15 min): ").append(load);
+        if (load1 >= QUIET_LOAD) {
+            out.append(" — **taken under load**: other work was running on the machine (the 1-minute average ")
+                    .append("was at or above ").append(QUIET_LOAD).append("); read the numbers with that in mind");
+        }
+        out.append('\n');
+        out.append("- JMH: one fork per pool, query, thread count and mode (throughput, then sample time for the ")
+                .append("percentiles), each with its own warmup: 3 iterations of 2 s, then 3 measured of 3 s. For each ")
+                .append("point the pools run in ABBA order (throughput A B, sample time B A), and which pool is A ")
+                .append("alternates from point to point and between the two runs. Each point ran twice; both runs ")
+                .append("are shown.\n\n");
+        out.append("A pool of 12. *cueball*: `CueballDataSource` over a `ConnectionPool` with a `StaticResolver` of ")
+                .append("the three servers and `JdbcConnectionFactory`. *HikariCP*: pgjdbc's multi-host URL with ")
+                .append("`loadBalanceHosts=true`, `maximumPoolSize` and `minimumIdle` 12. Both connect with the same ")
+                .append("driver properties (`sslmode=disable`, `connectTimeout` and `loginTimeout` 10, ")
+                .append("`socketTimeout` 0, pgjdbc's defaults otherwise, so `prepareThreshold` 5), auto-commit on. ")
+                .append("`SELECT 1` runs as a `Statement`; the point query `")
+                .append(JdbcBenchmark.POINT_QUERY).append("` as a `PreparedStatement` on a table of ")
+                .append(PostgresServers.ROWS).append(" rows, with ids from a seeded source per thread. One operation: ")
+                .append("get a connection, run the query, read the row, close statement and connection.\n\n");
+        out.append("Connections per server, as the servers counted them after each fork's pool filled: ")
+                .append(spread(dir.resolve("spread.txt"))).append(".\n\n");
+
+        out.append("### Queries per second and p99\n\n");
+        out.append("| query | threads | run | qps cueball | qps HikariCP | qps cueball / HikariCP | p99 cueball (µs) ")
+                .append("| p99 HikariCP (µs) | p99 cueball / HikariCP |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|\n");
+        int points = 0;
+        int qpsReached = 0;
+        int p99Reached = 0;
+        for (Key k : keys(rows)) {
+            Row ct = find(rows, k, "cueball", "thrpt");
+            Row ht = find(rows, k, "hikari", "thrpt");
+            Row cs = find(rows, k, "cueball", "sample");
+            Row hs = find(rows, k, "hikari", "sample");
+            double qpsRatio = ratio(ct == null ? Double.NaN : ct.score(), ht == null ? Double.NaN : ht.score());
+            double p99Ratio = ratio(cs == null ? Double.NaN : cs.p99(), hs == null ? Double.NaN : hs.p99());
+            points++;
+            qpsReached += qpsRatio >= 1 ? 1 : 0;
+            p99Reached += p99Ratio <= 1 ? 1 : 0;
+            out.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %s | %s | %s | %s | %s |%n", label(k.query()),
+                    k.threads(), k.run(), fmt(ct == null ? Double.NaN : ct.score(), 0),
+                    fmt(ht == null ? Double.NaN : ht.score(), 0), fmt(qpsRatio, 2),
+                    fmt(cs == null ? Double.NaN : cs.p99(), 0), fmt(hs == null ? Double.NaN : hs.p99(), 0),
+                    fmt(p99Ratio, 2)));
+        }
+        out.append(String.format(Locale.ROOT, "%ncueball's queries per second reached HikariCP's in %d of %d "
+                + "(point, run) pairs, and its p99 was no worse in %d of %d.%n", qpsReached, points, p99Reached,
+                points));
+
+        out.append("\n### p50 and p99.9 (µs, sample time)\n\n");
+        out.append("| query | threads | run | p50 cueball | p50 HikariCP | p99.9 cueball | p99.9 HikariCP |\n");
+        out.append("|---|---|---|---|---|---|---|\n");
+        for (Key k : keys(rows)) {
+            Row cs = find(rows, k, "cueball", "sample");
+            Row hs = find(rows, k, "hikari", "sample");
+            out.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %s | %s | %s |%n", label(k.query()),
+                    k.threads(), k.run(), fmt(cs == null ? Double.NaN : cs.p50(), 0),
+                    fmt(hs == null ? Double.NaN : hs.p50(), 0), fmt(cs == null ? Double.NaN : cs.p999(), 0),
+                    fmt(hs == null ? Double.NaN : hs.p999(), 0)));
+        }
+        out.append(END).append('\n');
+        System.out.print(out);
+    }
+
+    private record Key(String query, int threads, int run) {
+    }
+
+    /** Points in the order query, threads, run: both runs of a point side by side. */
+    private static List<Key> keys(List<Row> rows) {
+        List<String> queries = rows.stream().map(Row::query).distinct().toList();
+        TreeSet<Integer> threads = new TreeSet<>();
+        TreeSet<Integer> runs = new TreeSet<>();
+        rows.forEach(r -> {
+            threads.add(r.threads());
+            runs.add(r.run());
+        });
+        List<Key> keys = new ArrayList<>();
+        for (String q : queries) {
+            for (int t : threads) {
+                for (int run : runs) {
+                    keys.add(new Key(q, t, run));
+                }
+            }
+        }
+        return keys;
+    }
+
+    private static Row find(List<Row> rows, Key k, String pool, String mode) {
+        for (Row r : rows) {
+            if (r.query().equals(k.query()) && r.threads() == k.threads() && r.run() == k.run()
+                    && r.pool().equals(pool) && r.mode().equals(mode)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private static String label(String query) {
+        return switch (query) {
+            case "select1" -> "`SELECT 1`";
+            case "point" -> "point";
+            default -> query;
+        };
+    }
+
+    private static double ratio(double a, double b) {
+        return a / b;
+    }
+
+    private static String fmt(double d, int decimals) {
+        return Double.isNaN(d) ? "n/a" : String.format(Locale.ROOT, "%." + decimals + "f", d);
+    }
+
+    /** "cueball 4/4/4 in all 16 forks; HikariCP 6/4/2, 2/5/5, ..." */
+    private static String spread(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return "not recorded";
+        }
+        Map<String, List<String>> byPool = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            String[] f = line.trim().split(" ");
+            if (f.length == 2) {
+                byPool.computeIfAbsent(f[0], x -> new ArrayList<>()).add(f[1]);
+            }
+        }
+        List<String> parts = new ArrayList<>();
+        for (var e : byPool.entrySet()) {
+            String name = e.getKey().equals("hikari") ? "HikariCP" : e.getKey();
+            List<String> spreads = e.getValue();
+            if (spreads.stream().distinct().count() == 1) {
+                parts.add(name + " " + spreads.get(0) + " in all " + spreads.size() + " forks");
+            } else {
+                parts.add(name + " " + String.join(", ", spreads));
+            }
+        }
+        return String.join("; ", parts);
+    }
+
+    private static List<Row> read(Path csv) throws IOException {
+        List<String> lines = Files.readAllLines(csv);
+        List<String> header = Arrays.asList(lines.get(0).split(","));
+        List<Row> rows = new ArrayList<>();
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",", -1);
+            Map<String, String> v = new HashMap<>();
+            for (int i = 0; i < header.size(); i++) {
+                v.put(header.get(i), i < f.length ? f[i] : "");
+            }
+            rows.add(new Row(Integer.parseInt(v.get("run")), v.get("query"), Integer.parseInt(v.get("threads")),
+                    v.get("pool"), v.get("mode"), number(v.get("score")), number(v.get("p50")),
+                    number(v.get("p99")), number(v.get("p999"))));
+        }
+        return rows;
+    }
+
+    private static double number(String s) {
+        return s == null || s.isEmpty() || s.equals("NaN") ? Double.NaN : Double.parseDouble(s);
+    }
+}
