@@ -64,16 +64,8 @@ final class BackendHealth<C extends Connection> {
         this.maxEjectionPercent = o.maxEjectionPercent();
         this.failureRate = o.ejectionFailureRate();
         this.minOutcomes = o.ejectionMinOutcomes();
-        this.baseEjection = saturatedNanos(o.baseEjectionTime());
-        this.maxEjection = Math.max(baseEjection, saturatedNanos(o.maxEjectionTime()));
-    }
-
-    private static long saturatedNanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE / 4;
-        }
+        this.baseEjection = ConnectionPool.saturatedNanos(o.baseEjectionTime());
+        this.maxEjection = Math.max(baseEjection, ConnectionPool.saturatedNanos(o.maxEjectionTime()));
     }
 
     // ---- outcomes and the score ----
@@ -302,8 +294,7 @@ final class BackendHealth<C extends Connection> {
         b.ejected = false;
         b.restoredAt = now;
         b.reason = b.dead ? b.reason : null;
-        b.score.clear();
-        harvestLocked(b, now); // drop what its slots recorded while ejected: judged afresh from here
+        harvestLocked(b, now); // take what its slots recorded while ejected, then drop it: judged afresh from here
         b.score.clear();
         for (Slot<C> slot : b.slots) {
             if (!slot.isClosing() && !b.dead) {

@@ -86,11 +86,7 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
      * @throws CueballException         as {@link #claim()} does
      */
     public Claim<C> claim(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout must not be null");
-        if (timeout.isNegative()) {
-            throw new IllegalArgumentException("timeout: " + timeout + " (expected: >= 0)");
-        }
-        return engine.claim(saturatedNanos(timeout), true);
+        return engine.claim(checkedTimeout(timeout), true);
     }
 
     /**
@@ -212,7 +208,8 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
         return engine;
     }
 
-    private static long saturatedNanos(Duration d) {
+    /** A duration in nanoseconds, or "forever" (without overflowing a deadline) if it does not fit. */
+    static long saturatedNanos(Duration d) {
         try {
             return d.toNanos();
         } catch (ArithmeticException e) {

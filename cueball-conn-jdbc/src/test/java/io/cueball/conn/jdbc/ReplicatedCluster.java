@@ -1,5 +1,7 @@
 package io.cueball.conn.jdbc;
 
+import static org.awaitility.Awaitility.await;
+
 import io.cueball.Backend;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -101,27 +103,19 @@ final class ReplicatedCluster implements AutoCloseable {
 
     /** Waits until the primary's WAL sender streams to the replica. */
     private void awaitStreaming() {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         String expected = Integer.toString(replicas.size());
-        while (!expected.equals(primary.query("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"))) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("the replicas did not start streaming from the primary in 20 s");
-            }
-            sleep(20);
-        }
+        await("the replicas streaming from the primary").atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(20)).until(() -> expected.equals(primary.query(
+                        "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")));
     }
 
     /** Waits until every replica has replayed everything the primary wrote so far. */
     void awaitReplayed() {
         String lsn = primary.query("SELECT pg_current_wal_lsn()");
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         for (Server replica : replicas) {
-            while (!"t".equals(replica.query("SELECT pg_last_wal_replay_lsn() >= '" + lsn + "'::pg_lsn"))) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new IllegalStateException(replica + " did not replay up to " + lsn + " in 10 s");
-                }
-                sleep(10);
-            }
+            await(replica + " replaying up to " + lsn).atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(10))
+                    .until(() -> "t".equals(replica.query("SELECT pg_last_wal_replay_lsn() >= '" + lsn + "'::pg_lsn")));
         }
     }
 
@@ -147,15 +141,6 @@ final class ReplicatedCluster implements AutoCloseable {
                 // With their attributes: PostgreSQL refuses a data directory that is not 0700 (or 0750).
                 Files.copy(p, to.resolve(from.relativize(p).toString()), StandardCopyOption.COPY_ATTRIBUTES);
             }
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 
