@@ -19,11 +19,12 @@ import org.slf4j.LoggerFactory;
  * succeeds). A successful connect ends the backoff and revives a dead backend (so do a passed health check and a
  * successful use of a connection it still holds: BackendHealth.reviveLocked).
  *
- * PROBES. When a dead (or UNPROVEN, see BackendHealth) backend's retry timer fires and it still holds a connection (its monitor slot is taken by
- * a survivor), it probes anyway: with a connect beside the survivor if the pool has room, else by closing the idle
- * survivor so that the monitor slot connects anew. While the pool is FAILED, a claim triggers a probe of every
- * dead backend at once (probeNowLocked: at most one connect in flight per backend, at most one probe per backend
- * per backoff.initial()), so that with claims flowing the pool recovers within one connect of a server's return.
+ * PROBES. When a dead (or UNPROVEN, see BackendHealth) backend's retry timer fires and it still holds a connection (its
+ * monitor slot is taken by a survivor), it probes anyway: with a connect beside the survivor if the pool has room, else
+ * by closing the idle survivor so that the monitor slot connects anew. While the pool is FAILED, a claim triggers a
+ * probe of every dead backend at once (probeNowLocked: at most one connect in flight per backend, at most one probe per
+ * backend per backoff.initial()), so that with claims flowing the pool recovers within one connect of a server's
+ * return.
  *
  * THREADS. connect() runs on the executor; the watchdog and retries on the clock's thread; *Locked under the lock.
  */

@@ -54,10 +54,11 @@ import org.slf4j.LoggerFactory;
  * slot is taken only by compare-and-set, so two takers cannot both win. The lock never takes a slot from a
  * claim: it retires it (RETIRE) and the claim gives it back.
  *
- * FAST PATH (fixed-size pools). claim(): IdleSet.pollFast; a slot that is retired or expired goes to the lock
- * instead. release(): records the use's outcome in the slot (Slot.recordUse), then IdleSet.keep or
- * offerReleased; a retired, expired, discarded, failed or broken one goes to the lock. Neither changes a count: the counts treat idle and claimed alike, so the fast path cannot break
- * invariant 1. Elastic pools take the lock for every claim and release: growing and shrinking count claims.
+ * FAST PATH (fixed-size pools). claim(): IdleSet.pollFast; a slot that is retired or expired goes to the lock instead.
+ * release(): records the use's outcome in the slot (Slot.recordUse), then IdleSet.keep or offerReleased; a retired,
+ * expired, discarded, failed or broken one goes to the lock. Neither changes a count: the counts treat idle and claimed
+ * alike, so the fast path cannot break invariant 1. Elastic pools take the lock for every claim and release: growing
+ * and shrinking count claims.
  *
  * RETIRE. The lock asks for a slot it does not hold by setting slot.retire (volatile) before it takes the idle
  * slots (IdleSet.takeAllLocked); a holder checks retire after it puts the slot in the ring, keeps it, or takes
@@ -224,7 +225,8 @@ final class PoolEngine<C extends Connection> {
                     if (slot != null) {
                         activateLocked(slot);
                         if (elastic) {
-                            connector.fillLocked(now); // keep `spares` ready on top of the claimed; O(1) unless it must grow
+                            // keep `spares` ready on top of the claimed; O(1) unless it must grow
+                            connector.fillLocked(now);
                         }
                     } else {
                         throwIfFailingFastLocked();

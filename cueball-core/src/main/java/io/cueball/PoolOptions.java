@@ -208,7 +208,10 @@ public final class PoolOptions {
         return ejectionMinOutcomes;
     }
 
-    /** @return how long a first ejection lasts; the n-th in a row lasts n times as long, up to {@link #maxEjectionTime()} */
+    /**
+     * @return how long a first ejection lasts; the n-th in a row lasts n times as long, up to
+     *         {@link #maxEjectionTime()}
+     */
     public Duration baseEjectionTime() {
         return baseEjectionTime;
     }

@@ -65,6 +65,7 @@ public record PoolStats(String name, PoolState state, int idle, int claimed, int
     public String toString() {
         return "pool '" + name + "' " + state + " (total=" + total() + ", idle=" + idle + ", claimed=" + claimed
                 + ", connecting=" + connecting + ", closing=" + closing + ", waiting=" + waiting
-                + ", backends live=" + backendsLive() + " dead=" + backendsDead() + " ejected=" + backendsEjected() + ")";
+                + ", backends live=" + backendsLive() + " dead=" + backendsDead() + " ejected=" + backendsEjected()
+                + ")";
     }
 }

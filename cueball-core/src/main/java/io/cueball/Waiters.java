@@ -205,7 +205,8 @@ final class Waiters<C extends Connection> {
                 Thread.yield();
                 continue;
             }
-            LockSupport.parkNanos(this, claim.isUrgent() || isFresh ? remaining : Math.min(remaining, URGENT_AFTER_NANOS));
+            boolean handedOnly = claim.isUrgent() || isFresh; // served by a handover, not by racing
+            LockSupport.parkNanos(this, handedOnly ? remaining : Math.min(remaining, URGENT_AFTER_NANOS));
             if (Thread.interrupted()) {
                 RuntimeException interrupted = cancel(claim, start, true);
                 Thread.currentThread().interrupt();
