@@ -110,6 +110,12 @@ public final class PostgresRoles implements AutoCloseable {
     private final List<Failure> failures = new ArrayList<>();
     private int open;          // resolvers handed out and not closed
     private boolean dirty;     // something changed since the tracker thread last looked
+    /**
+     * The source's start() is running: what it reports before returning is one batch, so no probe starts until
+     * it returns (else a primary that answers before the replicas are even reported would count as "no replica
+     * answers" and be handed to the prefer-replica pool for a moment).
+     */
+    private boolean sourceStarting;
     private State state = State.NEW;
     private Thread thread;
     private ExecutorService probes;
@@ -308,6 +314,7 @@ public final class PostgresRoles implements AutoCloseable {
             if (state == State.NEW) {
                 state = State.RUNNING;
                 startSource = true;
+                sourceStarting = true;
                 AtomicInteger n = new AtomicInteger();
                 probes = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                         r -> daemon(r, "cueball-roles-" + name + "-probe-" + n.incrementAndGet()));
@@ -325,6 +332,15 @@ public final class PostgresRoles implements AutoCloseable {
             } catch (RuntimeException e) {
                 close();
                 throw e;
+            } finally {
+                lock.lock();
+                try {
+                    sourceStarting = false;
+                    dirty = true;
+                    wake.signalAll();
+                } finally {
+                    lock.unlock();
+                }
             }
         }
     }
@@ -357,7 +373,7 @@ public final class PostgresRoles implements AutoCloseable {
             lock.lock();
             try {
                 while (!dirty && state != State.CLOSED) {
-                    long delay = table.nextDelayNanos(System.nanoTime());
+                    long delay = sourceStarting ? Long.MAX_VALUE : table.nextDelayNanos(System.nanoTime());
                     if (delay <= 0) {
                         break;
                     }
@@ -371,7 +387,7 @@ public final class PostgresRoles implements AutoCloseable {
                     return;
                 }
                 dirty = false;
-                due = table.startDue(System.nanoTime());
+                due = sourceStarting ? List.of() : table.startDue(System.nanoTime());
                 for (PostgresRoleResolver r : resolvers) {
                     if (r.listener() != null && !r.isClosed()) {
                         targets.add(r);

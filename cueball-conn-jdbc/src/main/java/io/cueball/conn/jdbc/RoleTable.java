@@ -26,7 +26,8 @@ import java.util.Map;
  *   <li>{@link TargetRole#PREFER_REPLICA} wants the replicas (answering or not), plus the primaries while no replica
  *       answers. Its fallback switches on only once every backend has had its first probe (so a start-up in which
  *       the primary happens to answer first does not hand the primary to the replicas' pool for a few
- *       milliseconds), and off as soon as a replica answers.</li>
+ *       milliseconds), and off as soon as a replica answers. ({@link PostgresRoles} starts no probe while its
+ *       source's {@code start()} runs, so what a source reports there one call at a time is one batch.)</li>
  * </ol>
  *
  * <p>Not thread-safe: {@link PostgresRoles} uses it under its lock.

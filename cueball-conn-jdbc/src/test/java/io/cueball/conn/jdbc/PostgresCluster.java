@@ -127,6 +127,17 @@ final class PostgresCluster {
             }
         }
 
+        /** @return the server's major version, as it reports it ({@code server_version_num} / 10000) */
+        int majorVersion() {
+            try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SHOW server_version_num")) {
+                rs.next();
+                return Integer.parseInt(rs.getString(1)) / 10_000;
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
         /** Sessions of the app user with this application name, as the server itself counts them. */
         int sessions(String applicationName) {
             try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement();

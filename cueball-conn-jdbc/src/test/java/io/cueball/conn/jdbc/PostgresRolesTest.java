@@ -105,6 +105,45 @@ class PostgresRolesTest {
                 "prefer-replica did not take the primary for a moment while the replicas were being probed");
     }
 
+    /**
+     * A source that reports its backends one call at a time, slowly: the primary first, then (after giving a probe
+     * every chance to run) the replicas. What start() reports is one batch, so the primary is never probed alone
+     * and never handed to prefer-replica for a moment.
+     */
+    @Test
+    void whatTheSourceReportsWhileStartingIsOneBatch() throws Exception {
+        CountDownLatch primaryProbed = new CountDownLatch(1);
+        io.cueball.Resolver slow = new io.cueball.Resolver() {
+            @Override
+            public void start(io.cueball.ResolverListener l) {
+                l.backendAdded(P);
+                try {
+                    primaryProbed.await(300, TimeUnit.MILLISECONDS); // a probe that could start, would by now
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                l.backendAdded(R1);
+                l.backendAdded(R2);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        roles = PostgresRoles.builder(slow, backend -> {
+            if (backend.equals(P)) {
+                primaryProbed.countDown();
+                return PRIMARY;
+            }
+            return REPLICA;
+        }).name(name).checkInterval(INTERVAL).build();
+        var prefer = start(roles.resolver(TargetRole.PREFER_REPLICA));
+
+        await().until(() -> prefer.keys().equals(keys(R1, R2)));
+        assertTrue(prefer.events().stream().noneMatch(e -> e.backend().equals(P)),
+                "prefer-replica was handed the primary while the source was still reporting: " + prefer.events());
+    }
+
     @Test
     void aPromotionMovesTheReplicaFromTheReplicasToThePrimaryInTheSameStep() {
         PostgresRoles r = roles();
