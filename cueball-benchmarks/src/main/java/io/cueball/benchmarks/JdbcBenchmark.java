@@ -118,7 +118,8 @@ public class JdbcBenchmark {
             case "cueball" -> {
                 ConnectionPool<JdbcConnection> p = ConnectionPool
                         .builder(new StaticResolver(backends), new JdbcConnectionFactory(cueballSettings()))
-                        .name("bench").maxConnections(POOL_SIZE).claimTimeout(Duration.ofSeconds(30)).build();
+                        .name("bench").maxConnections(POOL_SIZE).claimTimeout(Duration.ofSeconds(30))
+                        .threadAffinity(Integer.getInteger("cueball.bench.affinity", 1000)).build();
                 ds = new CueballDataSource(p);
                 closer = p;
                 await("cueball to open " + POOL_SIZE + " connections", () -> {
@@ -179,7 +180,7 @@ public class JdbcBenchmark {
         return p;
     }
 
-    private static JdbcSettings cueballSettings() {
+    static JdbcSettings cueballSettings() {
         Properties p = driverProperties();
         return JdbcSettings.postgres(PostgresServers.DB, PostgresServers.USER)
                 .applicationName(p.getProperty("ApplicationName"))
@@ -189,7 +190,7 @@ public class JdbcBenchmark {
                 .build();
     }
 
-    private static HikariConfig hikariConfig(List<Backend> backends) {
+    static HikariConfig hikariConfig(List<Backend> backends) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("bench");
         config.setJdbcUrl("jdbc:postgresql://" + backends.stream().map(Backend::key).collect(Collectors.joining(","))

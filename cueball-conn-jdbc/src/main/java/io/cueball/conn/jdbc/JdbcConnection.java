@@ -73,6 +73,8 @@ public final class JdbcConnection implements Connection {
     private final int boundNetworkTimeout;
     private final Properties boundClientInfo;
     private final Map<String, Class<?>> boundTypeMap;
+    /** pgjdbc's BaseConnection behind {@link #raw} (unwrapped once, at bind), or null for another driver. */
+    private final Object pgBase;
 
     // Written by the claim's holder through its wrapper, read on release by the same thread or after the pool's
     // lock handed the connection over (a happens-before edge either way).
@@ -138,6 +140,7 @@ public final class JdbcConnection implements Connection {
             typeMap = null;
         }
         this.boundTypeMap = typeMap;
+        this.pgBase = PGJDBC ? PgState.base(raw) : null;
     }
 
     /**
@@ -208,7 +211,7 @@ public final class JdbcConnection implements Connection {
         boolean autoCommit = raw.getAutoCommit();
         if (!autoCommit) {
             raw.rollback();
-        } else if (PGJDBC && PgState.inTransaction(raw)) {
+        } else if (pgBase != null && PgState.inTransaction(pgBase)) {
             try (Statement s = raw.createStatement()) {
                 s.execute("ROLLBACK"); // a BEGIN sent as SQL while in auto-commit mode
             }
@@ -431,11 +434,14 @@ public final class JdbcConnection implements Connection {
 
     /** pgjdbc's own idea of whether a transaction is open; loaded only when pgjdbc is present. */
     private static final class PgState {
-        static boolean inTransaction(java.sql.Connection c) throws SQLException {
-            if (!c.isWrapperFor(org.postgresql.core.BaseConnection.class)) {
-                return false;
-            }
-            return c.unwrap(org.postgresql.core.BaseConnection.class).getTransactionState()
+        /** @return the driver's BaseConnection, or null if {@code c} is another driver's */
+        static Object base(java.sql.Connection c) throws SQLException {
+            return c.isWrapperFor(org.postgresql.core.BaseConnection.class)
+                    ? c.unwrap(org.postgresql.core.BaseConnection.class) : null;
+        }
+
+        static boolean inTransaction(Object base) {
+            return ((org.postgresql.core.BaseConnection) base).getTransactionState()
                     != org.postgresql.core.TransactionState.IDLE;
         }
     }
