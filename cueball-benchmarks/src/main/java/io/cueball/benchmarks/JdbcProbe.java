@@ -62,7 +62,7 @@ public final class JdbcProbe {
             for (int w = 0; w < windows; w++) {
                 for (int k = 0; k < 2; k++) {
                     int i = (w % 2 == 0) ? k : 1 - k;
-                    run(pools[i], names[i], threads, w);
+                    run(pools[i], names[i], threads, w, backends);
                 }
             }
             h.close();
@@ -70,7 +70,7 @@ public final class JdbcProbe {
         }
     }
 
-    static void run(DataSource ds, String name, int threads, int w) throws Exception {
+    static void run(DataSource ds, String name, int threads, int w, List<Backend> backends) throws Exception {
         LongAdder ops = new LongAdder();
         java.util.concurrent.ConcurrentLinkedQueue<long[]> lat = new java.util.concurrent.ConcurrentLinkedQueue<>();
         long end = System.nanoTime() + 4_000_000_000L;
@@ -107,6 +107,7 @@ public final class JdbcProbe {
             th.start();
         }
         java.util.concurrent.locks.LockSupport.parkNanos(warm - System.nanoTime());
+        long x0 = xacts(backends);
         long jvm0 = jvmCpu();
         long pg0 = pgCpu();
         long t0 = System.nanoTime();
@@ -116,12 +117,13 @@ public final class JdbcProbe {
         long t1 = System.nanoTime();
         long jvm1 = jvmCpu();
         long pg1 = pgCpu();
+        long x1 = xacts(backends);
         double n = ops.sum();
         long[] all = lat.stream().flatMapToLong(java.util.Arrays::stream).sorted().toArray();
         double p99 = all[(int) (all.length * 0.99)] / 1e3;
         double p999 = all[(int) (all.length * 0.999)] / 1e3;
-        System.out.printf(Locale.ROOT, "%d %-8s qps %8.0f  jvm µs/q %6.2f  pg µs/q %6.2f  p99 %7.0f p99.9 %7.0f%n", w, name,
-                n / ((t1 - t0) / 1e9), (jvm1 - jvm0) / 1e3 / n, (pg1 - pg0) / 1e3 / n, p99, p999);
+        System.out.printf(Locale.ROOT, "%d %-8s qps %8.0f  jvm µs/q %6.2f  pg µs/q %6.2f  p99 %7.0f p99.9 %7.0f  xacts/q %.3f%n", w, name,
+                n / ((t1 - t0) / 1e9), (jvm1 - jvm0) / 1e3 / n, (pg1 - pg0) / 1e3 / n, p99, p999, (x1 - x0) / (double) ops.sum());
     }
 
     /** Waits until both pools hold all their connections. */
@@ -134,6 +136,25 @@ public final class JdbcProbe {
             }
             java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
         }
+    }
+
+    /** Transactions the servers counted in the benchmark's database (pg_stat_database), summed. */
+    static long xacts(List<Backend> backends) throws Exception {
+        long sum = 0;
+        java.util.Properties p = JdbcBenchmark.driverProperties();
+        p.setProperty("user", PostgresServers.USER);
+        for (Backend b : backends) {
+            try (Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://" + b.key() + "/"
+                    + PostgresServers.DB, p); Statement s = c.createStatement()) {
+                s.execute("SELECT pg_stat_clear_snapshot()");
+                try (ResultSet rs = s.executeQuery("SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                        + "WHERE datname = current_database()")) {
+                    rs.next();
+                    sum += rs.getLong(1);
+                }
+            }
+        }
+        return sum;
     }
 
     static long jvmCpu() {
