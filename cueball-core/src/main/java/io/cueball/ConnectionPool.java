@@ -252,6 +252,9 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
         private int ejectionMinOutcomes = PoolOptions.DEFAULT_EJECTION_MIN_OUTCOMES;
         private Duration baseEjectionTime = PoolOptions.DEFAULT_BASE_EJECTION_TIME;
         private Duration maxEjectionTime = PoolOptions.DEFAULT_MAX_EJECTION_TIME;
+        private HostSelection hostSelection = HostSelection.roundRobin();
+        private int subsetId = -1;
+        private int subsetCount;
         private PoolListener listener;
         private PoolClock clock;
         private Executor executor;
@@ -260,6 +263,32 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
         private Builder(Resolver resolver, ConnectionFactory<C> factory) {
             this.resolver = resolver;
             this.factory = factory;
+        }
+
+        /**
+         * @param hostSelection how the pool chooses the backend for each claim and shapes each backend's share of
+         *                      connections (see {@link HostSelection}); default {@link HostSelection#roundRobin()}
+         * @return this builder
+         */
+        public Builder<C> hostSelection(HostSelection hostSelection) {
+            this.hostSelection = hostSelection;
+            return this;
+        }
+
+        /**
+         * Deterministic subsetting, for a fleet of pools over more backends than each pool has connections: given
+         * this instance's id and the fleet's size, the pools choose their backends so that every backend gets the
+         * same number of connections across the fleet, within one. Without it (the default), each pool prefers
+         * the backends in an order shuffled from its own random, which spreads a fleet well but not exactly.
+         *
+         * @param instanceId    this instance's id, {@code 0 <= instanceId < instanceCount}
+         * @param instanceCount how many instances (pools with the same settings over the same backends), {@code >= 1}
+         * @return this builder
+         */
+        public Builder<C> subsetting(int instanceId, int instanceCount) {
+            this.subsetId = instanceId;
+            this.subsetCount = instanceCount;
+            return this;
         }
 
         /**
@@ -600,13 +629,22 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
             }
             atLeast(errors, "baseEjectionTime", baseEjectionTime, true);
             atLeast(errors, "maxEjectionTime", maxEjectionTime, true);
+            Objects.requireNonNull(hostSelection, "hostSelection must not be null");
+            if (subsetId != -1 || subsetCount != 0) {
+                if (subsetCount < 1) {
+                    errors.add("subsetting instanceCount: " + subsetCount + " (expected: >= 1)");
+                } else if (subsetId < 0 || subsetId >= subsetCount) {
+                    errors.add("subsetting instanceId: " + subsetId + " (expected: 0.." + (subsetCount - 1) + ")");
+                }
+            }
             if (!errors.isEmpty()) {
                 throw new IllegalArgumentException("pool '" + poolName + "': " + String.join("; ", errors));
             }
             return new PoolOptions(poolName, maxConnections, sparesValue, claimTimeout, rebalanceDelay,
                     decoherenceInterval, healthCheckInterval, idleTimeout, maxLifetime, connectTimeout, backoff,
                     deadAfterFailures, failFastWhenEmpty, closeTimeout, threadAffinity, scoreDecay,
-                    maxEjectionPercent, ejectionFailureRate, ejectionMinOutcomes, baseEjectionTime, maxEjectionTime);
+                    maxEjectionPercent, ejectionFailureRate, ejectionMinOutcomes, baseEjectionTime, maxEjectionTime,
+                    hostSelection, subsetId, subsetCount);
         }
 
         private static void atLeast(List<String> errors, String option, Duration value, boolean positive) {

@@ -75,12 +75,16 @@ public final class PoolOptions {
     private final int ejectionMinOutcomes;
     private final Duration baseEjectionTime;
     private final Duration maxEjectionTime;
+    private final HostSelection hostSelection;
+    private final int subsetId;
+    private final int subsetCount;
 
     PoolOptions(String name, int maxConnections, int spares, Duration claimTimeout, Duration rebalanceDelay,
             Duration decoherenceInterval, Duration healthCheckInterval, Duration idleTimeout, Duration maxLifetime,
             Duration connectTimeout, BackoffPolicy backoff, int deadAfterFailures, boolean failFastWhenEmpty,
             Duration closeTimeout, int threadAffinity, Duration scoreDecay, int maxEjectionPercent,
-            double ejectionFailureRate, int ejectionMinOutcomes, Duration baseEjectionTime, Duration maxEjectionTime) {
+            double ejectionFailureRate, int ejectionMinOutcomes, Duration baseEjectionTime, Duration maxEjectionTime,
+            HostSelection hostSelection, int subsetId, int subsetCount) {
         this.name = name;
         this.maxConnections = maxConnections;
         this.spares = spares;
@@ -102,6 +106,9 @@ public final class PoolOptions {
         this.ejectionMinOutcomes = ejectionMinOutcomes;
         this.baseEjectionTime = baseEjectionTime;
         this.maxEjectionTime = maxEjectionTime;
+        this.hostSelection = hostSelection;
+        this.subsetId = subsetId;
+        this.subsetCount = subsetCount;
     }
 
     /** @return the pool's name, used in thread names, logs and error messages */
@@ -221,6 +228,24 @@ public final class PoolOptions {
         return maxEjectionTime;
     }
 
+    /** @return how backends are chosen for claims and given their shares; default {@link HostSelection#roundRobin()} */
+    public HostSelection hostSelection() {
+        return hostSelection;
+    }
+
+    /**
+     * @return this instance's id among {@link #subsetCount()} for deterministic subsetting, in
+     *         {@code [0, subsetCount)}; -1 when subsetting is off (the default: a per-pool shuffled preference)
+     */
+    public int subsetId() {
+        return subsetId;
+    }
+
+    /** @return how many instances share the backends for deterministic subsetting; 0 when it is off */
+    public int subsetCount() {
+        return subsetCount;
+    }
+
     @Override
     public String toString() {
         return "PoolOptions{name=" + name + ", maxConnections=" + maxConnections + ", spares=" + spares
@@ -232,6 +257,7 @@ public final class PoolOptions {
                 + ", closeTimeout=" + closeTimeout + ", threadAffinity=" + threadAffinity + ", scoreDecay=" + scoreDecay
                 + ", maxEjectionPercent=" + maxEjectionPercent + ", ejectionFailureRate=" + ejectionFailureRate
                 + ", ejectionMinOutcomes=" + ejectionMinOutcomes + ", baseEjectionTime=" + baseEjectionTime
-                + ", maxEjectionTime=" + maxEjectionTime + "}";
+                + ", maxEjectionTime=" + maxEjectionTime + ", hostSelection=" + hostSelection
+                + (subsetCount > 0 ? ", subsetting=" + subsetId + "/" + subsetCount : "") + "}";
     }
 }
