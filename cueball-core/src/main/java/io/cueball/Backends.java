@@ -21,6 +21,14 @@ import org.slf4j.LoggerFactory;
  * exempt (they no longer count toward maxConnections) and close when released. The backend is forgotten once it
  * has drained: its last connection has closed and no connect is in flight. Re-added before that, it keeps them.
  *
+ * SHARES. The plan's weights come from the pool's HostSelection: the resolver's weights for round-robin, weighted
+ * and least-in-use (even when they are all equal or all 0), and for epsilon-greedy and softmax the strategy's
+ * share of each backend's score
+ * (HostSelection.shares), re-planned at every score tick (Housekeeper) so that connections follow the claims.
+ * A score-driven re-plan moves at most maxMoves (a tenth of maxConnections, at least one) connections away
+ * from backends in service, the largest surpluses first, so that scores that wobble cannot make the pool churn;
+ * the backends below target then fill only as far as that frees room (invariant 1 holds throughout).
+ *
  * THREADS. The ResolverListener methods run on the resolver's threads and take the pool lock briefly; everything
  * named *Locked runs under it; rebalance() runs on the clock's thread.
  */
@@ -28,10 +36,19 @@ import org.slf4j.LoggerFactory;
 /** The resolver adapter, desired vs applied backends, the debounced rebalance, retiring surplus connections. */
 final class Backends<C extends Connection> implements ResolverListener {
     private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
+    /** A score-driven share is given to the plan in parts per this many (SHARES). */
+    static final int SHARE_SCALE = 10_000;
 
     private final PoolEngine<C> pool;
     private final long rebalanceDelay;
     private final long scoreDecay;
+    /** How claims and shares are chosen (SHARES). */
+    private final HostSelection selection;
+    /** At most this many connections change backend in one re-plan of a score-driven strategy (SHARES). */
+    private final int maxMoves;
+    private double[] scoreBuffer = new double[0];
+    private int[] weightBuffer = new int[0];
+    private double[] shareBuffer = new double[0];
     /** The resolver's current view, updated at once by its events; applied by the next rebalance. */
     private final Map<String, Backend> desired = new LinkedHashMap<>();
     /** Applied backends, including removed ones whose connections are still draining. */
@@ -45,6 +62,8 @@ final class Backends<C extends Connection> implements ResolverListener {
         this.pool = pool;
         this.rebalanceDelay = rebalanceDelay;
         this.scoreDecay = pool.options.scoreDecay().toNanos();
+        this.selection = pool.options.hostSelection();
+        this.maxMoves = Math.max(1, (pool.max + 9) / 10);
     }
 
     // ---- the resolver's events ----
@@ -161,15 +180,21 @@ final class Backends<C extends Connection> implements ResolverListener {
      */
     void replanLocked(long now) {
         List<BackendState<C>> live = new ArrayList<>(applied.size());
-        List<RebalancePlan.Candidate> candidates = new ArrayList<>(applied.size());
         for (BackendState<C> b : applied.values()) {
             if (!b.removed) {
                 live.add(b);
-                candidates.add(new RebalancePlan.Candidate(b.key, b.backend.weight(), b.monitorOnly(),
-                        b.count()));
             }
         }
+        int[] weights = weightsLocked(live, now);
+        List<RebalancePlan.Candidate> candidates = new ArrayList<>(live.size());
+        for (int i = 0; i < live.size(); i++) {
+            BackendState<C> b = live.get(i);
+            candidates.add(new RebalancePlan.Candidate(b.key, weights[i], b.monitorOnly(), b.count()));
+        }
         int[] targets = RebalancePlan.targets(candidates, pool.max);
+        if (selection.usesScores()) {
+            boundMovesLocked(live, targets);
+        }
         for (int i = 0; i < targets.length; i++) {
             live.get(i).target = targets[i];
         }
@@ -187,6 +212,89 @@ final class Backends<C extends Connection> implements ResolverListener {
         log.debug("pool '{}': rebalanced over {} backends", pool.name(), live.size());
         pool.updateStateLocked();
         pool.connector.fillLocked(now);
+    }
+
+    /**
+     * Each backend's weight in the plan, by strategy (SHARES): the resolver's weight for round-robin, weighted and
+     * least-in-use (all 0 or all equal: even shares, as before strategies existed); for epsilon-greedy and
+     * softmax, the strategy's share of the
+     * backend's score among the backends in service, in parts per SHARE_SCALE (at least 1, so that a backend
+     * in service keeps a chance at a remainder connection).
+     */
+    private int[] weightsLocked(List<BackendState<C>> live, long now) {
+        int n = live.size();
+        int[] w = new int[n];
+        if (!selection.usesScores()) {
+            for (int i = 0; i < n; i++) {
+                w[i] = live.get(i).backend.weight(); // all 0 or all equal: the even split (RebalancePlan)
+            }
+            return w;
+        }
+        if (scoreBuffer.length < n) {
+            scoreBuffer = new double[n];
+            weightBuffer = new int[n];
+            shareBuffer = new double[n];
+        }
+        // The strategy sees the backends in service only; the others get the plan's monitor slot whatever
+        // their weight.
+        int k = 0;
+        int[] index = new int[n];
+        for (int i = 0; i < n; i++) {
+            BackendState<C> b = live.get(i);
+            if (!b.monitorOnly()) {
+                scoreBuffer[k] = b.score.score(now);
+                weightBuffer[k] = b.backend.weight();
+                index[k++] = i;
+            }
+        }
+        selection.shares(scoreBuffer, weightBuffer, k, shareBuffer);
+        for (int j = 0; j < k; j++) {
+            w[index[j]] = Math.max(1, (int) Math.round(shareBuffer[j] * SHARE_SCALE));
+        }
+        for (int i = 0; i < n; i++) {
+            if (w[i] == 0) {
+                w[i] = 1;
+            }
+        }
+        return w;
+    }
+
+    /**
+     * Limits a score-driven re-plan to {@link #maxMoves} connections taken from backends in service (SHARES):
+     * the largest surpluses give first, the rest keep what they hold above target until the next re-plan. Out
+     * of service backends (dead, ejected, unproven) are not limited: health acts at once.
+     */
+    private void boundMovesLocked(List<BackendState<C>> live, int[] targets) {
+        int surplus = 0;
+        for (int i = 0; i < targets.length; i++) {
+            BackendState<C> b = live.get(i);
+            if (!b.monitorOnly()) {
+                surplus += Math.max(0, b.count() - targets[i]);
+            }
+        }
+        if (surplus <= maxMoves) {
+            return;
+        }
+        int[] give = new int[targets.length];
+        for (int moved = 0; moved < maxMoves; moved++) {
+            int best = -1;
+            int bestLeft = 0;
+            for (int i = 0; i < targets.length; i++) {
+                BackendState<C> b = live.get(i);
+                int left = b.monitorOnly() ? 0 : b.count() - give[i] - targets[i];
+                if (left > bestLeft) {
+                    best = i;
+                    bestLeft = left;
+                }
+            }
+            give[best]++;
+        }
+        for (int i = 0; i < targets.length; i++) {
+            BackendState<C> b = live.get(i);
+            if (!b.monitorOnly() && b.count() > targets[i]) {
+                targets[i] = b.count() - give[i];
+            }
+        }
     }
 
     /**

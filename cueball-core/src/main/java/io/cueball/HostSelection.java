@@ -11,17 +11,17 @@ import java.util.random.RandomGenerator;
  * <p>The strategies, after pooly (a Go pool that picks hosts with multi-armed bandits over their scores) and the
  * load-aware choice of Finagle and gRPC:
  * <ul>
- *   <li>{@link #roundRobin()} (the default): every live backend gets an even share, and claims take turns
- *       over them;</li>
- *   <li>{@link #weighted()}: shares and claims in proportion to the resolver's weights ({@link Backend#weight()};
- *       all 0 counts as all equal);</li>
+ *   <li>{@link #roundRobin()} (the default): every live backend gets an even share of connections (or a share
+ *       in proportion to the resolver's weights, {@link Backend#weight()}, when they differ; all 0 counts as all
+ *       equal), and claims take turns over them;</li>
+ *   <li>{@link #weighted()}: the same shares, and each claim chosen at random in proportion to the weights;</li>
  *   <li>{@link #epsilonGreedy(double) epsilonGreedy(ε)}: with probability 1 − ε the backend with the best health
  *       score (ties broken at random), else one chosen uniformly at random (pooly's {@code EpsilonGreedy});</li>
  *   <li>{@link #softmax(double) softmax(τ)}: backend <i>i</i> with probability
  *       exp(s<sub>i</sub>/τ) / Σ<sub>j</sub> exp(s<sub>j</sub>/τ), where s is the health score in [0, 1]
  *       (pooly's {@code SoftMax}; a low temperature exploits, a high one explores);</li>
  *   <li>{@link #leastInUse()}: of two backends chosen at random, the one with fewer claimed connections (the
- *       power of two choices, as Finagle's and gRPC's least-loaded balancers do); shares stay even.</li>
+ *       power of two choices, as Finagle's and gRPC's least-loaded balancers do); shares as round-robin's.</li>
  * </ul>
  * The health score is the pool's time-decayed mean of use outcomes ({@link BackendStats#score()}): 1.0 for a
  * backend with no outcomes yet, so a new backend is tried.
@@ -92,7 +92,7 @@ public final class HostSelection {
         return new HostSelection(Kind.SOFTMAX, temperature);
     }
 
-    /** @return the fewer claimed connections of two backends chosen at random; even shares */
+    /** @return the fewer claimed connections of two backends chosen at random; shares as round-robin's */
     public static HostSelection leastInUse() {
         return LEAST_IN_USE;
     }
@@ -172,7 +172,8 @@ public final class HostSelection {
      * @param inUse   each candidate's claimed connections
      * @param n       how many candidates, {@code >= 1} (the arrays may be longer)
      * @param turn    a counter the caller advances by one per choice: round-robin takes candidate
-     *                {@code turn mod n}
+     *                {@code turn mod n} when the weights are all equal (or all 0), and chooses at random in
+     *                proportion to them otherwise
      * @param random  the source of randomness (the pool's, seeded)
      * @return the index of the chosen candidate, in [0, n)
      * @throws IllegalArgumentException if n is below 1
@@ -186,24 +187,12 @@ public final class HostSelection {
         }
         switch (kind) {
             case ROUND_ROBIN:
-                return (int) Math.floorMod(turn, (long) n);
-            case WEIGHTED: {
-                long total = 0;
-                for (int i = 0; i < n; i++) {
-                    total += weights[i];
+                if (equal(weights, n)) {
+                    return (int) Math.floorMod(turn, (long) n);
                 }
-                if (total == 0) {
-                    return random.nextInt(n);
-                }
-                long r = random.nextLong(total);
-                for (int i = 0; i < n; i++) {
-                    r -= weights[i];
-                    if (r < 0) {
-                        return i;
-                    }
-                }
-                return n - 1;
-            }
+                return byWeight(weights, n, random);
+            case WEIGHTED:
+                return byWeight(weights, n, random);
             case EPSILON_GREEDY:
                 if (random.nextDouble() < parameter) {
                     return random.nextInt(n);
@@ -238,8 +227,9 @@ public final class HostSelection {
     }
 
     /**
-     * The share of connections each candidate should get: what {@link #choose} would give it on average (for
-     * least-in-use, which follows the load and not a distribution, the even share). They add up to 1.
+     * The share of connections each candidate should get: in proportion to the weights for round-robin, weighted
+     * and least-in-use (all 0 or all equal: even), the strategy's distribution over the scores for epsilon-greedy
+     * and softmax. They add up to 1.
      *
      * @param scores  each candidate's health score, in [0, 1]
      * @param weights each candidate's resolver weight, {@code >= 0}
@@ -251,6 +241,8 @@ public final class HostSelection {
             return;
         }
         switch (kind) {
+            case ROUND_ROBIN:
+            case LEAST_IN_USE:
             case WEIGHTED: {
                 long total = 0;
                 for (int i = 0; i < n; i++) {
@@ -289,6 +281,34 @@ public final class HostSelection {
                     out[i] = 1.0 / n;
                 }
         }
+    }
+
+    private static boolean equal(int[] weights, int n) {
+        for (int i = 1; i < n; i++) {
+            if (weights[i] != weights[0]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** At random in proportion to the weights; uniformly if they are all 0. */
+    private static int byWeight(int[] weights, int n, RandomGenerator random) {
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            total += weights[i];
+        }
+        if (total == 0) {
+            return random.nextInt(n);
+        }
+        long r = random.nextLong(total);
+        for (int i = 0; i < n; i++) {
+            r -= weights[i];
+            if (r < 0) {
+                return i;
+            }
+        }
+        return n - 1;
     }
 
     private static double max(double[] scores, int n) {

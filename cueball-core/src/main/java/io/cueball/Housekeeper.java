@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  *   - every housekeeping interval (healthCheckInterval, shorter for an elastic pool's idleTimeout or a quarter of
  *     maxLifetime): shrinking, expired connections, health checks of connections idle for healthCheckInterval;
  *   - every decoherenceInterval: a shuffle of the idle queue, so that claims do not hit one backend in runs;
- *   - every score slot (scoreDecay / Score.SLOTS): the use outcomes are harvested and judged (BackendHealth).
+ *   - every score slot (scoreDecay / Score.SLOTS): the use outcomes are harvested and judged (BackendHealth),
+ *     and a score-driven strategy (epsilon-greedy, softmax) re-plans the shares (Backends: SHARES).
  * When both fall due at one instant, the shuffle runs first, as it did when each had its own timer (the
  * decoherence timer, armed at start, was older than a housekeeping timer re-armed at every run).
  *
@@ -108,6 +109,9 @@ final class Housekeeper<C extends Connection> {
         if (now - nextScoreAt >= 0) {
             pool.health.tickLocked(now);
             nextScoreAt = now + scoreInterval;
+            if (pool.options.hostSelection().usesScores() && !pool.isClosing()) {
+                pool.backends.replanLocked(now); // connections follow the scores (Backends: SHARES)
+            }
         }
         return untilNext(now);
     }
