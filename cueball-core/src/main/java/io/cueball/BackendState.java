@@ -56,6 +56,10 @@ final class BackendState<C extends Connection> {
     int connecting;
     int checking;
     int closing;
+    /** Its IDLE slots, oldest first, when the pool's claims choose their backend (Choice); else empty. */
+    final java.util.ArrayDeque<Slot<C>> idleSlots = new java.util.ArrayDeque<>(2);
+    /** Its index in Choice's list of backends with idle slots, or -1. */
+    int choiceIndex = -1;
     /** Every open slot of this backend (idle, claimed, checking or closing). */
     final Set<Slot<C>> slots = new HashSet<>();
 

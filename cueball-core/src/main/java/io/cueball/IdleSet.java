@@ -25,8 +25,13 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /** The pool's idle connections: the ring, the slots kept beside it, and each thread's affinity record. */
 final class IdleSet<C extends Connection> {
-    /** An elastic pool (spares < maxConnections) uses the ring under the lock only: never refused, never STICKY. */
+    /**
+     * A pool whose claims take the lock (elastic, or choosing its backends) uses the ring (or Choice) under the lock
+     * only: never refused, never STICKY.
+     */
     private final boolean elastic;
+    /** For a strategy other than round-robin: idle connections per backend, and the choice (CHOICE); else null. */
+    private final Choice<C> choice;
     /** The idle queue, FIFO: polled by claims and offered to by releases without the lock. */
     private final IdleRing<Slot<C>> ring;
     /** Claims in a row a thread may reuse the connection it released (AFFINITY); null when that is off. */
@@ -49,10 +54,16 @@ final class IdleSet<C extends Connection> {
         int run;
     }
 
-    IdleSet(int maxConnections, boolean elastic, int threadAffinity) {
-        this.elastic = elastic;
+    /** Without a choice: the shared ring (round-robin). */
+    IdleSet(int maxConnections, boolean elasticPool, int threadAffinity) {
+        this(maxConnections, elasticPool, threadAffinity, null);
+    }
+
+    IdleSet(int maxConnections, boolean elasticPool, int threadAffinity, Choice<C> choice) {
+        this.elastic = elasticPool || choice != null;
+        this.choice = choice;
         this.affinityRun = threadAffinity;
-        this.affinity = !elastic && threadAffinity > 0 ? ThreadLocal.withInitial(Affinity::new) : null;
+        this.affinity = !this.elastic && threadAffinity > 0 ? ThreadLocal.withInitial(Affinity::new) : null;
         // Each open slot is in the ring at most once; twice max leaves room for claimed connections of removed
         // backends (exempt from max) that race back in before they are purged.
         this.ring = new IdleRing<>(Math.max(16, 2 * maxConnections));
@@ -151,20 +162,27 @@ final class IdleSet<C extends Connection> {
     // ---- under the lock ----
 
     /** Takes the oldest idle connection (IDLE), from the ring or beside it; null if there is none. */
-    Slot<C> pollLocked() {
-        Slot<C> slot = ring.poll();
+    Slot<C> pollLocked(long now) {
+        Slot<C> slot = choice != null ? choice.poll(now) : ring.poll();
         if (slot == null) {
             slot = stealSticky(false);
         }
-        if (elastic && slot != null && ring.size() < lowWater) {
-            lowWater = ring.size(); // only an elastic pool shrinks by it
+        if (elastic && slot != null && sizeLocked() < lowWater) {
+            lowWater = sizeLocked(); // only an elastic pool shrinks by it
         }
         return slot;
     }
 
+    /** Idle connections in the ring (or per backend, when choosing); kept ones are not counted. */
+    private int sizeLocked() {
+        return choice != null ? choice.size() : ring.size();
+    }
+
     /** Puts an IDLE slot in hand at the ring's tail (or beside it, STICKY, if the ring refuses for a moment). */
     void offerLocked(Slot<C> slot) {
-        if (!ring.offer(slot)) {
+        if (choice != null) {
+            choice.offer(slot);
+        } else if (!ring.offer(slot)) {
             slot.idleToSticky();
         }
     }
@@ -175,7 +193,14 @@ final class IdleSet<C extends Connection> {
      * restoreIdleLocked, with nulls where a slot was dealt with.
      */
     List<Slot<C>> takeAllLocked() {
-        List<Slot<C>> held = new ArrayList<>(ring.size());
+        List<Slot<C>> held = new ArrayList<>(sizeLocked());
+        if (choice != null) {
+            choice.takeAll(held);
+            for (Slot<C> slot : held) {
+                slot.idleToHeld();
+            }
+            return held;
+        }
         if (!elastic) {
             for (Slot<C> kept : table) {
                 if (kept.isSticky() && kept.stickyToHeld()) {
@@ -217,7 +242,7 @@ final class IdleSet<C extends Connection> {
     }
 
     void resetLowWaterLocked() {
-        lowWater = ring.size();
+        lowWater = sizeLocked();
     }
 
     /** Thread.isVirtual() on Java 21 and later; on 17 there are no virtual threads. */

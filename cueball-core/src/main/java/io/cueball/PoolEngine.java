@@ -127,6 +127,11 @@ final class PoolEngine<C extends Connection> {
     final int max;
     /** spares < maxConnections (see GLOSSARY); the pool is fixed-size otherwise. */
     final boolean elastic;
+    /**
+     * Claims and releases take the lock: an elastic pool, or one whose claims choose their backend (Choice: any
+     * HostSelection but round-robin). Otherwise the FAST PATH.
+     */
+    final boolean lockedClaims;
     private final int spares;
     private final long checkOnClaimAfter;
 
@@ -173,7 +178,10 @@ final class PoolEngine<C extends Connection> {
         this.checkOnClaimAfter = PoolOptions.CHECK_ON_CLAIM_AFTER_IDLE.toNanos();
         this.ownExecutor = executor == null ? new ConnectorThreads(name, max) : null;
         this.executor = executor == null ? ownExecutor : executor;
-        this.idle = new IdleSet<>(max, elastic, options.threadAffinity());
+        this.lockedClaims = elastic || options.hostSelection().kind() != HostSelection.Kind.ROUND_ROBIN;
+        this.idle = new IdleSet<>(max, elastic, options.threadAffinity(),
+                options.hostSelection().kind() != HostSelection.Kind.ROUND_ROBIN
+                        ? new Choice<>(options.hostSelection(), random) : null);
         this.events = new EventQueue(name, listener);
         this.waiters = new Waiters<>(this);
         this.connector = new Connector<>(this, factory);
@@ -211,7 +219,7 @@ final class PoolEngine<C extends Connection> {
             // Allocation and the clock read stay outside the critical section: it is the pool's bottleneck.
             Claim<C> claim = new Claim<>(this);
             long now = clock.nanoTime();
-            Slot<C> slot = elastic ? null : pollFast(now, true);
+            Slot<C> slot = lockedClaims ? null : pollFast(now, true);
             if (slot == null) {
                 boolean wait = false;
                 lock();
@@ -383,7 +391,7 @@ final class PoolEngine<C extends Connection> {
         long now = clock.nanoTime();
         double reported = slot.takeReported();
         double value = how == Disposition.DISCARD ? 0.0 : reported;
-        if (!elastic && how == Disposition.RETURN && !slot.retire && !slot.expired(now)) {
+        if (!lockedClaims && how == Disposition.RETURN && !slot.retire && !slot.expired(now)) {
             slot.recordUse(value); // before the slot leaves this thread
             slot.lastUsedAt = now;
             if (!idle.keep(slot, waiters)) {
@@ -461,7 +469,7 @@ final class PoolEngine<C extends Connection> {
     /** Pops the oldest idle connection that is still wanted; closes the unwanted ones it meets. */
     Slot<C> pollIdleLocked(long now) {
         Slot<C> slot;
-        while ((slot = idle.pollLocked()) != null) {
+        while ((slot = idle.pollLocked(now)) != null) {
             if (unwantedLocked(slot, now)) {
                 closeLocked(slot);
                 connector.fillLocked(now);

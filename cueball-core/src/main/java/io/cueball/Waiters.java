@@ -177,7 +177,7 @@ final class Waiters<C extends Connection> {
         // A connection usually comes soon (a holder is about to release), and parking costs a context switch on
         // each side: yield a few times first, which also lets a holder that was descheduled run. No busy spin:
         // with more threads than cores it only steals the holder's CPU.
-        boolean race = !pool.elastic && !isFresh; // a fresh claim is handed its connection (FRESH CLAIMS)
+        boolean race = !pool.lockedClaims && !isFresh; // a fresh claim is handed its connection (FRESH CLAIMS)
         for (int round = 0;; round++) {
             int s = claim.state;
             if (s == Claim.ACTIVE) {
@@ -227,7 +227,7 @@ final class Waiters<C extends Connection> {
         }
         Claim<C> head;
         while ((head = firstLocked()) != null) {
-            if (!pool.elastic && !head.isUrgent()) {
+            if (!pool.lockedClaims && !head.isUrgent()) {
                 LockSupport.unpark(head.thread); // let it race for the connection: it may well be descheduled
                 return;
             }
