@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.cueball.Backend;
 import io.cueball.Claim;
 import io.cueball.ConnectionPool;
+import io.cueball.HostSelection;
 import io.cueball.PoolOptions;
 import io.cueball.PoolStats;
 import io.cueball.resolver.fixed.StaticResolver;
@@ -28,8 +29,13 @@ interface PoolUnderTest extends AutoCloseable {
 
     static PoolUnderTest create(String kind, int size) {
         return switch (kind) {
-            case "cueball" -> new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY);
-            case "cueball-fifo" -> new Cueball(size, 0);
+            case "cueball" -> new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY, HostSelection.roundRobin());
+            case "cueball-fifo" -> new Cueball(size, 0, HostSelection.roundRobin());
+            // The strategies that choose each claim's backend (they claim and release through the pool's lock).
+            case "cueball-weighted" -> new Cueball(size, 0, HostSelection.weighted());
+            case "cueball-egreedy" -> new Cueball(size, 0, HostSelection.epsilonGreedy(0.1));
+            case "cueball-softmax" -> new Cueball(size, 0, HostSelection.softmax(0.2));
+            case "cueball-leastinuse" -> new Cueball(size, 0, HostSelection.leastInUse());
             case "hikari" -> new Hikari(size);
             case "commons-pool2" -> new CommonsPool(size);
             default -> throw new IllegalArgumentException("pool: " + kind);
@@ -38,18 +44,19 @@ interface PoolUnderTest extends AutoCloseable {
 
     /**
      * cueball over four backends (no sockets: the connections are stubs), with its default thread affinity or
-     * none ("cueball-fifo": every claim takes the oldest idle connection).
+     * none ("cueball-fifo": every claim takes the oldest idle connection), or with a strategy that chooses each
+     * claim's backend ("cueball-weighted", "-egreedy", "-softmax", "-leastinuse").
      */
     final class Cueball implements PoolUnderTest {
         private final ConnectionPool<Stubs.StubConnection> pool;
 
-        Cueball(int size, int threadAffinity) {
+        Cueball(int size, int threadAffinity, HostSelection selection) {
             List<Backend> backends = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 backends.add(Backend.of("10.0.0." + (i + 1), 5432));
             }
             pool = ConnectionPool.builder(new StaticResolver(backends), Stubs.StubConnection::new)
-                    .name("bench").maxConnections(size).threadAffinity(threadAffinity).rebalanceDelay(Duration.ZERO)
+                    .name("bench").maxConnections(size).threadAffinity(threadAffinity).hostSelection(selection).rebalanceDelay(Duration.ZERO)
                     .claimTimeout(Duration.ofSeconds(30)).build();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             for (PoolStats s = pool.stats(); s.idle() < size; s = pool.stats()) {
