@@ -7,13 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cueball.Backend;
+import io.cueball.HostSelection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IntSummaryStatistics;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * 16 threads claiming and releasing against a pool of 8 over real TCP backends for at least 10 000 claims,
@@ -21,11 +23,17 @@ import org.junit.jupiter.api.Test;
  */
 class StressTest {
 
-    @Test
-    void sixteenThreadsOnAPoolOfEightWhileBackendsComeAndGo() {
+    /**
+     * Round-robin claims lock-free from the shared ring; the others choose each claim's backend under the lock
+     * (Choice), with idle connections kept per backend: both paths under the same churn.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"round-robin", "least-in-use", "softmax:0.2"})
+    void sixteenThreadsOnAPoolOfEightWhileBackendsComeAndGo(String strategy) {
         Duration claimTimeout = Duration.ofSeconds(5);
         try (Fixture f = Fixture.withServers(6, 4)) {
-            var pool = f.builder("stress").maxConnections(8).claimTimeout(claimTimeout).build();
+            var pool = f.builder("stress").maxConnections(8).claimTimeout(claimTimeout)
+                    .hostSelection(HostSelection.parse(strategy)).build();
             awaitSettled(pool, 8);
             Random random = new Random(Fixture.SEED);
             List<Backend> reported = new ArrayList<>(f.resolver.backends());
