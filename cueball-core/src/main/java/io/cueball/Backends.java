@@ -53,6 +53,13 @@ final class Backends<C extends Connection> implements ResolverListener {
     private long claimsOfForgotten;
     /** The seed of this pool's preference order (see PREFERENCE); redrawn by decoherence. */
     private long seed;
+    /**
+     * The ranks of the last re-plan, at the same index as {@code rankedKeys}, for {@code rankedSeed}: re-plans for
+     * health changes reuse them (10 000 backends take about 0.4 ms to rank by seed, 2 ms by subset).
+     */
+    private long[] lastRanks = new long[0];
+    private List<String> rankedKeys = List.of();
+    private long rankedSeed;
 
     Backends(PoolEngine<C> pool, long rebalanceDelay) {
         this.pool = pool;
@@ -186,13 +193,12 @@ final class Backends<C extends Connection> implements ResolverListener {
             }
         }
         boolean subsetting = pool.options.subsetCount() > 0;
-        long[] subsetRanks = subsetting ? Preference.subsetRanks(keys(live), pool.options.subsetId(),
-                pool.options.subsetCount()) : null;
+        long[] ranks = ranksLocked(live, subsetting);
         List<RebalancePlan.Candidate> candidates = new ArrayList<>(live.size());
         for (int i = 0; i < live.size(); i++) {
             BackendState<C> b = live.get(i);
             candidates.add(new RebalancePlan.Candidate(b.key, b.backend.weight(), b.monitorOnly(),
-                    subsetting ? 0 : b.count(), subsetting ? subsetRanks[i] : Preference.rank(seed, b.key)));
+                    subsetting ? 0 : b.count(), ranks[i]));
         }
         int[] targets = RebalancePlan.targets(candidates, pool.max);
         for (int i = 0; i < targets.length; i++) {
@@ -214,12 +220,28 @@ final class Backends<C extends Connection> implements ResolverListener {
         pool.connector.fillLocked(now);
     }
 
-    private static List<String> keys(List<? extends BackendState<?>> backends) {
+    /** The backends' ranks (PREFERENCE), at the same index; computed again only when the backends or seed changed. */
+    private long[] ranksLocked(List<BackendState<C>> backends, boolean subsetting) {
         List<String> keys = new ArrayList<>(backends.size());
-        for (BackendState<?> b : backends) {
+        for (BackendState<C> b : backends) {
             keys.add(b.key);
         }
-        return keys;
+        if (keys.equals(rankedKeys) && (subsetting || rankedSeed == seed)) {
+            return lastRanks;
+        }
+        long[] ranks;
+        if (subsetting) {
+            ranks = Preference.subsetRanks(keys, pool.options.subsetId(), pool.options.subsetCount());
+        } else {
+            ranks = new long[keys.size()];
+            for (int i = 0; i < ranks.length; i++) {
+                ranks[i] = Preference.rank(seed, keys.get(i));
+            }
+        }
+        lastRanks = ranks;
+        rankedKeys = keys;
+        rankedSeed = seed;
+        return ranks;
     }
 
     /**

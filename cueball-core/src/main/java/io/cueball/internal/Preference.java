@@ -1,6 +1,5 @@
 package io.cueball.internal;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
@@ -16,8 +15,10 @@ import java.util.List;
  *       rendezvous (highest random weight) hashing, as gRPC's random subsetting does (gRFC A68; node-cueball
  *       shuffles its backends per process for the same reason). Each pool takes a random subset, so over a fleet
  *       each backend's connections follow a binomial law around the mean: no exact balance, but no coordination
- *       either. A backend's rank depends on the seed and its own key only, so adding or removing one backend
- *       changes no other's rank: only connections to the added backend, or of the removed one, move.</li>
+ *       either (500 pools of 10 over 100 backends: the busiest backend has about 1.36 times the mean, more than
+ *       1.6 times in about one fleet in 900). A backend's rank depends on the seed and its own key only, so adding
+ *       or removing one backend changes no other's rank: only connections to the added backend, or of the
+ *       removed one, move.</li>
  *   <li>{@link #subsetRanks(List, int, int)}: deterministic subsetting from an instance id and count. The
  *       backends go round a ring in a fleet-wide fixed order; instance {@code id} starts at {@code id/count} of
  *       the way round and prefers the backends after its start in ring order. So the pools' windows are spread
@@ -131,28 +132,55 @@ public final class Preference {
     }
 
     /**
-     * A 64-bit hash of a key's UTF-8 bytes, the same in every JVM: the bytes are read as little-endian 64-bit
-     * words, each folded into the state with {@link #mix64}, which starts from the length. Two keys of one
-     * length that differ in one word never collide (each step is a bijection).
+     * A 64-bit hash of a key's UTF-8 bytes, the same in every JVM: the bytes, as {@link String#getBytes}
+     * encodes them in UTF-8 (an unpaired surrogate as {@code '?'}), are read as little-endian 64-bit words, each
+     * folded into the state with {@link #mix64}, and the byte length last. Two keys of one length that differ
+     * in one word never collide (each step is a bijection). The bytes are encoded on the fly: a re-plan ranks
+     * every backend under the pool lock, and this allocates nothing.
      *
      * @param key the key
      * @return its hash
      * @throws NullPointerException if the key is null
      */
     public static long keyHash(String key) {
-        byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
-        long h = (bytes.length + 1L) * GOLDEN;
+        long h = GOLDEN;
         long word = 0;
         int filled = 0;
-        for (byte b : bytes) {
-            word |= (b & 0xffL) << (8 * filled);
-            if (++filled == 8) {
-                h = mix64(h ^ word);
-                word = 0;
-                filled = 0;
+        long length = 0;
+        int n = key.length();
+        for (int i = 0; i < n; i++) {
+            char c = key.charAt(i);
+            int bytes; // the character's UTF-8 bytes, first in the low byte
+            int count;
+            if (c < 0x80) {
+                bytes = c;
+                count = 1;
+            } else if (c < 0x800) {
+                bytes = (0xc0 | c >> 6) | (0x80 | c & 0x3f) << 8;
+                count = 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(key.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, key.charAt(++i));
+                bytes = (0xf0 | cp >> 18) | (0x80 | cp >> 12 & 0x3f) << 8 | (0x80 | cp >> 6 & 0x3f) << 16
+                        | (0x80 | cp & 0x3f) << 24;
+                count = 4;
+            } else if (Character.isSurrogate(c)) {
+                bytes = '?';
+                count = 1;
+            } else {
+                bytes = (0xe0 | c >> 12) | (0x80 | c >> 6 & 0x3f) << 8 | (0x80 | c & 0x3f) << 16;
+                count = 3;
+            }
+            length += count;
+            for (int k = 0; k < count; k++, bytes >>>= 8) {
+                word |= (bytes & 0xffL) << (8 * filled);
+                if (++filled == 8) {
+                    h = mix64(h ^ word);
+                    word = 0;
+                    filled = 0;
+                }
             }
         }
-        return mix64(h ^ word);
+        return mix64(mix64(h ^ word) ^ length);
     }
 
     /**
