@@ -1,5 +1,6 @@
 package io.cueball;
 
+import io.cueball.internal.Preference;
 import io.cueball.internal.RebalancePlan;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -16,6 +17,16 @@ import org.slf4j.LoggerFactory;
  * applies `desired` to `applied` (the pool's backends, including removed ones whose connections are still
  * draining), re-plans every backend's target (RebalancePlan: largest remainder, one monitor slot for a dead
  * backend), retires what is above target, and fills what is below.
+ *
+ * PREFERENCE. With more backends than connections the plan's ties decide which backends get one, and they go
+ * to the pool's own preference (Preference), so that a fleet of pools does not pile onto the first backends by
+ * key. By default each pool ranks the backends by a seed drawn from its random: a shuffled order of its own.
+ * Decoherence draws a new seed (reseedLocked); since the backends holding connections win ties before ranks do,
+ * a new seed moves no connection, it only steers the placements still to come (after a removal, a death). With
+ * subsetting(id, count), the ranks are the instance's place on the fleet's ring (Preference.subsetRanks), and the
+ * plan ignores what the pool holds now: the fleet stays within one of the mean only if each pool holds exactly
+ * its subset, and a change of backends moves at most one connection per pool beyond those of the backend that
+ * came or went.
  *
  * REMOVAL. A removed backend's idle connections close at the rebalance; its claimed ones are retired and become
  * exempt (they no longer count toward maxConnections) and close when released. The backend is forgotten once it
@@ -57,6 +68,15 @@ final class Backends<C extends Connection> implements ResolverListener {
     private long rebalances;
     /** Claims served by connections of backends that have since been forgotten. */
     private long claimsOfForgotten;
+    /** The seed of this pool's preference order (see PREFERENCE); redrawn by decoherence. */
+    private long seed;
+    /**
+     * The ranks of the last re-plan, at the same index as {@code rankedKeys}, for {@code rankedSeed}: re-plans for
+     * health changes reuse them (10 000 backends take about 0.4 ms to rank by seed, 2 ms by subset).
+     */
+    private long[] lastRanks = new long[0];
+    private List<String> rankedKeys = List.of();
+    private long rankedSeed;
 
     Backends(PoolEngine<C> pool, long rebalanceDelay) {
         this.pool = pool;
@@ -64,6 +84,12 @@ final class Backends<C extends Connection> implements ResolverListener {
         this.scoreDecay = pool.options.scoreDecay().toNanos();
         this.selection = pool.options.hostSelection();
         this.maxMoves = Math.max(1, (pool.max + 9) / 10);
+        this.seed = pool.random.nextLong(); // no other thread has the engine yet
+    }
+
+    /** Draws a new preference seed: it steers the placements to come, and moves no connection (PREFERENCE). */
+    void reseedLocked() {
+        seed = pool.random.nextLong();
     }
 
     // ---- the resolver's events ----
@@ -186,10 +212,13 @@ final class Backends<C extends Connection> implements ResolverListener {
             }
         }
         int[] weights = weightsLocked(live, now);
+        boolean subsetting = pool.options.subsetCount() > 0;
+        long[] ranks = ranksLocked(live, subsetting);
         List<RebalancePlan.Candidate> candidates = new ArrayList<>(live.size());
         for (int i = 0; i < live.size(); i++) {
             BackendState<C> b = live.get(i);
-            candidates.add(new RebalancePlan.Candidate(b.key, weights[i], b.monitorOnly(), b.count()));
+            candidates.add(new RebalancePlan.Candidate(b.key, weights[i], b.monitorOnly(),
+                    subsetting ? 0 : b.count(), ranks[i]));
         }
         int[] targets = RebalancePlan.targets(candidates, pool.max);
         if (selection.usesScores()) {
@@ -212,6 +241,30 @@ final class Backends<C extends Connection> implements ResolverListener {
         log.debug("pool '{}': rebalanced over {} backends", pool.name(), live.size());
         pool.updateStateLocked();
         pool.connector.fillLocked(now);
+    }
+
+    /** The backends' ranks (PREFERENCE), at the same index; computed again only when the backends or seed changed. */
+    private long[] ranksLocked(List<BackendState<C>> backends, boolean subsetting) {
+        List<String> keys = new ArrayList<>(backends.size());
+        for (BackendState<C> b : backends) {
+            keys.add(b.key);
+        }
+        if (keys.equals(rankedKeys) && (subsetting || rankedSeed == seed)) {
+            return lastRanks;
+        }
+        long[] ranks;
+        if (subsetting) {
+            ranks = Preference.subsetRanks(keys, pool.options.subsetId(), pool.options.subsetCount());
+        } else {
+            ranks = new long[keys.size()];
+            for (int i = 0; i < ranks.length; i++) {
+                ranks[i] = Preference.rank(seed, keys.get(i));
+            }
+        }
+        lastRanks = ranks;
+        rankedKeys = keys;
+        rankedSeed = seed;
+        return ranks;
     }
 
     /**

@@ -551,7 +551,8 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
         }
 
         /**
-         * @param random the source of backoff jitter, decoherence shuffles and lifetime spread; used under the
+         * @param random the source of backoff jitter, decoherence shuffles, lifetime spread, the backend preference
+         *               seed and the choices of random strategies (HostSelection); used under the
          *               pool's lock, so it need not be thread-safe. Tests pass a seeded one.
          * @return this builder
          */

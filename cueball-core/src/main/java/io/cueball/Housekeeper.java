@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
  * until it is next due. Three schedules share it:
  *   - every housekeeping interval (healthCheckInterval, shorter for an elastic pool's idleTimeout or a quarter of
  *     maxLifetime): shrinking, expired connections, health checks of connections idle for healthCheckInterval;
- *   - every decoherenceInterval: a shuffle of the idle queue, so that claims do not hit one backend in runs;
+ *   - every decoherenceInterval: a shuffle of the idle queue, so that claims do not hit one backend in runs, and
+ *     a new seed for the pool's preference among backends (Backends: PREFERENCE);
  *   - every score slot (scoreDecay / Score.SLOTS): the use outcomes are harvested and judged (BackendHealth),
  *     and a score-driven strategy (epsilon-greedy, softmax) re-plans the shares (Backends: SHARES).
  * When both fall due at one instant, the shuffle runs first, as it did when each had its own timer (the
@@ -210,7 +211,10 @@ final class Housekeeper<C extends Connection> {
         }
     }
 
-    /** Shuffles the idle queue (Fisher-Yates, with the pool's seeded random). */
+    /**
+     * Shuffles the idle queue (Fisher-Yates, with the pool's seeded random) and redraws the pool's preference
+     * order over the backends, which moves no connection (Backends: PREFERENCE).
+     */
     private void decohereLocked(long now) {
         List<Slot<C>> slots = pool.idle.takeAllLocked();
         for (int i = slots.size() - 1; i > 0; i--) {
@@ -218,5 +222,6 @@ final class Housekeeper<C extends Connection> {
             slots.set(i, slots.set(j, slots.get(i)));
         }
         pool.restoreIdleLocked(slots, now);
+        pool.backends.reseedLocked();
     }
 }

@@ -118,7 +118,7 @@ final class PoolEngine<C extends Connection> {
     private final Resolver resolver;
     final PoolClock clock;
     private final SystemClock ownClock;
-    /** Used under the lock only (backoff jitter, lifetime spread, decoherence). */
+    /** Used under the lock only (backoff jitter, lifetime spread, decoherence, the preference seed). */
     final RandomGenerator random;
     /** The pool's own executor, which it stops on close; null when the builder was given one. */
     private final ConnectorThreads ownExecutor;

@@ -11,13 +11,15 @@ import java.util.List;
  *   <li>Every live backend is served before any dead one: dead backends get one <em>monitor</em> slot each
  *       only while there are fewer live backends than connections ({@code monitors = min(dead, max - live)}).
  *       When there are more dead backends than free slots, the ones already holding a connection, then the
- *       first by key, get them.</li>
+ *       lowest ranks, get them.</li>
  *   <li>The remaining {@code max - monitors} connections are split among the live backends in proportion to
  *       their weights by the largest-remainder method: each gets the floor of its quota and the leftover
  *       connections go one each to the largest fractional parts. With equal weights that is the even split,
  *       the remainder spread one each. If every live weight is 0, all count as equal.</li>
  *   <li>Ties go to the backend that holds more connections now (so a re-plan moves as few connections as
- *       possible), then to the smaller key (so the plan is deterministic).</li>
+ *       possible), then to the lower {@linkplain Candidate#rank() rank} (the pool's own preference, so that
+ *       pools over more backends than connections do not all pick the same ones: see {@link Preference}), then
+ *       to the smaller key (so the plan is deterministic even when ranks tie).</li>
  * </ol>
  * Removed backends are not part of the input: their target is 0 and their claimed connections do not count
  * against the maximum until released.
@@ -34,8 +36,11 @@ public final class RebalancePlan {
      * @param weight  its weight, {@code >= 0}
      * @param dead    whether it is out of service (dead or ejected): it gets one monitor slot at most
      * @param current the connections it holds or is opening now
+     * @param rank    this pool's preference for it, lower preferred: it decides between backends tied on
+     *                remainder and current connections (with more backends than connections, which ones get
+     *                one). {@link Preference#rank} or {@link Preference#subsetRanks}; any value, compared signed
      */
-    public record Candidate(String key, int weight, boolean dead, int current) {
+    public record Candidate(String key, int weight, boolean dead, int current, long rank) {
     }
 
     /**
@@ -60,16 +65,19 @@ public final class RebalancePlan {
             }
         }
 
-        IndexOrder byCurrentThenKey = (a, b) -> {
+        IndexOrder byCurrentRankKey = (a, b) -> {
             Candidate x = candidates.get(a);
             Candidate y = candidates.get(b);
             int c = Integer.compare(y.current(), x.current());
+            if (c == 0) {
+                c = Long.compare(x.rank(), y.rank());
+            }
             return c != 0 ? c : x.key().compareTo(y.key());
         };
 
         int monitors = liveCount >= maxConnections ? 0 : Math.min(deadCount, maxConnections - liveCount);
         if (monitors < deadCount) {
-            selectFirst(dead, deadCount, monitors, byCurrentThenKey);
+            selectFirst(dead, deadCount, monitors, byCurrentRankKey);
         }
         for (int k = 0; k < monitors; k++) {
             targets[dead[k]] = 1;
@@ -100,7 +108,7 @@ public final class RebalancePlan {
         if (leftover > 0) {
             selectFirst(live, liveCount, leftover, (a, b) -> {
                 int c = Long.compare(remainders[b], remainders[a]);
-                return c != 0 ? c : byCurrentThenKey.compare(a, b);
+                return c != 0 ? c : byCurrentRankKey.compare(a, b);
             });
             for (int k = 0; k < leftover; k++) {
                 targets[live[k]]++;
@@ -118,8 +126,9 @@ public final class RebalancePlan {
      * Moves the {@code k} first of {@code a[0, length)} in {@code order} to {@code a[0, k)}, in no particular
      * order among themselves. Only those {@code k} get a connection, so a full sort is not needed: this is
      * quickselect with a three-way partition, O(length) comparisons on average, and it compares keys only
-     * between candidates tied on everything else. (At 10 000 backends a full sort took about 2 ms, under the
-     * pool lock.) A range that will not shrink is sorted instead, which bounds the worst case.
+     * between candidates tied on everything else (with distinct ranks, never). (At 10 000 backends a full sort
+     * took about 2 ms, under the pool lock.) A range that will not shrink is sorted instead, which bounds the
+     * worst case.
      */
     static void selectFirst(int[] a, int length, int k, IndexOrder order) {
         selectFirst(a, length, k, order, 64);

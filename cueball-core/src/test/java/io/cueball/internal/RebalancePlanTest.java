@@ -18,7 +18,9 @@ class RebalancePlanTest {
 
     /**
      * Each row: a description, maxConnections, the candidates as "key:weight:current" (a trailing ":dead"
-     * marks a dead backend), and the expected targets in the same order.
+     * marks a dead backend, a trailing "@rank" gives its rank, 0 otherwise), and the expected targets in the same
+     * order. The rows before the ranks were added give every backend rank 0, so their ties still fall to keys:
+     * none of their answers changed.
      */
     static Stream<Arguments> table() {
         return Stream.of(
@@ -44,15 +46,28 @@ class RebalancePlanTest {
                 row("weights with a dead backend", 11, "a:1:0 b:4:0 c:9:0:dead", 2, 8, 1),
                 // A removed backend is not a candidate: whatever it still has claimed does not reduce the share
                 // of the others (its claimed connections are exempt from the maximum until released).
-                row("a removed backend's claimed connections do not count", 8, "a:1:0 b:1:0", 4, 4));
+                row("a removed backend's claimed connections do not count", 8, "a:1:0 b:1:0", 4, 4),
+                // The pool's preference (Preference): it decides what key order decided before, and nothing else.
+                row("more backends than connections, nothing open: lowest rank first, not first by key", 2,
+                        "a:1:0@3 b:1:0@1 c:1:0@2", 0, 1, 1),
+                row("ranks compare signed", 1, "a:1:0@5 b:1:0@-5", 0, 1),
+                row("current holders beat a better rank (a re-plan moves nothing it need not)", 2,
+                        "a:1:1@9 b:1:0@1 c:1:1@8", 1, 0, 1),
+                row("the remainder beats a better rank", 2, "a:1:0@9 b:2:0@0", 1, 1),
+                row("the extra connections of an uneven split go to the best ranks", 5,
+                        "a:1:0@2 b:1:0@0 c:1:0@1", 1, 2, 2),
+                row("monitor slots: holders first, then the best ranks", 4,
+                        "a:1:1 b:1:1 x:1:0:dead@5 y:1:0:dead@1 z:1:1:dead@9", 1, 1, 0, 1, 1),
+                row("equal ranks fall to the key", 1, "b:1:0@7 a:1:0@7", 0, 1));
     }
 
     private static Arguments row(String name, int max, String spec, int... expected) {
         List<Candidate> candidates = new ArrayList<>();
         for (String c : spec.isBlank() ? new String[0] : spec.trim().split("\\s+")) {
-            String[] f = c.split(":");
+            String[] r = c.split("@");
+            String[] f = r[0].split(":");
             candidates.add(new Candidate(f[0], Integer.parseInt(f[1]), f.length > 3 && f[3].equals("dead"),
-                    Integer.parseInt(f[2])));
+                    Integer.parseInt(f[2]), r.length > 1 ? Long.parseLong(r[1]) : 0));
         }
         return Arguments.of(name, max, candidates, expected);
     }
@@ -73,7 +88,7 @@ class RebalancePlanTest {
             List<Candidate> candidates = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 candidates.add(new Candidate("k" + i, weighted ? random.nextInt(5) : 1, random.nextInt(4) == 0,
-                        random.nextInt(5)));
+                        random.nextInt(5), random.nextLong()));
             }
             int[] t = RebalancePlan.targets(candidates, max);
             int sum = 0;
@@ -115,9 +130,11 @@ class RebalancePlanTest {
             boolean weighted = random.nextBoolean();
             List<Candidate> candidates = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                // Few distinct weights and currents, so remainders and currents tie often and keys decide.
+                // Few distinct weights, currents and (in half the rounds) ranks, so that remainders, currents and
+                // ranks tie often and keys decide; full-range ranks in the other half, as Preference gives them.
                 candidates.add(new Candidate(Integer.toString(random.nextInt(1 << 20), 36) + "-" + i,
-                        weighted ? random.nextInt(4) : 1, random.nextInt(5) == 0, random.nextInt(3)));
+                        weighted ? random.nextInt(4) : 1, random.nextInt(5) == 0, random.nextInt(3),
+                        round % 2 == 0 ? random.nextInt(3) - 1 : random.nextLong()));
             }
             assertArrayEquals(bySorting(candidates, max), RebalancePlan.targets(candidates, max),
                     "round " + round + ": " + n + " backends, max " + max);
@@ -153,7 +170,7 @@ class RebalancePlanTest {
         }
     }
 
-    /** The plan as first written, with full sorts: the oracle for the selection above. */
+    /** The plan as first written, with full sorts (and the rank tie-break since): the oracle for the selection. */
     private static int[] bySorting(List<Candidate> candidates, int maxConnections) {
         int n = candidates.size();
         int[] targets = new int[n];
@@ -164,6 +181,7 @@ class RebalancePlanTest {
         }
         java.util.Comparator<Integer> byCurrentThenKey = java.util.Comparator
                 .comparingInt((Integer i) -> -candidates.get(i).current())
+                .thenComparingLong(i -> candidates.get(i).rank())
                 .thenComparing(i -> candidates.get(i).key());
         int monitors = live.size() >= maxConnections ? 0 : Math.min(dead.size(), maxConnections - live.size());
         dead.sort(byCurrentThenKey);
