@@ -7,13 +7,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code cueball}: the demo, cbresolve-style {@code resolve}, and {@code watch}. Bad input ends with one line
- * on stderr and exit code 2; {@code --verbose} adds stack traces and the pool's logs.
+ * {@code cueball}: the demo, cbresolve-style {@code resolve}, {@code watch}, and {@code simulate}. Bad input ends
+ * with one line on stderr and exit code 2; {@code --verbose} adds stack traces and the pool's logs.
  */
 @Command(name = "cueball", mixinStandardHelpOptions = true, version = "cueball 0.1.0-SNAPSHOT",
         description = "A resolver-driven connection pool for multi-node services.",
         subcommands = {DemoCommand.class, ResolveCommand.class, WatchCommand.class,
-            CommandLine.HelpCommand.class})
+            SimulateCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for bad input. */
@@ -25,7 +25,7 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: choose demo, resolve or watch");
+                "missing command: choose demo, resolve, watch or simulate");
     }
 
     /**
@@ -59,7 +59,7 @@ public final class Main implements Runnable {
             String message = e.getMessage();
             if (command.equals("cueball") && e instanceof CommandLine.UnmatchedArgumentException u
                     && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
-                message = "unknown command '" + u.getUnmatched().get(0) + "': choose demo, resolve or watch";
+                message = "unknown command '" + u.getUnmatched().get(0) + "': choose demo, resolve, watch or simulate";
             }
             e.getCommandLine().getErr().println("cueball: " + message + " (see 'cueball "
                     + (command.equals("cueball") ? "" : command + " ") + "--help')");

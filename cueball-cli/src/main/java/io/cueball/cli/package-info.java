@@ -1,2 +1,2 @@
-/** The {@code cueball} executable: {@code demo}, {@code resolve} and {@code watch}. Not a library API. */
+/** The {@code cueball} executable: {@code demo}, {@code resolve}, {@code watch} and {@code simulate}. Not a library API. */
 package io.cueball.cli;

@@ -158,7 +158,7 @@ class CliTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "nope                                  | cueball: unknown command 'nope': choose demo, resolve or watch",
+        "nope | cueball: unknown command 'nope': choose demo, resolve, watch or simulate",
         "resolve static:db1                    | cueball: bad static spec: invalid backend 'db1' in 'db1'",
         "resolve static:db1:70000              | cueball: bad static spec: port 70000 out of range",
         "resolve http://x                      | cueball: unknown resolver spec 'http://x': expected static:",

@@ -1,0 +1,291 @@
+package io.cueball.cli;
+
+import io.cueball.HostSelection;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code cueball simulate}: a Monte Carlo comparison of the pool's backend-selection strategies
+ * ({@link HostSelection}), after pooly's simulations ({@code egreedy_test.go}, {@code softmax_test.go}).
+ *
+ * <p><b>The model</b> ({@link BanditModel}, scenarios {@code pooly} and {@code custom}). Backends have a success
+ * probability p, a latency (exponentially distributed with the given mean) and a capacity (requests in flight;
+ * one more fails at once as "busy"). Requests arrive as a Poisson process; for each, the strategy, the pool's own
+ * {@link HostSelection#choose}, picks a backend from the backends' current scores; the outcome (1 success, 0
+ * failure) updates that backend's score when the request completes. The score is the pool's: the
+ * recency-weighted mean of the outcomes over the last minute (of simulated time), 1.0 before any outcome, so an
+ * untried backend gets tried ({@link SimScore} says how it relates to pooly's). Every draw is seeded; every
+ * strategy meets the same arrivals, outcomes and latencies run by run.
+ *
+ * <p><b>Scenarios.</b> {@code pooly}: pooly's own, three backends succeeding with probability 0.1, 0.1 and 0.9,
+ * one request at a time (they answer at once, so latency and capacity play no part and the score is the mean of
+ * all the backend's outcomes so far), horizon 250. {@code custom}: the backends given with {@code --backend},
+ * requests at {@code --rate} per second. {@code tcp}: {@link TcpComparison}, the same comparison through a real
+ * {@code ConnectionPool} over loopback TCP servers that fail requests with the set probabilities.
+ *
+ * <p><b>Output.</b> A table: per strategy the mean score (mean outcome over all trials and runs), the regret
+ * ({@code horizon * best p − successes}, averaged over the runs) and each backend's share of the trials; and two
+ * PNG plots in {@code --out}: the average score against the trials (pooly's plot) and each backend's share over
+ * time.
+ */
+@Command(name = "simulate", mixinStandardHelpOptions = true, sortOptions = false,
+        // One element per paragraph: picocli wraps each, and the command list shows the first alone.
+        description = {"Compares the pool's backend-selection strategies by Monte Carlo simulation, with plots.",
+            "The model: backends succeed with probability p, take an exponentially distributed time with the given"
+                + " mean latency, and hold at most `capacity` requests in flight (one more fails at once as busy)."
+                + " Requests arrive as a Poisson process; for each, the strategy (the pool's own code) picks a"
+                + " backend from the backends' current scores, and the outcome (1 success, 0 failure) updates that"
+                + " backend's score when the request completes. The score is the pool's: the recency-weighted mean"
+                + " of the outcomes of the last minute, 1.0 before any outcome so an untried backend gets tried.",
+            "Scenarios: pooly (pooly's simulations: three backends succeeding with p = 0.1, 0.1 and 0.9, one"
+                + " request at a time, horizon 250); custom (the --backend list, requests at --rate per second); tcp"
+                + " (the same comparison through a real pool over loopback TCP servers that fail requests with the"
+                + " set probabilities).",
+            "Prints per strategy the mean score (mean outcome over all trials and runs), the regret (horizon x best"
+                + " p - successes, averaged over runs) and each backend's share of the trials; writes two PNGs to"
+                + " --out: average score against trials, and each backend's share over time.",
+            "Seeded: the same options print the same table."})
+final class SimulateCommand implements Callable<Integer> {
+    static final String DEFAULT_STRATEGIES =
+            "round-robin,epsilon-greedy:0.1,epsilon-greedy:0.5,softmax:0.1,softmax:0.2,least-in-use";
+    /** pooly's hosts: echo1, echo2 and echo3 succeed with these probabilities. */
+    static final double[] POOLY_P = {0.1, 0.1, 0.9};
+    /** pooly's simulations take about a millisecond a trial; with zero latency only the score's clock sees it. */
+    private static final double POOLY_RATE = 1_000;
+    private static final int MAX_RUNS = 100_000;
+    private static final int MAX_HORIZON = 1_000_000;
+    private static final long MAX_TRIALS = 100_000_000L;
+    private static final int MAX_BACKENDS = 20;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--scenario", defaultValue = "pooly", paramLabel = "NAME",
+            description = "pooly, custom, fleet or tcp (default: ${DEFAULT-VALUE}).")
+    String scenario;
+
+    @Option(names = "--strategies", defaultValue = DEFAULT_STRATEGIES, paramLabel = "LIST",
+            description = "Comma-separated: round-robin, weighted, epsilon-greedy:EPSILON, softmax:TEMPERATURE,"
+                    + " least-in-use (default: ${DEFAULT-VALUE}).")
+    String strategies;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N",
+            description = "Seed of every random draw (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--runs", paramLabel = "N",
+            description = "Monte Carlo runs averaged per strategy (default: 200; 10 for tcp).")
+    Integer runs;
+
+    @Option(names = "--horizon", paramLabel = "N",
+            description = "Trials (requests) per run (default: 250; 1000 for custom).")
+    Integer horizon;
+
+    @Option(names = "--out", defaultValue = "simulate-out", paramLabel = "DIR",
+            description = "Where the PNG plots go (default: ${DEFAULT-VALUE}).")
+    String out;
+
+    @Option(names = "--backend", paramLabel = "SPEC",
+            description = "custom: one backend, repeated: p=PROBABILITY[,latency=MEAN (us, ms or s)]"
+                    + "[,capacity=IN_FLIGHT][,weight=N], e.g. p=0.9,latency=5ms,capacity=4. tcp: p=PROBABILITY"
+                    + " (default: pooly's 0.1, 0.1, 0.9).")
+    List<String> backendSpecs;
+
+    @Option(names = "--rate", paramLabel = "PER_SECOND",
+            description = "custom: mean arrival rate of requests, per second (default: 100).")
+    Double rate;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        List<HostSelection> chosen = strategies(strategies);
+        String name = scenario.trim().toLowerCase(Locale.ROOT);
+        if (!Set.of("pooly", "custom", "fleet", "tcp").contains(name)) {
+            throw new UsageException("--scenario: '" + scenario + "' (expected: pooly, custom, fleet or tcp)");
+        }
+        Path dir = outDir(out);
+        int h = horizon == null ? (name.equals("custom") ? 1_000 : 250) : horizon;
+        int r = runs == null ? (name.equals("tcp") ? 10 : 200) : runs;
+        if (h < 1 || h > MAX_HORIZON) {
+            throw new UsageException("--horizon: " + h + " (expected: 1 to " + MAX_HORIZON + " trials)");
+        }
+        if (r < 1 || r > MAX_RUNS) {
+            throw new UsageException("--runs: " + r + " (expected: 1 to " + MAX_RUNS + ")");
+        }
+        if ((long) r * h > MAX_TRIALS) {
+            throw new UsageException("--runs " + r + " with --horizon " + h + ": " + (long) r * h
+                    + " trials per strategy (expected: at most " + MAX_TRIALS + ")");
+        }
+        if (rate != null && !name.equals("custom")) {
+            throw new UsageException("--rate: " + rate + " (only the custom scenario takes an arrival rate)");
+        }
+        if (rate != null && !(rate > 0 && rate <= 1e9)) {
+            throw new UsageException("--rate: " + rate + " (expected: > 0 and at most 1e9 requests per second)");
+        }
+        List<SimBackend> backends = backends(name);
+        switch (name) {
+            case "pooly", "custom" -> {
+                BanditModel model = new BanditModel(backends, name.equals("pooly") ? POOLY_RATE
+                        : rate == null ? 100 : rate);
+                List<Tally.Result> results = new ArrayList<>();
+                for (HostSelection s : chosen) {
+                    results.add(model.run(s, h, r, seed));
+                }
+                String header = String.format(Locale.ROOT, "scenario %s: %d runs of %d trials, seed %d", name, r, h,
+                        seed) + (name.equals("custom") ? String.format(Locale.ROOT, ", %s requests/s",
+                        SimBackend.plain(rate == null ? 100 : rate)) : "");
+                report(stdout, name, header, backends, results, dir);
+            }
+            case "tcp" -> {
+                List<Tally.Result> results = TcpComparison.run(backends, chosen, h, r, seed);
+                String header = String.format(Locale.ROOT, "scenario tcp: %d runs of %d requests through a "
+                        + "ConnectionPool over loopback TCP servers, seed %d", r, h, seed);
+                report(stdout, name, header, backends, results, dir);
+            }
+            default -> throw new UsageException("--scenario fleet: not available yet (it needs the fleet "
+                    + "subsetting of the pool, which is not on this build)");
+        }
+        return 0;
+    }
+
+    /** Prints the table and writes the two plots. */
+    private static void report(PrintWriter stdout, String name, String header, List<SimBackend> backends,
+            List<Tally.Result> results, Path dir) throws IOException {
+        stdout.println(header);
+        stdout.println("backends: " + String.join(", ", backends.stream().map(SimBackend::describe).toList()));
+        stdout.print(table(backends, results));
+        double bestP = backends.stream().mapToDouble(SimBackend::p).max().orElseThrow();
+        Path score = dir.resolve(name + "-score.png");
+        Path share = dir.resolve(name + "-share.png");
+        Plots.averageScore(score, "cueball simulate " + name + ": average score", results, bestP);
+        Plots.shareOverTime(share, "cueball simulate " + name + ": share per backend", results,
+                backends.stream().map(SimBackend::name).toList());
+        stdout.println("wrote " + score);
+        stdout.println("wrote " + share);
+        stdout.flush();
+    }
+
+    /**
+     * The table: per strategy its mean score, regret, busy share (when a backend has a capacity) and the share of
+     * the trials each backend got.
+     */
+    static String table(List<SimBackend> backends, List<Tally.Result> results) {
+        boolean busy = backends.stream().anyMatch(b -> b.capacity() != SimBackend.UNBOUNDED);
+        int width = Math.max("strategy".length(), results.stream().mapToInt(r -> r.strategy().toString().length())
+                .max().orElse(0));
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "%-" + width + "s  %10s  %8s", "strategy", "mean score", "regret"));
+        if (busy) {
+            s.append(String.format(Locale.ROOT, "  %6s", "busy"));
+        }
+        for (SimBackend b : backends) {
+            s.append(String.format(Locale.ROOT, "  %6s", b.name()));
+        }
+        s.append('\n');
+        for (Tally.Result r : results) {
+            s.append(String.format(Locale.ROOT, "%-" + width + "s  %10.3f  %8.1f", r.strategy(), r.meanScore(),
+                    r.regret()));
+            if (busy) {
+                s.append(String.format(Locale.ROOT, "  %5.1f%%", 100 * r.busy()));
+            }
+            for (double share : r.shares()) {
+                s.append(String.format(Locale.ROOT, "  %5.1f%%", 100 * share));
+            }
+            s.append('\n');
+        }
+        return s.toString();
+    }
+
+    /** Parses {@code --strategies}. */
+    static List<HostSelection> strategies(String text) {
+        Set<HostSelection> parsed = new LinkedHashSet<>();
+        for (String part : text.split(",", -1)) {
+            if (part.isBlank()) {
+                throw new UsageException("--strategies: '" + text + "' has an empty entry (expected a comma-"
+                        + "separated list such as round-robin,softmax:0.2)");
+            }
+            HostSelection s;
+            try {
+                s = HostSelection.parse(part);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--strategies: '" + part.trim() + "': " + e.getMessage());
+            }
+            if (!parsed.add(s)) {
+                throw new UsageException("--strategies: '" + part.trim() + "' is given twice");
+            }
+        }
+        return List.copyOf(parsed);
+    }
+
+    private List<SimBackend> backends(String name) {
+        List<String> specs = backendSpecs == null ? List.of() : backendSpecs;
+        if (specs.size() > MAX_BACKENDS) {
+            throw new UsageException("--backend: given " + specs.size() + " times (expected: at most "
+                    + MAX_BACKENDS + ")");
+        }
+        switch (name) {
+            case "custom" -> {
+                if (specs.isEmpty()) {
+                    throw new UsageException("--backend: the custom scenario needs at least one, e.g. --backend "
+                            + "p=0.9,latency=5ms,capacity=4 --backend p=0.5,latency=1ms");
+                }
+                return parse(specs, Set.of("p", "latency", "capacity", "weight"));
+            }
+            case "tcp" -> {
+                return specs.isEmpty() ? pooly() : parse(specs, Set.of("p"));
+            }
+            default -> {
+                if (!specs.isEmpty()) {
+                    throw new UsageException("--backend '" + specs.get(0) + "': the " + name + " scenario has its "
+                            + "own backends (use --scenario custom)");
+                }
+                return pooly();
+            }
+        }
+    }
+
+    private static List<SimBackend> parse(List<String> specs, Set<String> keys) {
+        List<SimBackend> list = new ArrayList<>();
+        for (String spec : specs) {
+            list.add(SimBackend.parse(spec, "b" + (list.size() + 1), keys));
+        }
+        return list;
+    }
+
+    private static List<SimBackend> pooly() {
+        List<SimBackend> list = new ArrayList<>();
+        for (double p : POOLY_P) {
+            list.add(SimBackend.bernoulli("b" + (list.size() + 1), p));
+        }
+        return list;
+    }
+
+    private static Path outDir(String text) {
+        if (text.isBlank()) {
+            throw new UsageException("--out: '" + text + "' (expected: a directory)");
+        }
+        Path dir;
+        try {
+            dir = Path.of(text);
+        } catch (InvalidPathException e) {
+            throw new UsageException("--out: '" + text + "' is not a path: " + e.getReason());
+        }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UsageException("--out: '" + text + "' exists and is not a directory");
+        }
+        return dir;
+    }
+}
