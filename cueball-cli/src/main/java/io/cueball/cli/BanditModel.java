@@ -79,7 +79,7 @@ final class BanditModel {
                 double success = world.nextDouble();
                 // drawn before the choice, in units of the chosen backend's mean, so every strategy meets the
                 // same luck whatever it chooses
-                double latency = -Math.log1p(-world.nextDouble());
+                double latency = -StrictMath.log1p(-world.nextDouble());
                 while (!pending.isEmpty() && pending.peek().at <= now) {
                     Completion c = pending.poll();
                     inFlight[c.backend]--;
@@ -108,6 +108,6 @@ final class BanditModel {
 
     /** An exponentially distributed time with the given mean, in nanoseconds. */
     private static long exponentialNanos(SplittableRandom random, double meanNanos) {
-        return Math.round(-Math.log1p(-random.nextDouble()) * meanNanos);
+        return Math.round(-StrictMath.log1p(-random.nextDouble()) * meanNanos);
     }
 }
