@@ -53,7 +53,8 @@ import picocli.CommandLine.Spec;
             "Scenarios: pooly (pooly's simulations: three backends succeeding with p = 0.1, 0.1 and 0.9, one"
                 + " request at a time, horizon 250); custom (the --backend list, requests at --rate per second); tcp"
                 + " (the same comparison through a real pool over loopback TCP servers that fail requests with the"
-                + " set probabilities).",
+                + " set probabilities, one request at a time at --rate per second, the pool's score decay 200 ms so"
+                + " it learns within a run).",
             "Prints per strategy the mean score (mean outcome over all trials and runs), the regret (horizon x best"
                 + " p - successes, averaged over runs) and each backend's share of the trials; writes two PNGs to"
                 + " --out: average score against trials, and each backend's share over time.",
@@ -65,6 +66,8 @@ final class SimulateCommand implements Callable<Integer> {
     static final double[] POOLY_P = {0.1, 0.1, 0.9};
     /** pooly's simulations take about a millisecond a trial; with zero latency only the score's clock sees it. */
     private static final double POOLY_RATE = 1_000;
+    /** The tcp scenario's pace: a run of 250 requests lasts 250 ms, 25 of the pool's score ticks. */
+    private static final double TCP_RATE = 1_000;
     private static final int MAX_RUNS = 100_000;
     private static final int MAX_HORIZON = 1_000_000;
     private static final long MAX_TRIALS = 100_000_000L;
@@ -87,7 +90,7 @@ final class SimulateCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--runs", paramLabel = "N",
-            description = "Monte Carlo runs averaged per strategy (default: 200; 10 for tcp).")
+            description = "Monte Carlo runs averaged per strategy (default: 200; 5 for tcp).")
     Integer runs;
 
     @Option(names = "--horizon", paramLabel = "N",
@@ -105,7 +108,8 @@ final class SimulateCommand implements Callable<Integer> {
     List<String> backendSpecs;
 
     @Option(names = "--rate", paramLabel = "PER_SECOND",
-            description = "custom: mean arrival rate of requests, per second (default: 100).")
+            description = "custom: mean arrival rate of requests, per second (default: 100). tcp: requests"
+                    + " started per second, one at a time (default: 1000).")
     Double rate;
 
     @Override
@@ -118,7 +122,7 @@ final class SimulateCommand implements Callable<Integer> {
         }
         Path dir = outDir(out);
         int h = horizon == null ? (name.equals("custom") ? 1_000 : 250) : horizon;
-        int r = runs == null ? (name.equals("tcp") ? 10 : 200) : runs;
+        int r = runs == null ? (name.equals("tcp") ? 5 : 200) : runs;
         if (h < 1 || h > MAX_HORIZON) {
             throw new UsageException("--horizon: " + h + " (expected: 1 to " + MAX_HORIZON + " trials)");
         }
@@ -129,8 +133,8 @@ final class SimulateCommand implements Callable<Integer> {
             throw new UsageException("--runs " + r + " with --horizon " + h + ": " + (long) r * h
                     + " trials per strategy (expected: at most " + MAX_TRIALS + ")");
         }
-        if (rate != null && !name.equals("custom")) {
-            throw new UsageException("--rate: " + rate + " (only the custom scenario takes an arrival rate)");
+        if (rate != null && !name.equals("custom") && !name.equals("tcp")) {
+            throw new UsageException("--rate: " + rate + " (only the custom and tcp scenarios take a rate)");
         }
         if (rate != null && !(rate > 0 && rate <= 1e9)) {
             throw new UsageException("--rate: " + rate + " (expected: > 0 and at most 1e9 requests per second)");
@@ -150,9 +154,11 @@ final class SimulateCommand implements Callable<Integer> {
                 report(stdout, name, header, backends, results, dir);
             }
             case "tcp" -> {
-                List<Tally.Result> results = TcpComparison.run(backends, chosen, h, r, seed);
+                double perSecond = rate == null ? TCP_RATE : rate;
+                List<Tally.Result> results = TcpComparison.run(backends, chosen, h, r, seed, perSecond);
                 String header = String.format(Locale.ROOT, "scenario tcp: %d runs of %d requests through a "
-                        + "ConnectionPool over loopback TCP servers, seed %d", r, h, seed);
+                        + "ConnectionPool over loopback TCP servers, seed %d, %s requests/s", r, h, seed,
+                        SimBackend.plain(perSecond));
                 report(stdout, name, header, backends, results, dir);
             }
             default -> throw new UsageException("--scenario fleet: not available yet (it needs the fleet "

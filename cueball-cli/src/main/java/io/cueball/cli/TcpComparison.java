@@ -21,9 +21,11 @@ import java.util.concurrent.locks.LockSupport;
  * {@code cueball simulate --scenario tcp}: the strategies compared on real sockets. One {@link FlakyServer} per
  * backend on loopback; per strategy and run a fresh {@link ConnectionPool} over them, built with
  * {@code hostSelection(strategy)}, {@value #PER_BACKEND} connections per backend, no thread affinity (every claim
- * goes through the pool's choice) and no outlier ejection (which would take the failing backends away and
- * compare something else). One thread then makes {@code horizon} requests in turn: claim, send a byte, read the
- * answer. The pool learns each outcome the way an application tells it: a plain {@link Claim#close()} for a
+ * goes through the pool's choice), no outlier ejection (which would take the failing backends away and compare
+ * something else) and a score decay of {@link #SCORE_DECAY} (200 ms), so that the pool harvests outcomes and
+ * re-plans its shares every 10 ms, often enough to learn within a run (with the default minute it would tick every
+ * 3 s, after the run). One thread then makes {@code horizon} requests in turn, started at {@code rate} per second
+ * (or as soon as the previous one ends, if it ran late): claim, send a byte, read the answer. The pool learns each outcome the way an application tells it: a plain {@link Claim#close()} for a
  * success; {@link Claim#report(double) report(0)} then close for a failure the backend answered (the connection is
  * sound, so it is kept, as an application error should be); {@link Claim#fail(Throwable)} if the connection
  * itself broke. Which backend served a trial is {@link Claim#backend()}.
@@ -35,6 +37,8 @@ import java.util.concurrent.locks.LockSupport;
 final class TcpComparison {
     /** Connections per backend in each pool. */
     static final int PER_BACKEND = 3;
+    /** The pools' score decay: short, so that the pool learns within a run of a few hundred milliseconds. */
+    static final Duration SCORE_DECAY = Duration.ofMillis(200);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration IO_TIMEOUT = Duration.ofSeconds(2);
 
@@ -49,11 +53,12 @@ final class TcpComparison {
      * @param horizon    requests per run
      * @param runs       runs per strategy
      * @param seed       the seed
+     * @param rate       requests started per second, {@code > 0}
      * @return one result per strategy, in order
      * @throws IllegalStateException if a pool does not open its connections within 10 s, or a claim fails
      */
     static List<Tally.Result> run(List<SimBackend> backends, List<HostSelection> strategies, int horizon, int runs,
-            long seed) throws InterruptedException {
+            long seed, double rate) throws InterruptedException {
         List<FlakyServer> servers = new ArrayList<>();
         try {
             Map<String, Integer> index = new HashMap<>();
@@ -73,7 +78,7 @@ final class TcpComparison {
                     for (FlakyServer s : servers) {
                         s.reseed(world.nextLong());
                     }
-                    oneRun(strategy, servers, index, horizon, choices, tally);
+                    oneRun(strategy, servers, index, horizon, rate, choices, tally);
                     tally.endRun();
                 }
                 results.add(tally.result(bestP));
@@ -85,7 +90,7 @@ final class TcpComparison {
     }
 
     private static void oneRun(HostSelection strategy, List<FlakyServer> servers, Map<String, Integer> index,
-            int horizon, SplittableRandom choices, Tally tally) throws InterruptedException {
+            int horizon, double rate, SplittableRandom choices, Tally tally) throws InterruptedException {
         int max = PER_BACKEND * servers.size();
         StaticResolver resolver = new StaticResolver(servers.stream().map(FlakyServer::backend).toList());
         TcpConnectionFactory factory = TcpConnectionFactory.builder().connectTimeout(IO_TIMEOUT)
@@ -97,12 +102,21 @@ final class TcpComparison {
                 .threadAffinity(0)
                 .rebalanceDelay(Duration.ZERO) // the backends are all there at once: open at once
                 .maxEjectionPercent(0)
+                .scoreDecay(SCORE_DECAY)
                 .claimTimeout(IO_TIMEOUT)
                 .random(choices)
                 .build();
         try {
             awaitOpen(pool, max);
+            long start = System.nanoTime();
             for (int i = 0; i < horizon; i++) {
+                long due = start + (long) (i * 1e9 / rate);
+                for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+                    LockSupport.parkNanos(wait);
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
                 Claim<TcpConnection> claim = pool.claim();
                 int backend = index.get(claim.backend().key());
                 double outcome;
