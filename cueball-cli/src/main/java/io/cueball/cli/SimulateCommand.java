@@ -34,7 +34,9 @@ import picocli.CommandLine.Spec;
  * one request at a time (they answer at once, so latency and capacity play no part and the score is the mean of
  * all the backend's outcomes so far), horizon 250. {@code custom}: the backends given with {@code --backend},
  * requests at {@code --rate} per second. {@code tcp}: {@link TcpComparison}, the same comparison through a real
- * {@code ConnectionPool} over loopback TCP servers that fail requests with the set probabilities.
+ * {@code ConnectionPool} over loopback TCP servers that fail requests with the set probabilities, one request at
+ * a time at {@code --rate} per second (default 1000), the pool's score decay 200 ms so that it learns within a
+ * run.
  *
  * <p><b>Output.</b> A table: per strategy the mean score (mean outcome over all trials and runs), the regret
  * ({@code horizon * best p − successes}, averaged over the runs) and each backend's share of the trials; and two
@@ -58,7 +60,8 @@ import picocli.CommandLine.Spec;
             "Prints per strategy the mean score (mean outcome over all trials and runs), the regret (horizon x best"
                 + " p - successes, averaged over runs) and each backend's share of the trials; writes two PNGs to"
                 + " --out: average score against trials, and each backend's share over time.",
-            "Seeded: the same options print the same table."})
+            "Seeded: in the pooly and custom scenarios the same options print the same table (tcp runs on real"
+                + " time and sockets, so its numbers vary a little)."})
 final class SimulateCommand implements Callable<Integer> {
     static final String DEFAULT_STRATEGIES =
             "round-robin,epsilon-greedy:0.1,epsilon-greedy:0.5,softmax:0.1,softmax:0.2,least-in-use";

@@ -22,17 +22,19 @@ import java.util.concurrent.locks.LockSupport;
  * backend on loopback; per strategy and run a fresh {@link ConnectionPool} over them, built with
  * {@code hostSelection(strategy)}, {@value #PER_BACKEND} connections per backend, no thread affinity (every claim
  * goes through the pool's choice), no outlier ejection (which would take the failing backends away and compare
- * something else) and a score decay of {@link #SCORE_DECAY} (200 ms), so that the pool harvests outcomes and
- * re-plans its shares every 10 ms, often enough to learn within a run (with the default minute it would tick every
- * 3 s, after the run). One thread then makes {@code horizon} requests in turn, started at {@code rate} per second
- * (or as soon as the previous one ends, if it ran late): claim, send a byte, read the answer. The pool learns each outcome the way an application tells it: a plain {@link Claim#close()} for a
- * success; {@link Claim#report(double) report(0)} then close for a failure the backend answered (the connection is
- * sound, so it is kept, as an application error should be); {@link Claim#fail(Throwable)} if the connection
- * itself broke. Which backend served a trial is {@link Claim#backend()}.
+ * something else) and a score decay of {@link #SCORE_DECAY} (200 ms). The pool then acts on the strategy twice:
+ * each claim picks its backend among those with an idle connection, and the shares are re-planned from the
+ * scores at every score tick, here every 10 ms (with the default minute it would tick every 3 s, after a run).
+ *
+ * <p>One thread makes {@code horizon} requests in turn, started at {@code rate} per second (or as soon as the
+ * previous one ends, if it ran late): claim, send a byte, read the answer. The pool learns each outcome the way
+ * an application tells it: a plain {@link Claim#close()} for a success; {@link Claim#report(double) report(0)}
+ * then close for a failure the backend answered (the connection is sound, so it is kept, as an application error
+ * should be); {@link Claim#fail(Throwable)} if the connection itself broke. Which backend served a trial is
+ * {@link Claim#backend()}.
  *
  * <p>Seeded like the model: run r of every strategy gives the servers the same seeds and the pool the same
- * random source. Requests are sequential, so each server's answers are reproducible; which connection the pool
- * hands out may still depend on the order its connects completed.
+ * random source. The pool's ticks follow the real clock, so the numbers vary a little from one run to the next.
  */
 final class TcpComparison {
     /** Connections per backend in each pool. */

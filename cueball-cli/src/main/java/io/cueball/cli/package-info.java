@@ -1,2 +1,5 @@
-/** The {@code cueball} executable: {@code demo}, {@code resolve}, {@code watch} and {@code simulate}. Not a library API. */
+/**
+ * The {@code cueball} executable: {@code demo}, {@code resolve}, {@code watch} and {@code simulate}. Not a library
+ * API.
+ */
 package io.cueball.cli;

@@ -149,9 +149,9 @@ class SimulateCommandTest {
 
     /**
      * The tcp scenario through a real pool on loopback: every request is served and counted, round-robin spreads
-     * them evenly over the pool's connections, and softmax, whose shares the pool re-plans from its scores every
-     * 10 ms, moves the requests to the backend that succeeds (about 0.7 against 0.36 over 150 requests here; the
-     * margin asked is smaller, because the pool learns in real time and a loaded machine gives it fewer ticks).
+     * them evenly over the pool's connections, and softmax, with which the pool chooses each claim's backend from
+     * the scores, moves the requests to the backend that succeeds (about 0.87 against 0.36 over 150 requests here;
+     * the margin asked is smaller, because the pool learns in real time).
      */
     @Test
     void tcpScenarioLearnsThroughARealPool() {
@@ -222,7 +222,7 @@ class SimulateCommandTest {
         "--backend p=0.5                        | --backend 'p=0.5': the pooly scenario has its own backends",
         "--scenario custom --backend p=1.5      | --backend 'p=1.5': p: 1.5 (expected: a probability, 0 to 1)",
         "--scenario custom --backend latency=5ms | --backend 'latency=5ms': p is missing",
-        "--scenario custom --backend p=1,latency=5 | --backend 'p=1,latency=5': latency: 5 (expected: a mean with a unit",
+        "--scenario custom --backend p=1,latency=5 | --backend 'p=1,latency=5': latency: 5 (expected: a mean with",
         "--scenario custom --backend p=1,capacity=0 | --backend 'p=1,capacity=0': capacity: 0 (expected: >= 1",
         "--scenario custom --backend p=1,speed=2 | --backend 'p=1,speed=2': unknown key 'speed' (expected: p, latency",
         "--scenario custom --backend p=1,p=0    | --backend 'p=1,p=0': p given twice",
