@@ -6,6 +6,7 @@ import java.awt.Font;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.jfree.chart.ChartUtils;
@@ -21,6 +22,7 @@ import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.StackedXYAreaRenderer2;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.renderer.xy.XYStepRenderer;
 import org.jfree.chart.title.TextTitle;
 import org.jfree.chart.ui.RectangleAnchor;
 import org.jfree.chart.ui.RectangleInsets;
@@ -90,15 +92,8 @@ final class Plots {
         }
         XYPlot plot = new XYPlot(data, x, y, lines);
         style(plot);
-        ValueMarker best = new ValueMarker(bestP, Color.GRAY, new BasicStroke(1f, BasicStroke.CAP_BUTT,
-                BasicStroke.JOIN_MITER, 1f, new float[] {6f, 4f}, 0f));
-        best.setLabel(String.format(Locale.ROOT, "best backend, p = %.2f", bestP));
-        // above the line on the left, where the curves are still climbing
-        best.setLabelAnchor(RectangleAnchor.TOP_LEFT);
-        best.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
-        best.setLabelBackgroundColor(new Color(255, 255, 255, 0));
-        best.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        plot.addRangeMarker(best);
+        // labelled above the line on the left, where the curves are still climbing
+        plot.addRangeMarker(dashed(bestP, String.format(Locale.ROOT, "best backend, p = %.2f", bestP)));
         write(file, chart(title, plot), WIDTH, SCORE_HEIGHT);
     }
 
@@ -155,6 +150,100 @@ final class Plots {
         int horizon = results.isEmpty() ? 1 : results.get(0).averageScore().length;
         x.setRange(1, Math.max(2, horizon));
         return x;
+    }
+
+    /**
+     * The fleet: each method's connections per backend in the first run, the backends sorted from most to fewest,
+     * with the mean marked. The scale stops at 2.5 times the mean; a method above it (key order) is named in the
+     * title with its maximum.
+     *
+     * @param file  where to write the PNG ({@link #WIDTH} x {@link #SCORE_HEIGHT})
+     * @param title the chart's title
+     * @param mean  the mean connections per backend
+     */
+    static void fleetConnections(Path file, String title, List<FleetSimulation.Result> results, double mean)
+            throws IOException {
+        XYSeriesCollection data = new XYSeriesCollection();
+        double top = Math.ceil(2.5 * mean) + 1;
+        StringBuilder off = new StringBuilder();
+        for (FleetSimulation.Result r : results) {
+            XYSeries s = new XYSeries(r.method().label, false, false);
+            int[] c = r.firstRun();
+            for (int b = 0; b < c.length; b++) {
+                s.add(b + 1, c[b]);
+            }
+            data.addSeries(s);
+            if (c.length > 0 && c[0] > top) {
+                off.append(off.length() == 0 ? "" : "; ").append(String.format(Locale.ROOT,
+                        "%s reaches %d, off the scale", r.method().label, c[0]));
+            }
+        }
+        NumberAxis x = new NumberAxis("backends, most connections first");
+        x.setRange(1, Math.max(2, results.get(0).firstRun().length));
+        NumberAxis y = new NumberAxis("connections from the fleet");
+        y.setRange(0, top);
+        XYLineAndShapeRenderer lines = new XYLineAndShapeRenderer(true, false);
+        for (int i = 0; i < results.size(); i++) {
+            lines.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+            lines.setSeriesStroke(i, new BasicStroke(2f));
+        }
+        XYPlot plot = new XYPlot(data, x, y, lines);
+        style(plot);
+        plot.addRangeMarker(dashed(mean, String.format(Locale.ROOT, "mean, %s", SimBackend.plain(
+                Math.round(mean * 100) / 100.0))));
+        write(file, chart(off.length() == 0 ? title : title + " (" + off + ")", plot), WIDTH, SCORE_HEIGHT);
+    }
+
+    /**
+     * The fleet over all runs: for each method, the share of backends with at most k connections against k (the
+     * distribution function), up to 2.5 times the mean.
+     *
+     * @param file  where to write the PNG ({@link #WIDTH} x {@link #SCORE_HEIGHT})
+     * @param title the chart's title
+     * @param mean  the mean connections per backend
+     */
+    static void fleetSpread(Path file, String title, List<FleetSimulation.Result> results, double mean)
+            throws IOException {
+        XYSeriesCollection data = new XYSeriesCollection();
+        int top = (int) Math.ceil(2.5 * mean) + 1;
+        for (FleetSimulation.Result r : results) {
+            XYSeries s = new XYSeries(r.method().label, false, false);
+            long[] counts = r.counts();
+            long all = Arrays.stream(counts).sum();
+            long below = 0;
+            for (int k = 0; k <= Math.min(top, counts.length - 1); k++) {
+                below += counts[k];
+                s.add(k, (double) below / all);
+            }
+            data.addSeries(s);
+        }
+        NumberAxis x = new NumberAxis("connections from the fleet (k)");
+        x.setRange(0, top);
+        NumberAxis y = new NumberAxis("share of backends with at most k connections");
+        y.setRange(0, 1.02);
+        XYStepRenderer steps = new XYStepRenderer();
+        for (int i = 0; i < results.size(); i++) {
+            steps.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+            steps.setSeriesStroke(i, new BasicStroke(2f));
+        }
+        XYPlot plot = new XYPlot(data, x, y, steps);
+        style(plot);
+        ValueMarker m = dashed(mean, "mean");
+        m.setLabelAnchor(RectangleAnchor.TOP_RIGHT); // a vertical line: the label beside it, at the top
+        m.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+        plot.addDomainMarker(m);
+        write(file, chart(title, plot), WIDTH, SCORE_HEIGHT);
+    }
+
+    private static ValueMarker dashed(double at, String label) {
+        ValueMarker marker = new ValueMarker(at, Color.GRAY, new BasicStroke(1f, BasicStroke.CAP_BUTT,
+                BasicStroke.JOIN_MITER, 1f, new float[] {6f, 4f}, 0f));
+        marker.setLabel(label);
+        marker.setLabelAnchor(RectangleAnchor.TOP_LEFT);
+        marker.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
+        marker.setLabelBackgroundColor(new Color(255, 255, 255, 0));
+        marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        return marker;
     }
 
     private static void style(XYPlot plot) {

@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
  * requests at {@code --rate} per second. {@code tcp}: {@link TcpComparison}, the same comparison through a real
  * {@code ConnectionPool} over loopback TCP servers that fail requests with the set probabilities, one request at
  * a time at {@code --rate} per second (default 1000), the pool's score decay 200 ms so that it learns within a
- * run.
+ * run. {@code fleet}: {@link FleetSimulation}, pools over shared backends planned by the pool's rebalance plan,
+ * ranking backends by key order, shuffled or by deterministic subsetting.
  *
  * <p><b>Output.</b> A table: per strategy the mean score (mean outcome over all trials and runs), the regret
  * ({@code horizon * best p − successes}, averaged over the runs) and each backend's share of the trials; and two
@@ -56,12 +57,17 @@ import picocli.CommandLine.Spec;
                 + " request at a time, horizon 250); custom (the --backend list, requests at --rate per second); tcp"
                 + " (the same comparison through a real pool over loopback TCP servers that fail requests with the"
                 + " set probabilities, one request at a time at --rate per second, the pool's score decay 200 ms so"
-                + " it learns within a run).",
+                + " it learns within a run); fleet (--pools pools of --max connections over --backends backends, each"
+                + " planned by the pool's own rebalance plan: the connections each backend gets when pools rank"
+                + " backends by key order, by a shuffled order of their own (the default) or by deterministic"
+                + " subsetting, and what adding one backend moves).",
             "Prints per strategy the mean score (mean outcome over all trials and runs), the regret (horizon x best"
                 + " p - successes, averaged over runs) and each backend's share of the trials; writes two PNGs to"
-                + " --out: average score against trials, and each backend's share over time.",
-            "Seeded: in the pooly and custom scenarios the same options print the same table (tcp runs on real"
-                + " time and sockets, so its numbers vary a little)."})
+                + " --out: average score against trials, and each backend's share over time. For fleet: per method"
+                + " the backends left empty, the fewest and most connections per backend, and two PNGs: connections"
+                + " per backend, and their distribution over the runs.",
+            "Seeded: in the pooly, custom and fleet scenarios the same options print the same table (tcp runs on"
+                + " real time and sockets, so its numbers vary a little)."})
 final class SimulateCommand implements Callable<Integer> {
     static final String DEFAULT_STRATEGIES =
             "round-robin,epsilon-greedy:0.1,epsilon-greedy:0.5,softmax:0.1,softmax:0.2,least-in-use";
@@ -75,6 +81,8 @@ final class SimulateCommand implements Callable<Integer> {
     private static final int MAX_HORIZON = 1_000_000;
     private static final long MAX_TRIALS = 100_000_000L;
     private static final int MAX_BACKENDS = 20;
+    private static final int MAX_POOLS = 100_000;
+    private static final int MAX_FLEET_CONNECTIONS = 10_000;
 
     @Spec
     CommandSpec spec;
@@ -83,9 +91,9 @@ final class SimulateCommand implements Callable<Integer> {
             description = "pooly, custom, fleet or tcp (default: ${DEFAULT-VALUE}).")
     String scenario;
 
-    @Option(names = "--strategies", defaultValue = DEFAULT_STRATEGIES, paramLabel = "LIST",
+    @Option(names = "--strategies", paramLabel = "LIST",
             description = "Comma-separated: round-robin, weighted, epsilon-greedy:EPSILON, softmax:TEMPERATURE,"
-                    + " least-in-use (default: ${DEFAULT-VALUE}).")
+                    + " least-in-use (default: " + DEFAULT_STRATEGIES + ").")
     String strategies;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N",
@@ -93,7 +101,7 @@ final class SimulateCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--runs", paramLabel = "N",
-            description = "Monte Carlo runs averaged per strategy (default: 200; 5 for tcp).")
+            description = "Monte Carlo runs averaged per strategy or fleet method (default: 200; 5 for tcp).")
     Integer runs;
 
     @Option(names = "--horizon", paramLabel = "N",
@@ -110,6 +118,18 @@ final class SimulateCommand implements Callable<Integer> {
                     + " (default: pooly's 0.1, 0.1, 0.9).")
     List<String> backendSpecs;
 
+    @Option(names = "--pools", paramLabel = "N",
+            description = "fleet: pools in the fleet (default: 500).")
+    Integer pools;
+
+    @Option(names = "--max", paramLabel = "N",
+            description = "fleet: maxConnections of each pool (default: 10).")
+    Integer max;
+
+    @Option(names = "--backends", paramLabel = "N",
+            description = "fleet: backends the pools share (default: 100).")
+    Integer fleetBackends;
+
     @Option(names = "--rate", paramLabel = "PER_SECOND",
             description = "custom: mean arrival rate of requests, per second (default: 100). tcp: requests"
                     + " started per second, one at a time (default: 1000).")
@@ -118,12 +138,20 @@ final class SimulateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         PrintWriter stdout = spec.commandLine().getOut();
-        List<HostSelection> chosen = strategies(strategies);
         String name = scenario.trim().toLowerCase(Locale.ROOT);
         if (!Set.of("pooly", "custom", "fleet", "tcp").contains(name)) {
             throw new UsageException("--scenario: '" + scenario + "' (expected: pooly, custom, fleet or tcp)");
         }
         Path dir = outDir(out);
+        if (name.equals("fleet")) {
+            return fleet(stdout, dir);
+        }
+        for (Object[] fleetOnly : new Object[][] {{"--pools", pools}, {"--max", max}, {"--backends", fleetBackends}}) {
+            if (fleetOnly[1] != null) {
+                throw new UsageException(fleetOnly[0] + ": " + fleetOnly[1] + " (only the fleet scenario takes it)");
+            }
+        }
+        List<HostSelection> chosen = strategies(strategies == null ? DEFAULT_STRATEGIES : strategies);
         int h = horizon == null ? (name.equals("custom") ? 1_000 : 250) : horizon;
         int r = runs == null ? (name.equals("tcp") ? 5 : 200) : runs;
         if (h < 1 || h > MAX_HORIZON) {
@@ -164,10 +192,75 @@ final class SimulateCommand implements Callable<Integer> {
                         SimBackend.plain(perSecond));
                 report(stdout, name, header, backends, results, dir);
             }
-            default -> throw new UsageException("--scenario fleet: not available yet (it needs the fleet "
-                    + "subsetting of the pool, which is not on this build)");
+            default -> throw new AssertionError(name);
         }
         return 0;
+    }
+
+    /** The fleet scenario: validates its options, runs {@link FleetSimulation}, prints and plots. */
+    private int fleet(PrintWriter stdout, Path dir) throws IOException {
+        for (Object[] notHere : new Object[][] {{"--strategies", strategies}, {"--horizon", horizon},
+            {"--rate", rate}}) {
+            if (notHere[1] != null) {
+                throw new UsageException(notHere[0] + ": " + notHere[1] + " (the fleet scenario does not take it: "
+                        + "it compares how pools rank backends, not strategies)");
+            }
+        }
+        if (backendSpecs != null && !backendSpecs.isEmpty()) {
+            throw new UsageException("--backend '" + backendSpecs.get(0) + "': the fleet scenario takes a number of "
+                    + "backends (--backends N)");
+        }
+        int n = pools == null ? 500 : pools;
+        int c = max == null ? 10 : max;
+        int b = fleetBackends == null ? 100 : fleetBackends;
+        int r = runs == null ? 200 : runs;
+        if (n < 1 || n > MAX_POOLS) {
+            throw new UsageException("--pools: " + n + " (expected: 1 to " + MAX_POOLS + ")");
+        }
+        if (c < 1 || c > MAX_FLEET_CONNECTIONS) {
+            throw new UsageException("--max: " + c + " (expected: 1 to " + MAX_FLEET_CONNECTIONS + ")");
+        }
+        if (b < 1 || b > MAX_POOLS) {
+            throw new UsageException("--backends: " + b + " (expected: 1 to " + MAX_POOLS + ")");
+        }
+        if (r < 1 || r > MAX_RUNS) {
+            throw new UsageException("--runs: " + r + " (expected: 1 to " + MAX_RUNS + ")");
+        }
+        if ((long) r * n * (b + 1) > MAX_TRIALS) {
+            throw new UsageException("--runs " + r + " with --pools " + n + " and --backends " + b + ": "
+                    + (long) r * n * (b + 1) + " plan entries per method (expected: at most " + MAX_TRIALS + ")");
+        }
+        FleetSimulation fleet = new FleetSimulation(n, c, b);
+        List<FleetSimulation.Result> results = fleet.run(r, seed);
+        stdout.println(String.format(Locale.ROOT, "scenario fleet: %d pools of %d connections over %d backends "
+                + "(mean %s per backend), %d runs, seed %d", n, c, b, SimBackend.plain(Math.round(fleet.mean() * 100)
+                / 100.0), r, seed));
+        stdout.print(fleetTable(results, n, c, b));
+        Path connections = dir.resolve("fleet-connections.png");
+        Path spread = dir.resolve("fleet-spread.png");
+        Plots.fleetConnections(connections, "cueball simulate fleet: connections per backend", results,
+                fleet.mean());
+        Plots.fleetSpread(spread, "cueball simulate fleet: spread over " + r + " runs", results, fleet.mean());
+        stdout.println("wrote " + connections);
+        stdout.println("wrote " + spread);
+        stdout.flush();
+        return 0;
+    }
+
+    /** The fleet's table: per method, the spread of connections over the backends and the moves. */
+    static String fleetTable(List<FleetSimulation.Result> results, int pools, int connections, int backends) {
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
+                "%-13s  %6s  %7s  %7s  %8s  %7s  %9s  %10s%n", "method", "empty", "min", "max", "max/mean", "stddev",
+                "new gets", "moved/pool"));
+        for (FleetSimulation.Result r : results) {
+            s.append(String.format(Locale.ROOT, "%-13s  %6.1f  %7.1f  %7.1f  %8.2f  %7.1f  %9.1f  %10.3f%n",
+                    r.method().label, r.empty(), r.min(), r.max(), r.maxOverMean(), r.stddev(), r.added(), r.moved()));
+        }
+        s.append(String.format(Locale.ROOT, "(averages per run; new gets: connections a backend added to the fleet gets,"
+                + " its share is %.1f;%n moved/pool: connections each pool moves off the others for it, its share "
+                + "needs %.3f)%n", (double) pools * connections / (backends + 1),
+                (double) connections / (backends + 1)));
+        return s.toString();
     }
 
     /** Prints the table and writes the two plots. */

@@ -175,6 +175,53 @@ class SimulateCommandTest {
     }
 
     @Test
+    void fleetScenarioPrintsTheSameTableForTheSameSeed() throws IOException {
+        Result r = run("simulate", "--scenario", "fleet", "--pools", "50", "--max", "10", "--backends", "100",
+                "--runs", "20", "--seed", "3", "--out", dir.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("""
+                scenario fleet: 50 pools of 10 connections over 100 backends (mean 5 per backend), 20 runs, seed 3
+                method          empty      min      max  max/mean   stddev   new gets  moved/pool
+                key order        90.0      0.0     50.0     10.00     15.0        0.0       0.000
+                shuffled          0.6      0.6     11.1      2.21      2.1        0.0       0.000
+                deterministic     0.0      5.0      5.0      1.00      0.0        5.0       0.480
+                (averages per run; new gets: connections a backend added to the fleet gets, its share is 5.0;
+                 moved/pool: connections each pool moves off the others for it, its share needs 0.099)
+                wrote OUT/fleet-connections.png
+                wrote OUT/fleet-spread.png
+                """, r.out().replace(dir.toString(), "OUT"));
+        for (String png : List.of("fleet-connections.png", "fleet-spread.png")) {
+            BufferedImage image = ImageIO.read(dir.resolve(png).toFile());
+            assertNotNull(image, png);
+            assertEquals(Plots.WIDTH, image.getWidth(), png);
+            assertEquals(Plots.SCORE_HEIGHT, image.getHeight(), png);
+        }
+    }
+
+    /**
+     * The issue's fleet: 500 pools of 10 over 100 backends. By key order 90 backends get nothing; shuffled (the
+     * default) leaves none empty with max/mean at most 1.6 (about 1.36); deterministic subsetting gives every
+     * backend the mean within one, and a backend added to the fleet its share within one per ten pools.
+     */
+    @Test
+    void shuffledAndDeterministicSubsettingSpreadTheIssuesFleet() {
+        FleetSimulation fleet = new FleetSimulation(500, 10, 100);
+        Map<FleetSimulation.Method, FleetSimulation.Result> by = new LinkedHashMap<>();
+        fleet.run(20, 1).forEach(r -> by.put(r.method(), r));
+        FleetSimulation.Result keyOrder = by.get(FleetSimulation.Method.KEY_ORDER);
+        assertEquals(90, keyOrder.empty(), "every pool picks the same ten backends");
+        assertEquals(500, keyOrder.max());
+        FleetSimulation.Result shuffled = by.get(FleetSimulation.Method.SHUFFLED);
+        assertEquals(0, shuffled.empty(), "no backend empty in any run");
+        assertTrue(shuffled.maxOverMean() <= 1.6, "max/mean " + shuffled.maxOverMean());
+        FleetSimulation.Result subset = by.get(FleetSimulation.Method.DETERMINISTIC);
+        assertTrue(subset.min() >= 49 && subset.max() <= 51, subset.min() + ".." + subset.max());
+        assertEquals(49.5, subset.added(), 50 / 10.0, "the added backend gets its share");
+        assertTrue(subset.moved() <= 1 + 10 / 101.0, "at most one connection per pool beyond its share: "
+                + subset.moved());
+    }
+
+    @Test
     void theModelTurnsRequestsAwayOnlyBeyondCapacity() {
         // one backend, one request in flight, requests every 10 ms on average that each take 10 ms
         List<SimBackend> busy = List.of(new SimBackend("b1", 1, 10, 1, 1));
@@ -228,6 +275,15 @@ class SimulateCommandTest {
         "--scenario custom --backend p=1,p=0    | --backend 'p=1,p=0': p given twice",
         "--scenario custom --backend p=1 --rate 0 | --rate: 0.0 (expected: > 0 and at most 1e9 requests per second)",
         "--scenario tcp --backend p=1,latency=1ms | --backend 'p=1,latency=1ms': unknown key 'latency' (expected: p)",
+        "--pools 10                             | --pools: 10 (only the fleet scenario takes it)",
+        "--scenario tcp --backends 10           | --backends: 10 (only the fleet scenario takes it)",
+        "--scenario fleet --pools 0             | --pools: 0 (expected: 1 to 100000)",
+        "--scenario fleet --max 0               | --max: 0 (expected: 1 to 10000)",
+        "--scenario fleet --backends -1         | --backends: -1 (expected: 1 to 100000)",
+        "--scenario fleet --strategies softmax:0.1 | --strategies: softmax:0.1 (the fleet scenario does not take it",
+        "--scenario fleet --horizon 10          | --horizon: 10 (the fleet scenario does not take it",
+        "--scenario fleet --backend p=1         | --backend 'p=1': the fleet scenario takes a number of backends",
+        "--scenario fleet --pools 100000 --backends 100000 | --runs 200 with --pools 100000 and --backends 100000:",
     })
     void badOptionsFailWithTheOptionAndTheValue(String args, String message) throws IOException {
         List<String> argv = new ArrayList<>(List.of("simulate", "--out", dir.toString()));
