@@ -146,11 +146,9 @@ final class SimulateCommand implements Callable<Integer> {
         if (name.equals("fleet")) {
             return fleet(stdout, dir);
         }
-        for (Object[] fleetOnly : new Object[][] {{"--pools", pools}, {"--max", max}, {"--backends", fleetBackends}}) {
-            if (fleetOnly[1] != null) {
-                throw new UsageException(fleetOnly[0] + ": " + fleetOnly[1] + " (only the fleet scenario takes it)");
-            }
-        }
+        refuse("--pools", pools, "only the fleet scenario takes it");
+        refuse("--max", max, "only the fleet scenario takes it");
+        refuse("--backends", fleetBackends, "only the fleet scenario takes it");
         List<HostSelection> chosen = strategies(strategies == null ? DEFAULT_STRATEGIES : strategies);
         int h = horizon == null ? (name.equals("custom") ? 1_000 : 250) : horizon;
         int r = runs == null ? (name.equals("tcp") ? 5 : 200) : runs;
@@ -199,13 +197,10 @@ final class SimulateCommand implements Callable<Integer> {
 
     /** The fleet scenario: validates its options, runs {@link FleetSimulation}, prints and plots. */
     private int fleet(PrintWriter stdout, Path dir) throws IOException {
-        for (Object[] notHere : new Object[][] {{"--strategies", strategies}, {"--horizon", horizon},
-            {"--rate", rate}}) {
-            if (notHere[1] != null) {
-                throw new UsageException(notHere[0] + ": " + notHere[1] + " (the fleet scenario does not take it: "
-                        + "it compares how pools rank backends, not strategies)");
-            }
-        }
+        String why = "the fleet scenario does not take it: it compares how pools rank backends, not strategies";
+        refuse("--strategies", strategies, why);
+        refuse("--horizon", horizon, why);
+        refuse("--rate", rate, why);
         if (backendSpecs != null && !backendSpecs.isEmpty()) {
             throw new UsageException("--backend '" + backendSpecs.get(0) + "': the fleet scenario takes a number of "
                     + "backends (--backends N)");
@@ -247,6 +242,13 @@ final class SimulateCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Fails if an option that this scenario does not take was given. */
+    private static void refuse(String option, Object value, String why) {
+        if (value != null) {
+            throw new UsageException(option + ": " + value + " (" + why + ")");
+        }
+    }
+
     /** The fleet's table: per method, the spread of connections over the backends and the moves. */
     static String fleetTable(List<FleetSimulation.Result> results, int pools, int connections, int backends) {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
@@ -256,9 +258,9 @@ final class SimulateCommand implements Callable<Integer> {
             s.append(String.format(Locale.ROOT, "%-13s  %6.1f  %7.1f  %7.1f  %8.2f  %7.1f  %9.1f  %10.3f%n",
                     r.method().label, r.empty(), r.min(), r.max(), r.maxOverMean(), r.stddev(), r.added(), r.moved()));
         }
-        s.append(String.format(Locale.ROOT, "(averages per run; new gets: connections a backend added to the fleet gets,"
-                + " its share is %.1f;%n moved/pool: connections each pool moves off the others for it, its share "
-                + "needs %.3f)%n", (double) pools * connections / (backends + 1),
+        s.append(String.format(Locale.ROOT, "(averages per run; new gets: connections a backend added to the fleet"
+                + " gets, its share is %.1f;%n moved/pool: connections each pool moves off the others for it, its"
+                + " share needs %.3f)%n", (double) pools * connections / (backends + 1),
                 (double) connections / (backends + 1)));
         return s.toString();
     }
