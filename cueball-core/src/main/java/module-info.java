@@ -14,5 +14,6 @@ module io.cueball {
     exports io.cueball.internal to
             io.cueball.resolver.fixed,
             io.cueball.resolver.dns,
-            io.cueball.resolver.consul;
+            io.cueball.resolver.consul,
+            io.cueball.cli; // simulate plans fleets with RebalancePlan and Preference
 }
