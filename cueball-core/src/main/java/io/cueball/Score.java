@@ -26,6 +26,9 @@ final class Score {
     private final long[] index = new long[SLOTS];
     private final long[] count = new long[SLOTS];
     private final double[] sum = new double[SLOTS];
+    /** The last score computed and the slot it was computed in; valid until an outcome is added or time moves on. */
+    private double cached;
+    private long cachedSlot = Long.MIN_VALUE;
 
     /** @param decayNanos the decay window, {@code >= SLOTS} nanoseconds */
     Score(long decayNanos) {
@@ -42,6 +45,7 @@ final class Score {
         java.util.Arrays.fill(index, Long.MIN_VALUE);
         java.util.Arrays.fill(count, 0);
         java.util.Arrays.fill(sum, 0);
+        cachedSlot = Long.MIN_VALUE;
     }
 
     /**
@@ -62,11 +66,15 @@ final class Score {
         }
         count[i] += outcomes;
         sum[i] += total;
+        cachedSlot = Long.MIN_VALUE;
     }
 
     /** @return the score at {@code now}: 1.0 if there are no outcomes in the window */
     double score(long now) {
         long current = Math.floorDiv(now, slotWidth);
+        if (current == cachedSlot) {
+            return cached; // a claim that chooses by score asks for every backend's, every claim (Choice)
+        }
         double weighted = 0;
         double weights = 0;
         for (int i = 0; i < SLOTS; i++) {
@@ -77,7 +85,9 @@ final class Score {
                 weights += w;
             }
         }
-        return weights == 0 ? 1.0 : Math.min(1.0, Math.max(0.0, weighted / weights));
+        cached = weights == 0 ? 1.0 : Math.min(1.0, Math.max(0.0, weighted / weights));
+        cachedSlot = current;
+        return cached;
     }
 
     /** @return how many outcomes the window holds at {@code now} */
