@@ -20,9 +20,10 @@ import org.slf4j.LoggerFactory;
  *
  * PREFERENCE. With more backends than connections the plan's ties decide which backends get one, and they go
  * to the pool's own preference (Preference), so that a fleet of pools does not pile onto the first backends by
- * key. By default each pool ranks the backends by a seed drawn from its random: a shuffled order of its own.
- * Decoherence draws a new seed (reseedLocked); since the backends holding connections win ties before ranks do,
- * a new seed moves no connection, it only steers the placements still to come (after a removal, a death). With
+ * key. By default each pool ranks the backends by a seed drawn from its random once, for its life: a shuffled
+ * order of its own (rendezvous hashing). Ranks win ties before current holdings, so a backend that is added, or
+ * comes back after a death, takes the connections this pool prefers it for (and only those: no other backend's
+ * rank changes). The seed is not redrawn at decoherence: a new order would move up to every connection. With
  * subsetting(id, count), the ranks are the instance's place on the fleet's ring (Preference.subsetRanks), and the
  * plan ignores what the pool holds now: the fleet stays within one of the mean only if each pool holds exactly
  * its subset, and a change of backends moves at most one connection per pool beyond those of the backend that
@@ -85,11 +86,6 @@ final class Backends<C extends Connection> implements ResolverListener {
         this.selection = pool.options.hostSelection();
         this.maxMoves = Math.max(1, (pool.max + 9) / 10);
         this.seed = pool.random.nextLong(); // no other thread has the engine yet
-    }
-
-    /** Draws a new preference seed: it steers the placements to come, and moves no connection (PREFERENCE). */
-    void reseedLocked() {
-        seed = pool.random.nextLong();
     }
 
     // ---- the resolver's events ----
@@ -301,13 +297,14 @@ final class Backends<C extends Connection> implements ResolverListener {
             }
         }
         selection.shares(scoreBuffer, weightBuffer, k, shareBuffer);
+        boolean someWeight = false;
         for (int j = 0; j < k; j++) {
-            w[index[j]] = Math.max(1, (int) Math.round(shareBuffer[j] * SHARE_SCALE));
+            someWeight |= weightBuffer[j] > 0;
         }
-        for (int i = 0; i < n; i++) {
-            if (w[i] == 0) {
-                w[i] = 1;
-            }
+        for (int j = 0; j < k; j++) {
+            // Backend.weight(): a backend of weight 0 gets connections only when every live one has weight 0.
+            w[index[j]] = someWeight && weightBuffer[j] == 0 ? 0
+                    : Math.max(1, (int) Math.round(shareBuffer[j] * SHARE_SCALE));
         }
         return w;
     }

@@ -292,6 +292,17 @@ final class Connector<C extends Connection> {
             b.retryTimer = null;
             b.backingOff = false;
             long now = pool.clock.nanoTime();
+            if (b.dead && !b.removed && !pool.isClosing() && b.connecting == 0 && b.target == 0
+                    && b.count() == 0) {
+                // The plan left it no monitor slot (at least as many live backends as connections, as in a fleet),
+                // so no probe can be made beside the others. Give it the benefit of the doubt: it is planned as
+                // live again, and if the pool prefers it, its connect is the probe. Its failure count stays, so
+                // one more failed connect makes it dead again at once, and the next retry backs off further.
+                b.dead = false;
+                b.reason = null;
+                pool.backends.replanLocked(now);
+                return;
+            }
             if ((b.dead || b.unproven) && !b.removed && !pool.isClosing() && b.connecting == 0
                     && b.count() >= b.effectiveTarget()) {
                 probeLocked(b, now);

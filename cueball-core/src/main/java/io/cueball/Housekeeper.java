@@ -10,8 +10,7 @@ import org.slf4j.LoggerFactory;
  * until it is next due. Three schedules share it:
  *   - every housekeeping interval (healthCheckInterval, shorter for an elastic pool's idleTimeout or a quarter of
  *     maxLifetime): shrinking, expired connections, health checks of connections idle for healthCheckInterval;
- *   - every decoherenceInterval: a shuffle of the idle queue, so that claims do not hit one backend in runs, and
- *     a new seed for the pool's preference among backends (Backends: PREFERENCE);
+ *   - every decoherenceInterval: a shuffle of the idle queue, so that claims do not hit one backend in runs;
  *   - every score slot (scoreDecay / Score.SLOTS): the use outcomes are harvested and judged (BackendHealth),
  *     and a score-driven strategy (epsilon-greedy, softmax) re-plans the shares (Backends: SHARES).
  * When both fall due at one instant, the shuffle runs first, as it did when each had its own timer (the
@@ -131,6 +130,10 @@ final class Housekeeper<C extends Connection> {
             for (int shrink = Math.max(0, pool.idle.lowWaterLocked() - spares); shrink > 0; shrink--) {
                 shrinkOneLocked(now);
             }
+            // Before the pass below: it takes the connections it checks out of the queue for a moment, and a mark
+            // reset after it would count them as missing for the whole next window (the pool never shrank).
+            pool.idle.resetLowWaterLocked();
+            lowWaterSince = now;
         }
         List<Slot<C>> held = pool.idle.takeAllLocked();
         for (int i = 0; i < held.size(); i++) {
@@ -145,10 +148,6 @@ final class Housekeeper<C extends Connection> {
             }
         }
         pool.restoreIdleLocked(held, now);
-        if (windowEnded) {
-            pool.idle.resetLowWaterLocked();
-            lowWaterSince = now;
-        }
         pool.connector.fillLocked(now);
     }
 
@@ -222,6 +221,5 @@ final class Housekeeper<C extends Connection> {
             slots.set(i, slots.set(j, slots.get(i)));
         }
         pool.restoreIdleLocked(slots, now);
-        pool.backends.reseedLocked();
     }
 }

@@ -123,27 +123,40 @@ class FleetPreferenceTest {
         return subset;
     }
 
-    /** Decoherence draws a new preference seed, and the connections the pool holds stay where they are. */
+    /**
+     * The pool's preference is fixed for its life: decoherence moves nothing; an added backend takes a connection
+     * only if this pool ranks it among its top, and then exactly one; a removal moves exactly its own.
+     */
     @Test
-    void decoherenceAndAnAddedBackendMoveNoConnection() {
+    void decoherenceMovesNothingAndAnAddedBackendMovesAtMostOne() {
         Duration interval = Duration.ofSeconds(10);
         var pool = one.startAndSettle(one.builder(backends()).maxConnections(10).random(new SplittableRandom(4))
                 .decoherenceInterval(interval).healthCheckInterval(Duration.ofHours(1)));
         Set<String> before = used(pool);
         one.executor.inline();
         one.advanceTo(interval.multipliedBy(3));
-        assertEquals(before, used(pool), "three reseeds moved nothing");
+        assertEquals(before, used(pool), "three decoherence intervals moved nothing");
 
-        one.resolver.add(Backend.of("10.3.1.0", 5432));
-        settle(one);
-        assertEquals(before, used(pool), "a new backend waits for a placement");
+        for (int i = 0; i < 20; i++) { // twenty additions: each moves at most one connection, to itself
+            Backend added = Backend.of("10.3.1." + i, 5432);
+            Set<String> was = used(pool);
+            one.resolver.add(added);
+            settle(one);
+            Set<String> now = used(pool);
+            Set<String> lost = new java.util.HashSet<>(was);
+            lost.removeAll(now);
+            Set<String> gained = new java.util.HashSet<>(now);
+            gained.removeAll(was);
+            assertTrue(lost.size() <= 1 && gained.equals(lost.isEmpty() ? Set.of() : Set.of(added.key())),
+                    "adding " + added.key() + " moved " + lost + " to " + gained);
+        }
 
-        // A removal is a placement: the seed drawn since decides it, among the backends not already held.
-        String gone = before.iterator().next();
+        String gone = used(pool).iterator().next();
+        Set<String> was = used(pool);
         one.resolver.remove(Backend.of(gone.substring(0, gone.indexOf(':')), 5432));
         settle(one);
         Set<String> after = used(pool);
         assertEquals(10, after.size(), after.toString());
-        assertTrue(after.containsAll(before.stream().filter(k -> !k.equals(gone)).toList()), after.toString());
+        assertTrue(after.containsAll(was.stream().filter(k -> !k.equals(gone)).toList()), after.toString());
     }
 }

@@ -93,6 +93,18 @@ class ScoreSharesTest {
     }
 
     @Test
+    void aBackendOfWeightZeroGetsNoShareWhileAnotherHasWeight() {
+        h.executor.inline();
+        Backend zero = new Backend("zero.test", 5432, 0, 0, java.util.Map.of());
+        Backend one = new Backend("one.test", 5432, 1, 0, java.util.Map.of());
+        Backend two = new Backend("two.test", 5432, 1, 0, java.util.Map.of());
+        var pool = h.startAndSettle(h.builder(zero, one, two).maxConnections(6)
+                .hostSelection(HostSelection.epsilonGreedy(0.1)));
+        assertEquals(0, pool.stats().backend(zero.key()).orElseThrow().open(), pool.stats().backends().toString());
+        assertEquals(6, pool.stats().idle());
+    }
+
+    @Test
     void roundRobinIgnoresScores() {
         start(HostSelection.roundRobin());
         int c0 = connections(C);

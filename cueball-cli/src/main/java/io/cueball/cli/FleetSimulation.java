@@ -25,8 +25,8 @@ import java.util.SplittableRandom;
  * again, the way the pool re-plans (with what each pool holds as {@code current}, or nothing under subsetting,
  * whose plan ignores it), and counts the connections the new backend gets over the fleet (its fair share is
  * {@code pools * max / (backends + 1)}) and those each pool moves off the backends it had (the fair share needs
- * {@code max / (backends + 1)} a pool on average). A pool that keeps what it holds moves nothing, and the new
- * backend then gets nothing from the pools that already run.
+ * {@code max / (backends + 1)} a pool on average). Ranks decide before current holdings, so under the shuffled
+ * default the new backend gets its share from the pools that rank it among their top, one connection each.
  *
  * <p>Only the shuffled method depends on the seed; the other two give the same fleet every run.
  */

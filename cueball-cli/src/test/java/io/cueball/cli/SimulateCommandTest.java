@@ -183,7 +183,7 @@ class SimulateCommandTest {
                 scenario fleet: 50 pools of 10 connections over 100 backends (mean 5 per backend), 20 runs, seed 3
                 method          empty      min      max  max/mean   stddev   new gets  moved/pool
                 key order        90.0      0.0     50.0     10.00     15.0        0.0       0.000
-                shuffled          0.6      0.6     11.1      2.21      2.1        0.0       0.000
+                shuffled          0.6      0.6     11.1      2.21      2.1        4.4       0.087
                 deterministic     0.0      5.0      5.0      1.00      0.0        5.0       0.480
                 (averages per run; new gets: connections a backend added to the fleet gets, its share is 5.0;
                  moved/pool: connections each pool moves off the others for it, its share needs 0.099)
@@ -214,6 +214,8 @@ class SimulateCommandTest {
         FleetSimulation.Result shuffled = by.get(FleetSimulation.Method.SHUFFLED);
         assertEquals(0, shuffled.empty(), "no backend empty in any run");
         assertTrue(shuffled.maxOverMean() <= 1.6, "max/mean " + shuffled.maxOverMean());
+        assertEquals(49.5, shuffled.added(), 50 / 10.0, "running pools give an added backend its share");
+        assertTrue(shuffled.moved() <= 1, "and each moves at most one connection for it: " + shuffled.moved());
         FleetSimulation.Result subset = by.get(FleetSimulation.Method.DETERMINISTIC);
         assertTrue(subset.min() >= 49 && subset.max() <= 51, subset.min() + ".." + subset.max());
         assertEquals(49.5, subset.added(), 50 / 10.0, "the added backend gets its share");

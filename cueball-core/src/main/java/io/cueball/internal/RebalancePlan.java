@@ -16,10 +16,11 @@ import java.util.List;
  *       their weights by the largest-remainder method: each gets the floor of its quota and the leftover
  *       connections go one each to the largest fractional parts. With equal weights that is the even split,
  *       the remainder spread one each. If every live weight is 0, all count as equal.</li>
- *   <li>Ties go to the backend that holds more connections now (so a re-plan moves as few connections as
- *       possible), then to the lower {@linkplain Candidate#rank() rank} (the pool's own preference, so that
- *       pools over more backends than connections do not all pick the same ones: see {@link Preference}), then
- *       to the smaller key (so the plan is deterministic even when ranks tie).</li>
+ *   <li>Ties go to the lower {@linkplain Candidate#rank() rank} (the pool's own preference, so that pools over
+ *       more backends than connections do not all pick the same ones, and a backend that comes back or is added
+ *       gets the connections this pool prefers it for: see {@link Preference}), then to the backend that holds
+ *       more connections now (when ranks tie, a re-plan moves as few connections as possible), then to the
+ *       smaller key (so the plan is deterministic).</li>
  * </ol>
  * Removed backends are not part of the input: their target is 0 and their claimed connections do not count
  * against the maximum until released.
@@ -68,9 +69,9 @@ public final class RebalancePlan {
         IndexOrder byCurrentRankKey = (a, b) -> {
             Candidate x = candidates.get(a);
             Candidate y = candidates.get(b);
-            int c = Integer.compare(y.current(), x.current());
+            int c = Long.compare(x.rank(), y.rank());
             if (c == 0) {
-                c = Long.compare(x.rank(), y.rank());
+                c = Integer.compare(y.current(), x.current());
             }
             return c != 0 ? c : x.key().compareTo(y.key());
         };

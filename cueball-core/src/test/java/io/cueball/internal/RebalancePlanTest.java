@@ -51,13 +51,15 @@ class RebalancePlanTest {
                 row("more backends than connections, nothing open: lowest rank first, not first by key", 2,
                         "a:1:0@3 b:1:0@1 c:1:0@2", 0, 1, 1),
                 row("ranks compare signed", 1, "a:1:0@5 b:1:0@-5", 0, 1),
-                row("current holders beat a better rank (a re-plan moves nothing it need not)", 2,
-                        "a:1:1@9 b:1:0@1 c:1:1@8", 1, 0, 1),
+                row("a better rank beats a current holder (a backend added or back takes what the pool prefers it for)",
+                        2, "a:1:1@9 b:1:0@1 c:1:1@8", 0, 1, 1),
+                row("with ranks equal, current holders win (a re-plan moves nothing it need not)", 2,
+                        "a:1:1@5 b:1:0@5 c:1:1@5", 1, 0, 1),
                 row("the remainder beats a better rank", 2, "a:1:0@9 b:2:0@0", 1, 1),
                 row("the extra connections of an uneven split go to the best ranks", 5,
                         "a:1:0@2 b:1:0@0 c:1:0@1", 1, 2, 2),
-                row("monitor slots: holders first, then the best ranks", 4,
-                        "a:1:1 b:1:1 x:1:0:dead@5 y:1:0:dead@1 z:1:1:dead@9", 1, 1, 0, 1, 1),
+                row("monitor slots: the best ranks first", 4,
+                        "a:1:1 b:1:1 x:1:0:dead@5 y:1:0:dead@1 z:1:1:dead@9", 1, 1, 1, 1, 0),
                 row("equal ranks fall to the key", 1, "b:1:0@7 a:1:0@7", 0, 1));
     }
 
@@ -180,8 +182,8 @@ class RebalancePlanTest {
             (candidates.get(i).dead() ? dead : live).add(i);
         }
         java.util.Comparator<Integer> byCurrentThenKey = java.util.Comparator
-                .comparingInt((Integer i) -> -candidates.get(i).current())
-                .thenComparingLong(i -> candidates.get(i).rank())
+                .comparingLong((Integer i) -> candidates.get(i).rank())
+                .thenComparingInt(i -> -candidates.get(i).current())
                 .thenComparing(i -> candidates.get(i).key());
         int monitors = live.size() >= maxConnections ? 0 : Math.min(dead.size(), maxConnections - live.size());
         dead.sort(byCurrentThenKey);
