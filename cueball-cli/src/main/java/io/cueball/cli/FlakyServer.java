@@ -1,16 +1,8 @@
 package io.cueball.cli;
 
-import io.cueball.Backend;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -22,26 +14,20 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Its threads are daemons named {@code cueball-simulate-backend-<port>-...}; {@link #close()} stops them.
  */
-final class FlakyServer implements AutoCloseable {
+final class FlakyServer extends LoopbackServer {
     /** The answer to a request that succeeded. */
     static final int SUCCESS = 'Y';
     /** The answer to a request that failed. */
     static final int FAILURE = 'N';
 
-    private final ServerSocket server;
     private final double p;
-    /** Guards {@link #random} and {@link #connections}. */
+    /** Guards {@link #random}. */
     private final ReentrantLock lock = new ReentrantLock();
-    private final List<Socket> connections = new ArrayList<>();
     private SplittableRandom random = new SplittableRandom(0);
 
-    private FlakyServer(ServerSocket server, double p) {
-        this.server = server;
+    private FlakyServer(double p) {
+        super("cueball-simulate-backend");
         this.p = p;
-        Thread acceptor = new Thread(this::acceptLoop, "cueball-simulate-backend-" + server.getLocalPort()
-                + "-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
     }
 
     /**
@@ -49,17 +35,9 @@ final class FlakyServer implements AutoCloseable {
      * @return a server listening on 127.0.0.1 and an ephemeral port
      */
     static FlakyServer start(double p) {
-        try {
-            ServerSocket s = new ServerSocket();
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 200);
-            return new FlakyServer(s, p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen on 127.0.0.1", e);
-        }
-    }
-
-    Backend backend() {
-        return Backend.of("127.0.0.1", server.getLocalPort());
+        FlakyServer s = new FlakyServer(p);
+        s.startAccepting();
+        return s;
     }
 
     /** Restarts its draws from this seed. */
@@ -81,65 +59,12 @@ final class FlakyServer implements AutoCloseable {
         }
     }
 
-    private void acceptLoop() {
-        while (!server.isClosed()) {
-            Socket socket;
-            try {
-                socket = server.accept();
-            } catch (IOException e) {
-                return; // closed
-            }
-            lock.lock();
-            try {
-                connections.add(socket);
-            } finally {
-                lock.unlock();
-            }
-            Thread t = new Thread(() -> serve(socket),
-                    "cueball-simulate-backend-" + server.getLocalPort() + "-conn-" + socket.getPort());
-            t.setDaemon(true);
-            t.start();
-        }
-    }
-
-    /** Answers each byte until the client closes, then closes its end. */
-    private void serve(Socket socket) {
-        try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
-            while (in.read() >= 0) {
-                out.write(draw() ? SUCCESS : FAILURE);
-                out.flush();
-            }
-        } catch (IOException e) {
-            // reset by the client or closed by close(): nothing to do
-        } finally {
-            lock.lock();
-            try {
-                connections.remove(socket);
-            } finally {
-                lock.unlock();
-            }
-        }
-    }
-
+    /** Answers each byte until the client closes. */
     @Override
-    public void close() {
-        try {
-            server.close();
-        } catch (IOException e) {
-            // closing anyway
-        }
-        lock.lock();
-        try {
-            for (Socket s : connections) {
-                try {
-                    s.close();
-                } catch (IOException e) {
-                    // closing anyway
-                }
-            }
-            connections.clear();
-        } finally {
-            lock.unlock();
+    void serve(InputStream in, OutputStream out) throws IOException {
+        while (in.read() >= 0) {
+            out.write(draw() ? SUCCESS : FAILURE);
+            out.flush();
         }
     }
 }
