@@ -1,6 +1,7 @@
 package io.cueball;
 
 import io.cueball.internal.SystemClock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -466,9 +467,15 @@ final class PoolEngine<C extends Connection> {
         }
     }
 
-    /** Pops the oldest idle connection that is still wanted; closes the unwanted ones it meets. */
+    /**
+     * Pops the oldest idle connection that is still wanted; closes the unwanted ones it meets. A dead backend's
+     * surviving connection is handed out only when no live backend has an idle one (the pool may be FAILED): the
+     * ones passed over go back to the tail of the queue.
+     */
     Slot<C> pollIdleLocked(long now) {
         Slot<C> slot;
+        Slot<C> firstDead = null;
+        List<Slot<C>> passed = null;
         while ((slot = idle.pollLocked(now)) != null) {
             if (unwantedLocked(slot, now)) {
                 closeLocked(slot);
@@ -479,10 +486,30 @@ final class PoolEngine<C extends Connection> {
                 health.parkLocked(slot); // the ring had it before its backend was ejected
                 continue;
             }
-            slot.retire = slot.backend.dead;
-            return slot;
+            if (!slot.backend.dead) {
+                break;
+            }
+            if (firstDead == null) {
+                firstDead = slot;
+            } else {
+                if (passed == null) {
+                    passed = new ArrayList<>(2);
+                }
+                passed.add(slot);
+            }
         }
-        return null;
+        if (slot == null) {
+            slot = firstDead;
+        } else if (firstDead != null) {
+            idle.offerLocked(firstDead);
+        }
+        if (passed != null) {
+            passed.forEach(idle::offerLocked);
+        }
+        if (slot != null) {
+            slot.retire = slot.backend.dead; // a dead backend's uses come to the lock (REVIVAL in BackendHealth)
+        }
+        return slot;
     }
 
     /** Whether a slot that is in hand (polled or released, not in the ring) should close instead of being used. */
