@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * REMOVAL. A removed backend's idle connections close at the rebalance; its claimed ones are retired and become
  * exempt (they no longer count toward maxConnections) and close when released. The backend is forgotten once it
- * has drained: its last connection has closed and no connect is in flight. Re-added before that, it keeps them.
+ * has drained: its last connection has closed and no connect is in flight. Re-added before that, it keeps them
+ * (a claimed one counts again only if the pool has room for it: invariant 1; else it closes when released).
  *
  * SHARES. The plan's weights come from the pool's HostSelection: the resolver's weights for round-robin, weighted
  * and least-in-use (even when they are all equal or all 0), and for epsilon-greedy and softmax the strategy's
@@ -450,7 +451,13 @@ final class Backends<C extends Connection> implements ResolverListener {
                 slot.retire = false; // a release that already saw it takes the locked path, which re-decides
             }
             if (slot.exempt) {
-                pool.setExemptLocked(slot, false);
+                if (pool.countable < pool.max) {
+                    pool.setExemptLocked(slot, false);
+                } else {
+                    // No room for it to count again without breaking invariant 1 for a moment: it stays exempt
+                    // and retired, and closes when released; the plan opens what the backend is owed in its place.
+                    slot.retire = true;
+                }
             }
         }
     }

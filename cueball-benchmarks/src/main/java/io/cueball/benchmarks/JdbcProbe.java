@@ -32,8 +32,8 @@ import javax.sql.DataSource;
  * oldest idle connection, so every query lands on another server process) the servers spent about 42 µs per
  * query against HikariCP's 25 µs, with the client's CPU the same.
  *
- * <p>{@code java -cp benchmarks.jar io.cueball.benchmarks.JdbcProbe THREADS WINDOWS THREAD_AFFINITY}, e.g.
- * {@code 4 6 1000}. Linux only (it reads {@code /proc}).
+ * <p>{@code java -cp benchmarks.jar io.cueball.benchmarks.JdbcProbe THREADS WINDOWS THREAD_AFFINITY [SERVERS]},
+ * e.g. {@code 4 6 1000} (three servers by default). Linux only (it reads {@code /proc}).
  */
 public final class JdbcProbe {
     private JdbcProbe() {
@@ -44,13 +44,15 @@ public final class JdbcProbe {
      * @throws Exception if the servers cannot start or a pool fails
      */
     public static void main(String[] args) throws Exception {
-        if (args.length != 3) {
-            throw new IllegalArgumentException("usage: JdbcProbe THREADS WINDOWS THREAD_AFFINITY (e.g. 4 6 1000)");
+        if (args.length != 3 && args.length != 4) {
+            throw new IllegalArgumentException("usage: JdbcProbe THREADS WINDOWS THREAD_AFFINITY [SERVERS] "
+                    + "(e.g. 4 6 1000; SERVERS default 3)");
         }
         int threads = Integer.parseInt(args[0]);
         int windows = Integer.parseInt(args[1]);
         int affinity = Integer.parseInt(args[2]);
-        try (PostgresServers servers = PostgresServers.start(3)) {
+        int serverCount = args.length == 4 ? Integer.parseInt(args[3]) : 3;
+        try (PostgresServers servers = PostgresServers.start(serverCount)) {
             List<Backend> backends = servers.backends();
             ConnectionPool<JdbcConnection> p = ConnectionPool.builder(new StaticResolver(backends),
                     new JdbcConnectionFactory(JdbcBenchmark.cueballSettings())).name("probe")
