@@ -1,5 +1,6 @@
 package io.cueball;
 
+import io.cueball.internal.Score;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;

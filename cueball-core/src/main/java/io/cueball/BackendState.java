@@ -1,5 +1,6 @@
 package io.cueball;
 
+import io.cueball.internal.Score;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

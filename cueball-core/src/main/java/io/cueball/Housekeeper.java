@@ -1,5 +1,6 @@
 package io.cueball;
 
+import io.cueball.internal.Score;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;

@@ -3,6 +3,7 @@ package io.cueball;
 import static io.cueball.EngineHarness.A;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.cueball.internal.Score;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;

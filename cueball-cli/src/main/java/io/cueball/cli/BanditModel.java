@@ -2,6 +2,7 @@ package io.cueball.cli;
 
 import io.cueball.HostSelection;
 import io.cueball.PoolOptions;
+import io.cueball.internal.Score;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
@@ -18,8 +19,9 @@ import java.util.SplittableRandom;
  * exponentially distributed latency with the backend's mean; its outcome reaches the backend's score only then,
  * so a strategy decides with what it has learnt so far. A busy failure reaches the score at once.
  *
- * <p><b>The score</b> is {@link SimScore}: the pool's recency-weighted mean of outcomes over its default decay
- * window ({@link PoolOptions#DEFAULT_SCORE_DECAY}, one minute of simulated time), 1.0 before any outcome.
+ * <p><b>The score</b> is the pool's own {@link io.cueball.internal.Score}: the recency-weighted mean of outcomes over
+ * the pool's default decay window ({@link PoolOptions#DEFAULT_SCORE_DECAY}, one minute of simulated time), 1.0
+ * before any outcome.
  *
  * <p><b>Randomness.</b> Run r of every strategy draws its arrivals, outcomes and latencies from the same stream
  * (three draws per request, whatever happens), split from {@code seed}; the strategy's own choices come from a
@@ -66,9 +68,9 @@ final class BanditModel {
         for (int r = 0; r < runs; r++) {
             SplittableRandom world = root.split();
             SplittableRandom choices = root.split();
-            SimScore[] score = new SimScore[n];
+            Score[] score = new Score[n];
             for (int b = 0; b < n; b++) {
-                score[b] = new SimScore(SCORE_DECAY_NANOS);
+                score[b] = new Score(SCORE_DECAY_NANOS);
             }
             int[] inFlight = new int[n];
             PriorityQueue<Completion> pending = new PriorityQueue<>((x, y) -> x.at != y.at
@@ -83,7 +85,7 @@ final class BanditModel {
                 while (!pending.isEmpty() && pending.peek().at <= now) {
                     Completion c = pending.poll();
                     inFlight[c.backend]--;
-                    score[c.backend].add(c.at, c.outcome);
+                    score[c.backend].add(c.at, 1, c.outcome);
                 }
                 for (int b = 0; b < n; b++) {
                     scores[b] = score[b].score(now);
@@ -91,7 +93,7 @@ final class BanditModel {
                 int chosen = strategy.choose(scores, weights, inFlight, n, i, choices);
                 SimBackend backend = backends.get(chosen);
                 if (inFlight[chosen] >= backend.capacity()) {
-                    score[chosen].add(now, 0);
+                    score[chosen].add(now, 1, 0);
                     tally.record(i, chosen, 0, true);
                     continue;
                 }

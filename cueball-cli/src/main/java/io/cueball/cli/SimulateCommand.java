@@ -27,8 +27,8 @@ import picocli.CommandLine.Spec;
  * {@link HostSelection#choose}, picks a backend from the backends' current scores; the outcome (1 success, 0
  * failure) updates that backend's score when the request completes. The score is the pool's: the
  * recency-weighted mean of the outcomes over the last minute (of simulated time), 1.0 before any outcome, so an
- * untried backend gets tried ({@link SimScore} says how it relates to pooly's). Every draw is seeded; every
- * strategy meets the same arrivals, outcomes and latencies run by run.
+ * untried backend gets tried (the pool's own {@link io.cueball.internal.Score}, whose notes say how it relates to
+ * pooly's). Every draw is seeded; every strategy meets the same arrivals, outcomes and latencies run by run.
  *
  * <p><b>Scenarios.</b> {@code pooly}: pooly's own, three backends succeeding with probability 0.1, 0.1 and 0.9,
  * one request at a time (they answer at once, so latency and capacity play no part and the score is the mean of

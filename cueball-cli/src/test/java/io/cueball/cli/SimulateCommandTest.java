@@ -237,22 +237,6 @@ class SimulateCommandTest {
         assertEquals(1, roomy.meanScore());
     }
 
-    @Test
-    void theScoreIsTheRecencyWeightedMeanOfThePoolAndOptimisticWhenEmpty() {
-        long slot = 3_000_000_000L; // a one-minute window in 20 slots of 3 s, as the pool's default
-        SimScore score = new SimScore(20 * slot);
-        assertEquals(1.0, score.score(0), "no outcome yet: an untried backend looks perfect");
-        score.add(0, 1);
-        score.add(1, 0);
-        score.add(2, 0);
-        score.add(3, 0);
-        assertEquals(0.25, score.score(slot - 1), 1e-12, "one slot: the plain mean");
-        score.add(slot, 1);
-        // newest slot weighs 20, the one before 19
-        assertEquals((20 * 1.0 + 19 * 0.25) / 39, score.score(slot), 1e-12);
-        assertEquals(1.0, score.score(21 * slot), "both slots are out of the window");
-    }
-
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "--scenario nope                        | --scenario: 'nope' (expected: pooly, custom, fleet or tcp)",

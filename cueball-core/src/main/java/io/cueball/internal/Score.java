@@ -1,4 +1,4 @@
-package io.cueball;
+package io.cueball.internal;
 
 /*
  * THE SCORE (pooly's model, host.go): the decay window is cut into SLOTS time slots; each slot keeps the
@@ -16,10 +16,13 @@ package io.cueball;
  * THREADS. Guarded by the pool lock.
  */
 
-/** A time-decayed score in [0, 1] of one backend's use outcomes. */
-final class Score {
+/**
+ * A time-decayed score in [0, 1] of one backend's use outcomes (pooly's model; see the notes above). Used by the pool
+ * under its lock, and by {@code cueball simulate} on simulated time. Not thread-safe.
+ */
+public final class Score {
     /** Time slots per decay window (pooly keeps 60 of 1 s; 20 is plenty for a weighted mean). */
-    static final int SLOTS = 20;
+    public static final int SLOTS = 20;
 
     private final long slotWidth;
     /** The absolute slot index (time / slotWidth) each entry holds, or Long.MIN_VALUE for never used. */
@@ -31,17 +34,17 @@ final class Score {
     private long cachedSlot = Long.MIN_VALUE;
 
     /** @param decayNanos the decay window, {@code >= SLOTS} nanoseconds */
-    Score(long decayNanos) {
+    public Score(long decayNanos) {
         this.slotWidth = Math.max(1, decayNanos / SLOTS);
         clear();
     }
 
-    long slotWidth() {
+    public long slotWidth() {
         return slotWidth;
     }
 
     /** Forgets every outcome (a restored backend starts afresh). */
-    void clear() {
+    public void clear() {
         java.util.Arrays.fill(index, Long.MIN_VALUE);
         java.util.Arrays.fill(count, 0);
         java.util.Arrays.fill(sum, 0);
@@ -53,7 +56,7 @@ final class Score {
      *
      * @param total the sum of the values, each in [0, 1]
      */
-    void add(long now, long outcomes, double total) {
+    public void add(long now, long outcomes, double total) {
         if (outcomes <= 0) {
             return;
         }
@@ -70,7 +73,7 @@ final class Score {
     }
 
     /** @return the score at {@code now}: 1.0 if there are no outcomes in the window */
-    double score(long now) {
+    public double score(long now) {
         long current = Math.floorDiv(now, slotWidth);
         if (current == cachedSlot) {
             return cached; // a claim that chooses by score asks for every backend's, every claim (Choice)
@@ -91,7 +94,7 @@ final class Score {
     }
 
     /** @return how many outcomes the window holds at {@code now} */
-    long outcomes(long now) {
+    public long outcomes(long now) {
         long current = Math.floorDiv(now, slotWidth);
         long n = 0;
         for (int i = 0; i < SLOTS; i++) {
