@@ -77,6 +77,8 @@ final class SimulateCommand implements Callable<Integer> {
     private static final double POOLY_RATE = 1_000;
     /** The tcp scenario's pace: a run of 250 requests lasts 250 ms, 25 of the pool's score ticks. */
     private static final double TCP_RATE = 1_000;
+    /** The most requests per strategy the tcp scenario sends over real sockets. */
+    private static final long MAX_TCP_REQUESTS = 100_000;
     private static final int MAX_RUNS = 100_000;
     private static final int MAX_HORIZON = 1_000_000;
     private static final long MAX_TRIALS = 100_000_000L;
@@ -161,6 +163,11 @@ final class SimulateCommand implements Callable<Integer> {
         if ((long) r * h > MAX_TRIALS) {
             throw new UsageException("--runs " + r + " with --horizon " + h + ": " + (long) r * h
                     + " trials per strategy (expected: at most " + MAX_TRIALS + ")");
+        }
+        if (name.equals("tcp") && (long) r * h > MAX_TCP_REQUESTS) {
+            throw new UsageException("--runs " + r + " with --horizon " + h + ": " + (long) r * h + " requests per "
+                    + "strategy over real sockets (expected: at most " + MAX_TCP_REQUESTS + ", about "
+                    + (long) (MAX_TCP_REQUESTS / TCP_RATE) + " s each at the default rate)");
         }
         if (rate != null && !name.equals("custom") && !name.equals("tcp")) {
             throw new UsageException("--rate: " + rate + " (only the custom and tcp scenarios take a rate)");
@@ -389,6 +396,14 @@ final class SimulateCommand implements Callable<Integer> {
         }
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new UsageException("--out: '" + text + "' exists and is not a directory");
+        }
+        try {
+            Files.createDirectories(dir); // before the run, so that a directory it cannot write fails at once
+        } catch (IOException | SecurityException e) {
+            throw new UsageException("--out: '" + text + "' cannot be created (" + e + ")");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new UsageException("--out: '" + text + "' is not writable");
         }
         return dir;
     }

@@ -301,4 +301,16 @@ class SimulateCommandTest {
             assertTrue(help.contains(fact), fact + " in:\n" + r.out());
         }
     }
+
+    @Test
+    void anOutputDirectoryThatCannotBeCreatedAndAnOverlongTcpRunFailBeforeAnyWork() throws IOException {
+        Path file = Files.createFile(dir.resolve("plain-file"));
+        Result r = run("simulate", "--runs", "1", "--out", file.resolve("below").toString());
+        assertEquals(2, r.exit(), r.out());
+        assertTrue(r.err().contains("--out: '" + file.resolve("below") + "' cannot be created"), r.err());
+        assertEquals("", r.out(), "nothing was simulated");
+        r = run("simulate", "--scenario", "tcp", "--runs", "1000", "--out", dir.toString());
+        assertEquals(2, r.exit(), r.out());
+        assertTrue(r.err().contains("--runs 1000 with --horizon 250: 250000 requests per strategy"), r.err());
+    }
 }
