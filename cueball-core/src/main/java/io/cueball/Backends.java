@@ -36,11 +36,11 @@ import org.slf4j.LoggerFactory;
  *
  * SHARES. The plan's weights come from the pool's HostSelection: the resolver's weights for round-robin, weighted
  * and least-in-use (even when they are all equal or all 0), and for epsilon-greedy and softmax the strategy's
- * share of each backend's score
- * (HostSelection.shares), re-planned at every score tick (Housekeeper) so that connections follow the claims.
- * A score-driven re-plan moves at most maxMoves (a tenth of maxConnections, at least one) connections away
- * from backends in service, the largest surpluses first, so that scores that wobble cannot make the pool churn;
- * the backends below target then fill only as far as that frees room (invariant 1 holds throughout).
+ * share of each backend's score (HostSelection.shares), re-planned at every score tick (Housekeeper) so that
+ * connections follow the claims. A score-driven re-plan moves at most maxMoves (a tenth of maxConnections, at
+ * least one) connections away from backends in service, the largest surpluses first: a bound on the rate of moves,
+ * not hysteresis; the backends below target then fill only as far as that frees room (invariant 1 holds
+ * throughout).
  *
  * THREADS. The ResolverListener methods run on the resolver's threads and take the pool lock briefly; everything
  * named *Locked runs under it; rebalance() runs on the clock's thread.
@@ -59,9 +59,6 @@ final class Backends<C extends Connection> implements ResolverListener {
     private final HostSelection selection;
     /** At most this many connections change backend in one re-plan of a score-driven strategy (SHARES). */
     private final int maxMoves;
-    private double[] scoreBuffer = new double[0];
-    private int[] weightBuffer = new int[0];
-    private double[] shareBuffer = new double[0];
     /** The resolver's current view, updated at once by its events; applied by the next rebalance. */
     private final Map<String, Backend> desired = new LinkedHashMap<>();
     /** Applied backends, including removed ones whose connections are still draining. */
@@ -70,15 +67,14 @@ final class Backends<C extends Connection> implements ResolverListener {
     private long rebalances;
     /** Claims served by connections of backends that have since been forgotten. */
     private long claimsOfForgotten;
-    /** The seed of this pool's preference order (see PREFERENCE); redrawn by decoherence. */
-    private long seed;
+    /** The seed of this pool's preference order (see PREFERENCE), drawn once for the pool's life. */
+    private final long seed;
     /**
-     * The ranks of the last re-plan, at the same index as {@code rankedKeys}, for {@code rankedSeed}: re-plans for
-     * health changes reuse them (10 000 backends take about 0.4 ms to rank by seed, 2 ms by subset).
+     * The ranks of the last re-plan, at the same index as {@code rankedKeys}: re-plans for health changes reuse them
+     * (10 000 backends take about 0.4 ms to rank by seed, 2 ms by subset).
      */
     private long[] lastRanks = new long[0];
     private List<String> rankedKeys = List.of();
-    private long rankedSeed;
 
     Backends(PoolEngine<C> pool, long rebalanceDelay) {
         this.pool = pool;
@@ -240,13 +236,13 @@ final class Backends<C extends Connection> implements ResolverListener {
         pool.connector.fillLocked(now);
     }
 
-    /** The backends' ranks (PREFERENCE), at the same index; computed again only when the backends or seed changed. */
+    /** The backends' ranks (PREFERENCE), at the same index; computed again only when the backends changed. */
     private long[] ranksLocked(List<BackendState<C>> backends, boolean subsetting) {
         List<String> keys = new ArrayList<>(backends.size());
         for (BackendState<C> b : backends) {
             keys.add(b.key);
         }
-        if (keys.equals(rankedKeys) && (subsetting || rankedSeed == seed)) {
+        if (keys.equals(rankedKeys)) {
             return lastRanks;
         }
         long[] ranks;
@@ -260,16 +256,15 @@ final class Backends<C extends Connection> implements ResolverListener {
         }
         lastRanks = ranks;
         rankedKeys = keys;
-        rankedSeed = seed;
         return ranks;
     }
 
     /**
      * Each backend's weight in the plan, by strategy (SHARES): the resolver's weight for round-robin, weighted and
      * least-in-use (all 0 or all equal: even shares, as before strategies existed); for epsilon-greedy and
-     * softmax, the strategy's share of the
-     * backend's score among the backends in service, in parts per SHARE_SCALE (at least 1, so that a backend
-     * in service keeps a chance at a remainder connection).
+     * softmax, the strategy's share of the backend's score among the backends in service, in parts per SHARE_SCALE
+     * (at least 1, so that a backend in service keeps a chance at a remainder connection, unless its resolver
+     * weight is 0 while another's is not).
      */
     private int[] weightsLocked(List<BackendState<C>> live, long now) {
         int n = live.size();
@@ -280,32 +275,27 @@ final class Backends<C extends Connection> implements ResolverListener {
             }
             return w;
         }
-        if (scoreBuffer.length < n) {
-            scoreBuffer = new double[n];
-            weightBuffer = new int[n];
-            shareBuffer = new double[n];
-        }
         // The strategy sees the backends in service only; the others get the plan's monitor slot whatever
-        // their weight.
-        int k = 0;
+        // their weight. A re-plan is not a hot path: plain arrays per call.
+        double[] scores = new double[n];
+        int[] weights = new int[n];
+        double[] shares = new double[n];
         int[] index = new int[n];
+        int k = 0;
+        boolean someWeight = false;
         for (int i = 0; i < n; i++) {
             BackendState<C> b = live.get(i);
             if (!b.monitorOnly()) {
-                scoreBuffer[k] = b.score.score(now);
-                weightBuffer[k] = b.backend.weight();
+                scores[k] = b.score.score(now);
+                weights[k] = b.backend.weight();
+                someWeight |= weights[k] > 0;
                 index[k++] = i;
             }
         }
-        selection.shares(scoreBuffer, weightBuffer, k, shareBuffer);
-        boolean someWeight = false;
-        for (int j = 0; j < k; j++) {
-            someWeight |= weightBuffer[j] > 0;
-        }
+        selection.shares(scores, weights, k, shares);
         for (int j = 0; j < k; j++) {
             // Backend.weight(): a backend of weight 0 gets connections only when every live one has weight 0.
-            w[index[j]] = someWeight && weightBuffer[j] == 0 ? 0
-                    : Math.max(1, (int) Math.round(shareBuffer[j] * SHARE_SCALE));
+            w[index[j]] = someWeight && weights[j] == 0 ? 0 : Math.max(1, (int) Math.round(shares[j] * SHARE_SCALE));
         }
         return w;
     }

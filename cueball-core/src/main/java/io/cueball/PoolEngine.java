@@ -179,10 +179,10 @@ final class PoolEngine<C extends Connection> {
         this.checkOnClaimAfter = PoolOptions.CHECK_ON_CLAIM_AFTER_IDLE.toNanos();
         this.ownExecutor = executor == null ? new ConnectorThreads(name, max) : null;
         this.executor = executor == null ? ownExecutor : executor;
-        this.lockedClaims = elastic || options.hostSelection().kind() != HostSelection.Kind.ROUND_ROBIN;
+        boolean choosing = options.hostSelection().kind() != HostSelection.Kind.ROUND_ROBIN;
+        this.lockedClaims = elastic || choosing;
         this.idle = new IdleSet<>(max, elastic, options.threadAffinity(),
-                options.hostSelection().kind() != HostSelection.Kind.ROUND_ROBIN
-                        ? new Choice<>(options.hostSelection(), random) : null);
+                choosing ? new Choice<>(options.hostSelection(), random) : null);
         this.events = new EventQueue(name, listener);
         this.waiters = new Waiters<>(this);
         this.connector = new Connector<>(this, factory);
@@ -323,24 +323,18 @@ final class PoolEngine<C extends Connection> {
      * dead backend's survivor is left alone: its refill waits out the backend's backoff, and the fresh claim with it.
      */
     void makeRoomLocked(long now) {
-        List<Slot<C>> survivors = null;
         while (waiters.roomWanted > 0) {
             Slot<C> slot = pollIdleLocked(now);
             if (slot == null) {
-                break; // all claimed: the next release makes room (Waiters.dispatchLocked, releaseLocked)
+                return; // all claimed: the next release makes room (Waiters.dispatchLocked, releaseLocked)
             }
             if (slot.backend.dead) {
-                if (survivors == null) {
-                    survivors = new java.util.ArrayList<>(1);
-                }
-                survivors.add(slot);
-                continue;
+                // pollIdleLocked hands out a dead backend's survivor only when no live backend has an idle one left
+                offerLocked(slot);
+                return;
             }
             waiters.roomWanted--;
             closeLocked(slot);
-        }
-        if (survivors != null) {
-            survivors.forEach(this::offerLocked); // back to the ring, behind the others
         }
     }
 
