@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.openjdk.jmh.annotations.Mode;
@@ -31,14 +32,20 @@ import org.openjdk.jmh.util.Statistics;
  * the next and from one run to the next. Every point is run {@code --runs} times (default 2); each run is
  * reported on its own.
  *
+ * <p><b>Where the work lands.</b> Each fork's line also records how the servers shared their CPU while it ran
+ * ({@link ServerLoad}): a pool that puts its busy sessions on fewer servers gets cheaper queries here, where the
+ * servers share two cores, though it is the wrong thing to do for servers on their own hosts. The points on one
+ * server (4 threads by default) compare the pools with that taken away.
+ *
  * <p>Options: {@code --out DIR} (default {@code cueball-benchmarks/target/results-jdbc}), {@code --runs N},
- * {@code --threads 4,16}, {@code --queries select1,point}, {@code --pools cueball,hikari}, {@code --modes
+ * {@code --threads 4,16} (on three servers), {@code --one-server-threads 4} (the points on one server; {@code
+ * none} for none), {@code --queries select1,point}, {@code --pools cueball,hikari}, {@code --modes
  * thrpt,sample}, {@code --jvm-args "..."} (appended to each fork's JVM, e.g. a flight recording), {@code --smoke} (one
  * iteration of 1 s each: to see that it runs, not to measure).
  */
 public final class JdbcBench {
     /** The CSV's header; {@link JdbcReport} reads it by these names. */
-    static final String HEADER = "run,query,threads,pool,mode,score,error,unit,p50,p99,p999,samples";
+    static final String HEADER = "run,servers,query,threads,pool,mode,score,error,unit,p50,p99,p999,samples,load";
 
     private JdbcBench() {
     }
@@ -54,6 +61,7 @@ public final class JdbcBench {
         Path out = Path.of("cueball-benchmarks/target/results-jdbc");
         int runs = 2;
         List<String> threads = List.of("4", "16");
+        List<String> oneServerThreads = List.of("4");
         List<String> queries = List.of("select1", "point");
         List<String> pools = List.of("cueball", "hikari");
         List<String> modes = List.of("thrpt", "sample");
@@ -72,17 +80,20 @@ public final class JdbcBench {
                 case "--out" -> out = Path.of(value);
                 case "--runs" -> runs = Integer.parseInt(value);
                 case "--threads" -> threads = List.of(value.split(","));
+                case "--one-server-threads" -> oneServerThreads = value.equals("none") ? List.of()
+                        : List.of(value.split(","));
                 case "--queries" -> queries = List.of(value.split(","));
                 case "--pools" -> pools = List.of(value.split(","));
                 case "--modes" -> modes = List.of(value.split(","));
                 case "--jvm-args" -> jvmArgs.addAll(Arrays.asList(value.trim().split("\\s+")));
                 default -> throw new IllegalArgumentException("unknown option " + args[i - 1]
-                        + " (expected: --out, --runs, --threads, --queries, --pools, --modes, --jvm-args, --smoke)");
+                        + " (expected: --out, --runs, --threads, --one-server-threads, --queries, --pools, --modes, --jvm-args, --smoke)");
             }
         }
         Files.createDirectories(out);
         Path csv = out.resolve("jdbc.csv");
         Path spread = out.resolve("spread.txt");
+        Path loadFile = out.resolve("load.txt");
         Files.deleteIfExists(spread);
         Files.writeString(csv, HEADER + "\n");
 
@@ -90,13 +101,22 @@ public final class JdbcBench {
             String addresses = servers.backends().stream().map(b -> b.key()).collect(Collectors.joining(","));
             Files.writeString(out.resolve("postgres.txt"), servers.version() + "\n");
             System.out.println("PostgreSQL " + servers.version() + " on " + addresses);
-            List<String> forkArgs = new ArrayList<>(List.of(JdbcBenchmark.HEAP_MIN, JdbcBenchmark.HEAP_MAX,
-                    "-D" + JdbcBenchmark.SERVERS_PROPERTY + "=" + addresses,
-                    "-D" + JdbcBenchmark.SPREAD_PROPERTY + "=" + spread.toAbsolutePath()));
-            forkArgs.addAll(jvmArgs);
+            // The points on one server use the first of the three; the other two sit idle.
+            List<Map.Entry<Integer, String>> points = new ArrayList<>();
+            threads.forEach(t -> points.add(Map.entry(3, t)));
+            oneServerThreads.forEach(t -> points.add(Map.entry(1, t)));
             int point = 0;
             for (int run = 1; run <= runs; run++) {
-                for (String t : threads) {
+                for (Map.Entry<Integer, String> at : points) {
+                    int serverCount = at.getKey();
+                    String t = at.getValue();
+                    String used = servers.backends().stream().limit(serverCount).map(b -> b.key())
+                            .collect(Collectors.joining(","));
+                    List<String> forkArgs = new ArrayList<>(List.of(JdbcBenchmark.HEAP_MIN, JdbcBenchmark.HEAP_MAX,
+                            "-D" + JdbcBenchmark.SERVERS_PROPERTY + "=" + used,
+                            "-D" + JdbcBenchmark.SPREAD_PROPERTY + "=" + spread.toAbsolutePath(),
+                            "-D" + JdbcBenchmark.LOAD_PROPERTY + "=" + loadFile.toAbsolutePath()));
+                    forkArgs.addAll(jvmArgs);
                     for (String q : queries) {
                         List<String> order = new ArrayList<>(pools);
                         if ((run + point) % 2 == 0) {
@@ -105,8 +125,10 @@ public final class JdbcBench {
                         point++;
                         for (String m : modes) {
                             for (String p : order) {
+                                Files.deleteIfExists(loadFile);
                                 RunResult r = runOne(p, q, Integer.parseInt(t), m, forkArgs, smoke);
-                                Files.writeString(csv, line(run, q, t, p, m, r) + "\n",
+                                String load = Files.exists(loadFile) ? Files.readString(loadFile).trim() : "";
+                                Files.writeString(csv, line(run, serverCount, q, t, p, m, r, load) + "\n",
                                         StandardOpenOption.APPEND);
                             }
                             Collections.reverse(order); // ABBA: the next mode starts with the other
@@ -142,14 +164,15 @@ public final class JdbcBench {
         return results.iterator().next();
     }
 
-    private static String line(int run, String query, String threads, String pool, String mode, RunResult r) {
+    private static String line(int run, int servers, String query, String threads, String pool, String mode,
+            RunResult r, String load) {
         Result<?> primary = r.getPrimaryResult();
         Statistics s = primary.getStatistics();
         boolean sample = "sample".equals(mode);
-        return String.join(",", Integer.toString(run), query, threads, pool, mode,
+        return String.join(",", Integer.toString(run), Integer.toString(servers), query, threads, pool, mode,
                 number(primary.getScore()), number(primary.getScoreError()), primary.getScoreUnit(),
                 sample ? number(s.getPercentile(50)) : "", sample ? number(s.getPercentile(99)) : "",
-                sample ? number(s.getPercentile(99.9)) : "", Long.toString(s.getN()));
+                sample ? number(s.getPercentile(99.9)) : "", Long.toString(s.getN()), load);
     }
 
     private static String number(double d) {

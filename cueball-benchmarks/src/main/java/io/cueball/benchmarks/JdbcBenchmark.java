@@ -23,6 +23,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -74,6 +75,12 @@ public class JdbcBenchmark {
     static final String SERVERS_PROPERTY = "cueball.bench.postgres";
     /** A file to which each fork appends how its pool spread its connections. */
     static final String SPREAD_PROPERTY = "cueball.bench.spread";
+    /**
+     * A file to which each fork writes how the servers shared their CPU while its pool was open ({@link
+     * ServerLoad}; measured here because the sessions end with the fork, and an ended process's time is no longer
+     * its own).
+     */
+    static final String LOAD_PROPERTY = "cueball.bench.load";
     static final int POOL_SIZE = 12;
     /** The forks' heap, fixed so that both pools run with the same one. */
     static final String HEAP_MIN = "-Xms1g";
@@ -88,6 +95,8 @@ public class JdbcBenchmark {
 
     private DataSource ds;
     private AutoCloseable closer;
+    private int serverCount;
+    private Map<String, Long> loadBefore;
 
     /** Each thread's ids: a seeded source per thread, so that both pools ask for the same sequence. */
     @State(Scope.Thread)
@@ -137,11 +146,18 @@ public class JdbcBenchmark {
             default -> throw new IllegalArgumentException("pool: " + pool);
         }
         recordSpread(backends);
+        serverCount = backends.size();
+        loadBefore = ServerLoad.snapshot();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
+        String load = ServerLoad.shares(loadBefore, ServerLoad.snapshot(), serverCount);
         closer.close();
+        String file = System.getProperty(LOAD_PROPERTY);
+        if (file != null) {
+            Files.writeString(Path.of(file), load);
+        }
     }
 
     /** {@code SELECT 1} through a plain Statement. */

@@ -8,8 +8,6 @@ import io.cueball.conn.jdbc.JdbcConnection;
 import io.cueball.conn.jdbc.JdbcConnectionFactory;
 import io.cueball.resolver.fixed.StaticResolver;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -18,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.stream.Stream;
 import javax.sql.DataSource;
 
 /**
@@ -109,23 +106,25 @@ public final class JdbcProbe {
             th.start();
         }
         java.util.concurrent.locks.LockSupport.parkNanos(warm - System.nanoTime());
-        long x0 = xacts(backends);
         long jvm0 = jvmCpu();
-        long pg0 = pgCpu();
+        java.util.Map<String, Long> per0 = ServerLoad.snapshot();
+        long pg0 = ServerLoad.total(per0) * 10_000_000L;
         long t0 = System.nanoTime();
         for (Thread th : ts) {
             th.join();
         }
         long t1 = System.nanoTime();
         long jvm1 = jvmCpu();
-        long pg1 = pgCpu();
-        long x1 = xacts(backends);
+        java.util.Map<String, Long> per1 = ServerLoad.snapshot();
+        long pg1 = ServerLoad.total(per1) * 10_000_000L;
         double n = ops.sum();
         long[] all = lat.stream().flatMapToLong(java.util.Arrays::stream).sorted().toArray();
         double p99 = all[(int) (all.length * 0.99)] / 1e3;
         double p999 = all[(int) (all.length * 0.999)] / 1e3;
-        System.out.printf(Locale.ROOT, "%d %-8s qps %8.0f  jvm µs/q %6.2f  pg µs/q %6.2f  p99 %7.0f p99.9 %7.0f  xacts/q %.3f%n", w, name,
-                n / ((t1 - t0) / 1e9), (jvm1 - jvm0) / 1e3 / n, (pg1 - pg0) / 1e3 / n, p99, p999, (x1 - x0) / (double) ops.sum());
+        System.out.printf(Locale.ROOT, "%d %-8s qps %8.0f  jvm µs/q %6.2f  pg µs/q %6.2f  p99 %7.0f p99.9 %7.0f%n", w, name,
+                n / ((t1 - t0) / 1e9), (jvm1 - jvm0) / 1e3 / n, (pg1 - pg0) / 1e3 / n, p99, p999);
+        System.out.println("   servers' share of their CPU, busiest first (%): "
+                + ServerLoad.shares(per0, per1, backends.size()));
     }
 
     /** Waits until both pools hold all their connections. */
@@ -140,53 +139,8 @@ public final class JdbcProbe {
         }
     }
 
-    /** Transactions the servers counted in the benchmark's database (pg_stat_database), summed. */
-    static long xacts(List<Backend> backends) throws Exception {
-        long sum = 0;
-        java.util.Properties p = JdbcBenchmark.driverProperties();
-        p.setProperty("user", PostgresServers.USER);
-        for (Backend b : backends) {
-            try (Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://" + b.key() + "/"
-                    + PostgresServers.DB, p); Statement s = c.createStatement()) {
-                s.execute("SELECT pg_stat_clear_snapshot()");
-                try (ResultSet rs = s.executeQuery("SELECT xact_commit + xact_rollback FROM pg_stat_database "
-                        + "WHERE datname = current_database()")) {
-                    rs.next();
-                    sum += rs.getLong(1);
-                }
-            }
-        }
-        return sum;
-    }
-
     static long jvmCpu() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
-    }
-
-    /** Sum of utime+stime of every postgres process, in ns (assuming 100 ticks per second). */
-    static long pgCpu() throws Exception {
-        long ticks = 0;
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            for (Path d : (Iterable<Path>) procs::iterator) {
-                String f = d.getFileName().toString();
-                if (!f.chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                try {
-                    String stat = Files.readString(d.resolve("stat"));
-                    int close = stat.lastIndexOf(')');
-                    String comm = stat.substring(stat.indexOf('(') + 1, close);
-                    if (!comm.startsWith("postgres")) {
-                        continue;
-                    }
-                    String[] fields = stat.substring(close + 2).split(" ");
-                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-                } catch (Exception gone) {
-                    // exited
-                }
-            }
-        }
-        return ticks * 10_000_000L;
     }
 }

@@ -28,8 +28,8 @@ public final class JdbcReport {
     }
 
     /** One CSV line: one fork. */
-    private record Row(int run, String query, int threads, String pool, String mode, double score, double p50,
-            double p99, double p999) {
+    private record Row(int run, int servers, String query, int threads, String pool, String mode, double score,
+            double p50, double p99, double p999, String load) {
     }
 
     /**
@@ -53,7 +53,7 @@ public final class JdbcReport {
         out.append("- machine: ").append(args[2]).append('\n');
         out.append("- JDK: ").append(args[3]).append('\n');
         out.append("- PostgreSQL ").append(JdbcBench.postgresVersion(dir)).append(" (zonky's embedded binaries): ")
-                .append("three servers on 127.0.0.1, started once for the whole run. They and the benchmark's JVM ")
+                .append("three servers on 127.0.0.1, started once for the whole run (the points on one server use the first). They and the benchmark's JVM ")
                 .append("share the 2 cores, so every microsecond a pool spends is a microsecond the servers do not ")
                 .append("get.\n");
         out.append("- load average before the run (1, 5, 15 min): ").append(load);
@@ -82,11 +82,21 @@ public final class JdbcReport {
                 .append("get a connection, run the query, read the row, close statement and connection.\n\n");
         out.append("Connections per server, as the servers counted them after each fork's pool filled: ")
                 .append(spread(dir.resolve("spread.txt"))).append(".\n\n");
+        out.append("**Where the work lands.** The last column is how the servers shared their CPU while the fork ran ")
+                .append("(every `postgres` process's CPU from `/proc`, summed per server), busiest first. With 4 threads, ")
+                .append("only 4 of the 12 sessions are busy at a time: HikariCP's threads keep the sessions they first ")
+                .append("took, on whichever servers pgjdbc picked, and cueball's take turns over all 12, spread evenly ")
+                .append("over the servers (its per-claim spread). Here the three servers share two cores with the client, ")
+                .append("so a pool that piles its work onto fewer servers gets cheaper queries (fewer server processes ")
+                .append("and caches in play); with servers on their own hosts that pile is the hot spot a multi-node ")
+                .append("pool exists to avoid. The points on **one server** take the spread out of the comparison and ")
+                .append("measure the pools alone.\n\n");
 
         out.append("### Queries per second and p99\n\n");
-        out.append("| query | threads | run | qps cueball | qps HikariCP | qps cueball / HikariCP | p99 cueball (µs) ")
-                .append("| p99 HikariCP (µs) | p99 cueball / HikariCP |\n");
-        out.append("|---|---|---|---|---|---|---|---|---|\n");
+        out.append("| servers | query | threads | run | qps cueball | qps HikariCP | qps cueball / HikariCP ")
+                .append("| p99 cueball (µs) | p99 HikariCP (µs) | p99 cueball / HikariCP ")
+                .append("| servers' CPU, busiest first (%): cueball | HikariCP |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         int points = 0;
         int qpsReached = 0;
         int p99Reached = 0;
@@ -100,11 +110,11 @@ public final class JdbcReport {
             points++;
             qpsReached += qpsRatio >= 1 ? 1 : 0;
             p99Reached += p99Ratio <= 1 ? 1 : 0;
-            out.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %s | %s | %s | %s | %s |%n", label(k.query()),
-                    k.threads(), k.run(), fmt(ct == null ? Double.NaN : ct.score(), 0),
+            out.append(String.format(Locale.ROOT, "| %d | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                    k.servers(), label(k.query()), k.threads(), k.run(), fmt(ct == null ? Double.NaN : ct.score(), 0),
                     fmt(ht == null ? Double.NaN : ht.score(), 0), fmt(qpsRatio, 2),
                     fmt(cs == null ? Double.NaN : cs.p99(), 0), fmt(hs == null ? Double.NaN : hs.p99(), 0),
-                    fmt(p99Ratio, 2)));
+                    fmt(p99Ratio, 2), ct == null ? "n/a" : ct.load(), ht == null ? "n/a" : ht.load()));
         }
         out.append(String.format(Locale.ROOT, "%ncueball's queries per second reached HikariCP's in %d of %d "
                 + "(point, run) pairs, and its p99 was no worse in %d of %d.%n", qpsReached, points, p99Reached,
@@ -112,8 +122,8 @@ public final class JdbcReport {
 
         // Per point, over its runs: the geometric mean of the ratios (one run's drift does not decide a point).
         out.append("\nPer point, the geometric mean of the ratios over its runs:\n\n");
-        out.append("| query | threads | runs | qps cueball / HikariCP | p99 cueball / HikariCP |\n");
-        out.append("|---|---|---|---|---|\n");
+        out.append("| servers | query | threads | runs | qps cueball / HikariCP | p99 cueball / HikariCP |\n");
+        out.append("|---|---|---|---|---|---|\n");
         Map<String, List<double[]>> perPoint = new LinkedHashMap<>();
         for (Key k : keys(rows)) {
             Row ct = find(rows, k, "cueball", "thrpt");
@@ -121,7 +131,8 @@ public final class JdbcReport {
             Row cs = find(rows, k, "cueball", "sample");
             Row hs = find(rows, k, "hikari", "sample");
             if (ct != null && ht != null && cs != null && hs != null) {
-                perPoint.computeIfAbsent(label(k.query()) + " | " + k.threads(), x -> new ArrayList<>())
+                perPoint.computeIfAbsent(k.servers() + " | " + label(k.query()) + " | " + k.threads(),
+                        x -> new ArrayList<>())
                         .add(new double[] {ct.score() / ht.score(), cs.p99() / hs.p99()});
             }
         }
@@ -138,13 +149,13 @@ public final class JdbcReport {
         }
 
         out.append("\n### p50 and p99.9 (µs, sample time)\n\n");
-        out.append("| query | threads | run | p50 cueball | p50 HikariCP | p99.9 cueball | p99.9 HikariCP |\n");
-        out.append("|---|---|---|---|---|---|---|\n");
+        out.append("| servers | query | threads | run | p50 cueball | p50 HikariCP | p99.9 cueball | p99.9 HikariCP |\n");
+        out.append("|---|---|---|---|---|---|---|---|\n");
         for (Key k : keys(rows)) {
             Row cs = find(rows, k, "cueball", "sample");
             Row hs = find(rows, k, "hikari", "sample");
-            out.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %s | %s | %s |%n", label(k.query()),
-                    k.threads(), k.run(), fmt(cs == null ? Double.NaN : cs.p50(), 0),
+            out.append(String.format(Locale.ROOT, "| %d | %s | %d | %d | %s | %s | %s | %s |%n", k.servers(),
+                    label(k.query()), k.threads(), k.run(), fmt(cs == null ? Double.NaN : cs.p50(), 0),
                     fmt(hs == null ? Double.NaN : hs.p50(), 0), fmt(cs == null ? Double.NaN : cs.p999(), 0),
                     fmt(hs == null ? Double.NaN : hs.p999(), 0)));
         }
@@ -152,23 +163,31 @@ public final class JdbcReport {
         System.out.print(out);
     }
 
-    private record Key(String query, int threads, int run) {
+    private record Key(int servers, String query, int threads, int run) {
     }
 
-    /** Points in the order query, threads, run: both runs of a point side by side. */
+    /** Points in the order servers (most first), query, threads, run: the runs of a point side by side. */
     private static List<Key> keys(List<Row> rows) {
         List<String> queries = rows.stream().map(Row::query).distinct().toList();
+        TreeSet<Integer> servers = new TreeSet<>(java.util.Comparator.reverseOrder());
         TreeSet<Integer> threads = new TreeSet<>();
         TreeSet<Integer> runs = new TreeSet<>();
         rows.forEach(r -> {
+            servers.add(r.servers());
             threads.add(r.threads());
             runs.add(r.run());
         });
         List<Key> keys = new ArrayList<>();
-        for (String q : queries) {
-            for (int t : threads) {
-                for (int run : runs) {
-                    keys.add(new Key(q, t, run));
+        for (int sv : servers) {
+            for (String q : queries) {
+                for (int t : threads) {
+                    for (int run : runs) {
+                        Key k = new Key(sv, q, t, run);
+                        if (rows.stream().anyMatch(r -> r.servers() == sv && r.query().equals(q)
+                                && r.threads() == t && r.run() == run)) {
+                            keys.add(k);
+                        }
+                    }
                 }
             }
         }
@@ -177,7 +196,8 @@ public final class JdbcReport {
 
     private static Row find(List<Row> rows, Key k, String pool, String mode) {
         for (Row r : rows) {
-            if (r.query().equals(k.query()) && r.threads() == k.threads() && r.run() == k.run()
+            if (r.servers() == k.servers() && r.query().equals(k.query()) && r.threads() == k.threads()
+                    && r.run() == k.run()
                     && r.pool().equals(pool) && r.mode().equals(mode)) {
                 return r;
             }
@@ -209,7 +229,7 @@ public final class JdbcReport {
         Map<String, List<String>> byPool = new LinkedHashMap<>();
         for (String line : Files.readAllLines(file)) {
             String[] f = line.trim().split(" ");
-            if (f.length == 2) {
+            if (f.length == 2 && f[1].contains("/")) { // the points on one server have nothing to spread
                 byPool.computeIfAbsent(f[0], x -> new ArrayList<>()).add(f[1]);
             }
         }
@@ -236,9 +256,11 @@ public final class JdbcReport {
             for (int i = 0; i < header.size(); i++) {
                 v.put(header.get(i), i < f.length ? f[i] : "");
             }
-            rows.add(new Row(Integer.parseInt(v.get("run")), v.get("query"), Integer.parseInt(v.get("threads")),
-                    v.get("pool"), v.get("mode"), number(v.get("score")), number(v.get("p50")),
-                    number(v.get("p99")), number(v.get("p999"))));
+            String servers = v.getOrDefault("servers", "");
+            rows.add(new Row(Integer.parseInt(v.get("run")), servers.isEmpty() ? 3 : Integer.parseInt(servers),
+                    v.get("query"), Integer.parseInt(v.get("threads")), v.get("pool"), v.get("mode"),
+                    number(v.get("score")), number(v.get("p50")), number(v.get("p99")), number(v.get("p999")),
+                    v.getOrDefault("load", "")));
         }
         return rows;
     }
