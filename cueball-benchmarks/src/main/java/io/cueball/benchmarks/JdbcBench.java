@@ -87,7 +87,8 @@ public final class JdbcBench {
                 case "--modes" -> modes = List.of(value.split(","));
                 case "--jvm-args" -> jvmArgs.addAll(Arrays.asList(value.trim().split("\\s+")));
                 default -> throw new IllegalArgumentException("unknown option " + args[i - 1]
-                        + " (expected: --out, --runs, --threads, --one-server-threads, --queries, --pools, --modes, --jvm-args, --smoke)");
+                        + " (expected: --out, --runs, --threads, --one-server-threads, --queries, --pools, --modes, "
+                        + "--jvm-args, --smoke)");
             }
         }
         Files.createDirectories(out);

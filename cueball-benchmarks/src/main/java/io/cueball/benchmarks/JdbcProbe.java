@@ -41,23 +41,27 @@ public final class JdbcProbe {
      * @throws Exception if the servers cannot start or a pool fails
      */
     public static void main(String[] args) throws Exception {
-        if (args.length != 3 && args.length != 4) {
-            throw new IllegalArgumentException("usage: JdbcProbe THREADS WINDOWS THREAD_AFFINITY [SERVERS] "
-                    + "(e.g. 4 6 1000; SERVERS default 3)");
+        if (args.length < 3 || args.length > 5) {
+            throw new IllegalArgumentException("usage: JdbcProbe THREADS WINDOWS THREAD_AFFINITY [SERVERS [POOL_SIZE]] "
+                    + "(e.g. 4 6 1000; SERVERS default 3, POOL_SIZE default " + JdbcBenchmark.POOL_SIZE + ")");
         }
         int threads = Integer.parseInt(args[0]);
         int windows = Integer.parseInt(args[1]);
         int affinity = Integer.parseInt(args[2]);
-        int serverCount = args.length == 4 ? Integer.parseInt(args[3]) : 3;
+        int serverCount = args.length >= 4 ? Integer.parseInt(args[3]) : 3;
+        int size = args.length == 5 ? Integer.parseInt(args[4]) : JdbcBenchmark.POOL_SIZE;
         try (PostgresServers servers = PostgresServers.start(serverCount)) {
             List<Backend> backends = servers.backends();
             ConnectionPool<JdbcConnection> p = ConnectionPool.builder(new StaticResolver(backends),
                     new JdbcConnectionFactory(JdbcBenchmark.cueballSettings())).name("probe")
-                    .maxConnections(JdbcBenchmark.POOL_SIZE).threadAffinity(affinity).build();
-            HikariDataSource h = new HikariDataSource(JdbcBenchmark.hikariConfig(backends));
+                    .maxConnections(size).threadAffinity(affinity).build();
+            com.zaxxer.hikari.HikariConfig hc = JdbcBenchmark.hikariConfig(backends);
+            hc.setMaximumPoolSize(size);
+            hc.setMinimumIdle(size);
+            HikariDataSource h = new HikariDataSource(hc);
             DataSource[] pools = {new CueballDataSource(p), h};
             String[] names = {"cueball", "hikari"};
-            await(p, h);
+            await(p, h, size);
             for (int w = 0; w < windows; w++) {
                 for (int k = 0; k < 2; k++) {
                     int i = (w % 2 == 0) ? k : 1 - k;
@@ -121,17 +125,17 @@ public final class JdbcProbe {
         long[] all = lat.stream().flatMapToLong(java.util.Arrays::stream).sorted().toArray();
         double p99 = all[(int) (all.length * 0.99)] / 1e3;
         double p999 = all[(int) (all.length * 0.999)] / 1e3;
-        System.out.printf(Locale.ROOT, "%d %-8s qps %8.0f  jvm µs/q %6.2f  pg µs/q %6.2f  p99 %7.0f p99.9 %7.0f%n", w, name,
+        System.out.printf(Locale.ROOT,
+                "%d %-8s qps %8.0f  jvm µs/q %6.2f  pg µs/q %6.2f  p99 %7.0f p99.9 %7.0f%n", w, name,
                 n / ((t1 - t0) / 1e9), (jvm1 - jvm0) / 1e3 / n, (pg1 - pg0) / 1e3 / n, p99, p999);
         System.out.println("   servers' share of their CPU, busiest first (%): "
                 + ServerLoad.shares(per0, per1, backends.size()));
     }
 
     /** Waits until both pools hold all their connections. */
-    private static void await(ConnectionPool<JdbcConnection> p, HikariDataSource h) {
+    private static void await(ConnectionPool<JdbcConnection> p, HikariDataSource h, int size) {
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while (p.stats().idle() < JdbcBenchmark.POOL_SIZE
-                || h.getHikariPoolMXBean().getIdleConnections() < JdbcBenchmark.POOL_SIZE) {
+        while (p.stats().idle() < size || h.getHikariPoolMXBean().getIdleConnections() < size) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the pools did not fill in 30 s");
             }

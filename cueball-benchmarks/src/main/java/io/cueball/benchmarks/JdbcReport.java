@@ -53,7 +53,8 @@ public final class JdbcReport {
         out.append("- machine: ").append(args[2]).append('\n');
         out.append("- JDK: ").append(args[3]).append('\n');
         out.append("- PostgreSQL ").append(JdbcBench.postgresVersion(dir)).append(" (zonky's embedded binaries): ")
-                .append("three servers on 127.0.0.1, started once for the whole run (the points on one server use the first). They and the benchmark's JVM ")
+                .append("three servers on 127.0.0.1, started once for the whole run (the points on one server use the ")
+                .append("first). They and the benchmark's JVM ")
                 .append("share the 2 cores, so every microsecond a pool spends is a microsecond the servers do not ")
                 .append("get.\n");
         out.append("- load average before the run (1, 5, 15 min): ").append(load);
@@ -82,15 +83,19 @@ public final class JdbcReport {
                 .append("get a connection, run the query, read the row, close statement and connection.\n\n");
         out.append("Connections per server, as the servers counted them after each fork's pool filled: ")
                 .append(spread(dir.resolve("spread.txt"))).append(".\n\n");
-        out.append("**Where the work lands.** The last column is how the servers shared their CPU while the fork ran ")
-                .append("(every `postgres` process's CPU from `/proc`, summed per server), busiest first. With 4 threads, ")
-                .append("only 4 of the 12 sessions are busy at a time: HikariCP's threads keep the sessions they first ")
-                .append("took, on whichever servers pgjdbc picked, and cueball's take turns over all 12, spread evenly ")
-                .append("over the servers (its per-claim spread). Here the three servers share two cores with the client, ")
-                .append("so a pool that piles its work onto fewer servers gets cheaper queries (fewer server processes ")
-                .append("and caches in play); with servers on their own hosts that pile is the hot spot a multi-node ")
-                .append("pool exists to avoid. The points on **one server** take the spread out of the comparison and ")
-                .append("measure the pools alone.\n\n");
+        out.append("**Where the work lands.** The last column is how the servers shared their CPU while the fork ")
+                .append("ran (every `postgres` process's CPU from `/proc`, summed per server), busiest first. With 4 ")
+                .append("threads only 4 of the 12 sessions are busy at a time: HikariCP's threads keep the sessions they ")
+                .append("first took, on whichever servers pgjdbc picked (often two of the three), and cueball's take ")
+                .append("turns over all 12, spread evenly over the servers. Here the servers share two cores with the ")
+                .append("client, so piling work onto fewer servers makes queries cheaper; with servers on their own ")
+                .append("hosts that pile is the hot spot a multi-node pool exists to avoid. The points on **one server** ")
+                .append("remove the spread from the comparison, and at 4 threads cueball is still behind there: the ")
+                .append("spread is not the whole gap. `JdbcProbe 4 6 1000 1 4` (a pool as large as the thread count, so ")
+                .append("no turn-taking) measured cueball level with or ahead of HikariCP, and `JdbcProbe 4 6 1000 1 12` ")
+                .append("behind again: what remains is the turn-taking itself (with `threadAffinity(1000)` a thread ")
+                .append("moves to the oldest idle session every 1000 claims, so every session and server process is used ")
+                .append("in turn), not the claim path, whose client CPU per query matches HikariCP's.\n\n");
 
         out.append("### Queries per second and p99\n\n");
         out.append("| servers | query | threads | run | qps cueball | qps HikariCP | qps cueball / HikariCP ")
