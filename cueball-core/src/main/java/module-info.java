@@ -9,6 +9,7 @@
 @SuppressWarnings("module") // the qualified exports name modules built after this one
 module io.cueball {
     requires org.slf4j;
+    requires java.management; // ConnectionPoolMXBean (registerMbeans)
 
     exports io.cueball;
     exports io.cueball.internal to

@@ -58,7 +58,6 @@ final class Backends<C extends Connection> implements ResolverListener {
     /** How claims and shares are chosen (SHARES). */
     private final HostSelection selection;
     /** At most this many connections change backend in one re-plan of a score-driven strategy (SHARES). */
-    private final int maxMoves;
     /** The resolver's current view, updated at once by its events; applied by the next rebalance. */
     private final Map<String, Backend> desired = new LinkedHashMap<>();
     /** Applied backends, including removed ones whose connections are still draining. */
@@ -81,7 +80,6 @@ final class Backends<C extends Connection> implements ResolverListener {
         this.rebalanceDelay = rebalanceDelay;
         this.scoreDecay = pool.options.scoreDecay().toNanos();
         this.selection = pool.options.hostSelection();
-        this.maxMoves = Math.max(1, (pool.max + 9) / 10);
         this.seed = pool.random.nextLong(); // no other thread has the engine yet
     }
 
@@ -148,7 +146,7 @@ final class Backends<C extends Connection> implements ResolverListener {
         }
     }
 
-    /** Applies the resolver's view, re-plans, closes surplus idle connections and opens what is missing. */
+    /** The rebalance timer's task. */
     private void rebalance() {
         pool.lock();
         try {
@@ -156,40 +154,50 @@ final class Backends<C extends Connection> implements ResolverListener {
             if (pool.isClosing()) {
                 return;
             }
-            long now = pool.clock.nanoTime();
-            for (Iterator<BackendState<C>> it = applied.values().iterator(); it.hasNext();) {
-                BackendState<C> b = it.next();
-                if (!b.removed && !desired.containsKey(b.key)) {
-                    removeLocked(b, now);
-                    Backend gone = b.backend;
-                    pool.events.emit(l -> l.backendRemoved(gone));
-                    if (b.slots.isEmpty() && b.connecting == 0) {
-                        it.remove();
-                        claimsOfForgotten += b.claimsOfClosed;
-                    }
-                }
-            }
-            for (Backend d : desired.values()) {
-                BackendState<C> b = applied.get(d.key());
-                if (b == null) {
-                    applied.put(d.key(), new BackendState<>(d, scoreDecay));
-                    pool.events.emit(l -> l.backendAdded(d));
-                } else if (b.removed) {
-                    readdLocked(b, d, now);
-                    pool.events.emit(l -> l.backendAdded(d));
-                } else if (!b.backend.equals(d)) {
-                    b.backend = d;
-                    pool.events.emit(l -> l.backendAdded(d));
-                }
-            }
-            replanLocked(now);
-            pool.health.ensureServiceLocked(now); // removals may have left only ejected backends
-            if (pool.options.failFastWhenEmpty() && desired.isEmpty()) {
-                pool.waiters.failAllLocked(() -> new NoBackendsException("pool '" + pool.name()
-                        + "' has no backends: its resolver removed them all, and failFastWhenEmpty is set"));
-            }
+            rebalanceLocked(pool.clock.nanoTime());
         } finally {
             pool.unlock();
+        }
+    }
+
+    /** The rebalance now, without waiting out the delay (ConnectionPool.rebalanceNow): a pending timer is dropped. */
+    void rebalanceNowLocked(long now) {
+        cancelRebalanceLocked();
+        rebalanceLocked(now);
+    }
+
+    /** Applies the resolver's view, re-plans, closes surplus idle connections and opens what is missing. */
+    private void rebalanceLocked(long now) {
+        for (Iterator<BackendState<C>> it = applied.values().iterator(); it.hasNext();) {
+            BackendState<C> b = it.next();
+            if (!b.removed && !desired.containsKey(b.key)) {
+                removeLocked(b, now);
+                Backend gone = b.backend;
+                pool.events.emit(l -> l.backendRemoved(gone));
+                if (b.slots.isEmpty() && b.connecting == 0) {
+                    it.remove();
+                    claimsOfForgotten += b.claimsOfClosed;
+                }
+            }
+        }
+        for (Backend d : desired.values()) {
+            BackendState<C> b = applied.get(d.key());
+            if (b == null) {
+                applied.put(d.key(), new BackendState<>(d, scoreDecay));
+                pool.events.emit(l -> l.backendAdded(d));
+            } else if (b.removed) {
+                readdLocked(b, d, now);
+                pool.events.emit(l -> l.backendAdded(d));
+            } else if (!b.backend.equals(d)) {
+                b.backend = d;
+                pool.events.emit(l -> l.backendAdded(d));
+            }
+        }
+        replanLocked(now);
+        pool.health.ensureServiceLocked(now); // removals may have left only ejected backends
+        if (pool.options.failFastWhenEmpty() && desired.isEmpty()) {
+            pool.waiters.failAllLocked(() -> new NoBackendsException("pool '" + pool.name()
+                    + "' has no backends: its resolver removed them all, and failFastWhenEmpty is set"));
         }
     }
 
@@ -198,6 +206,14 @@ final class Backends<C extends Connection> implements ResolverListener {
      * come here through the debounced rebalance; health changes (dead, alive, ejected, restored) call it at once.
      */
     void replanLocked(long now) {
+        replanLocked(now, true);
+    }
+
+    /**
+     * The same, with {@code boundMoves} false for a resize (RESIZE in PoolEngine): a lower maximum is not a move
+     * between backends, and every connection above it must go at once.
+     */
+    void replanLocked(long now, boolean boundMoves) {
         List<BackendState<C>> live = new ArrayList<>(applied.size());
         for (BackendState<C> b : applied.values()) {
             if (!b.removed) {
@@ -214,7 +230,7 @@ final class Backends<C extends Connection> implements ResolverListener {
                     subsetting ? 0 : b.count(), ranks[i]));
         }
         int[] targets = RebalancePlan.targets(candidates, pool.max);
-        if (selection.usesScores()) {
+        if (selection.usesScores() && boundMoves) {
             boundMovesLocked(live, targets);
         }
         for (int i = 0; i < targets.length; i++) {
@@ -301,11 +317,12 @@ final class Backends<C extends Connection> implements ResolverListener {
     }
 
     /**
-     * Limits a score-driven re-plan to {@link #maxMoves} connections taken from backends in service (SHARES):
+     * Limits a score-driven re-plan to maxMoves connections taken from backends in service (SHARES):
      * the largest surpluses give first, the rest keep what they hold above target until the next re-plan. Out
      * of service backends (dead, ejected, unproven) are not limited: health acts at once.
      */
     private void boundMovesLocked(List<BackendState<C>> live, int[] targets) {
+        int maxMoves = Math.max(1, (pool.max + 9) / 10); // a tenth of maxConnections, as it is now (RESIZE)
         int surplus = 0;
         for (int i = 0; i < targets.length; i++) {
             BackendState<C> b = live.get(i);

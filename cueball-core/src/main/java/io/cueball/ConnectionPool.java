@@ -46,6 +46,8 @@ import java.util.regex.Pattern;
 public final class ConnectionPool<C extends Connection> implements AutoCloseable {
 
     private final PoolEngine<C> engine;
+    /** The MXBean's name while registered (registerMbeans); null otherwise. */
+    private volatile javax.management.ObjectName mbean;
 
     private ConnectionPool(PoolEngine<C> engine) {
         this.engine = engine;
@@ -187,6 +189,179 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
         return engine.options;
     }
 
+    // ---- Operations while running ----
+
+    /**
+     * Changes {@code maxConnections} while the pool runs, and re-plans at once (no rebalance delay). Raising it
+     * opens the new share across the backends; lowering it closes idle surplus now, and claimed surplus when each
+     * is released: those stop counting toward the maximum at once (as a removed backend's do), so invariant 1 holds
+     * at every instant of the change. A fixed-size pool ({@code spares == maxConnections}) stays fixed-size: its
+     * spares follow; an elastic pool keeps its spares, lowered to the new maximum if above it. Connections beyond
+     * twice the build's maximum wait beside the lock-free idle queue rather than in it, which makes claims slower:
+     * build with the largest size you expect if you grow far at run time.
+     *
+     * @param maxConnections the new maximum, at least 1
+     * @throws IllegalArgumentException if it is below 1 (the message names the option and the value)
+     * @throws PoolClosedException      if the pool is closing or closed
+     */
+    public void setMaxConnections(int maxConnections) {
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 1)");
+        }
+        engine.lock();
+        int spares;
+        try {
+            spares = engine.elastic ? Math.min(engine.sparesLocked(), maxConnections) : maxConnections;
+        } finally {
+            engine.unlock();
+        }
+        engine.resize(maxConnections, spares);
+    }
+
+    /**
+     * Changes {@code spares} of an elastic pool (one built with {@code spares < maxConnections}) while it runs: the
+     * idle connections it keeps ready beyond the claimed ones. Raising it opens more now; lowering it lets the
+     * surplus close after {@code idleTimeout}, as usual.
+     *
+     * @param spares 0 to the current {@link #maxConnections()}
+     * @throws IllegalArgumentException if it is out of range (the message names the option and the value)
+     * @throws IllegalStateException    if the pool is fixed-size: it was built with {@code spares ==
+     *                                  maxConnections} and stays so (use {@link #setMaxConnections(int)})
+     * @throws PoolClosedException      if the pool is closing or closed
+     */
+    public void setSpares(int spares) {
+        if (!engine.elastic) {
+            throw new IllegalStateException("spares: pool '" + name() + "' is fixed-size (built with spares == "
+                    + "maxConnections) and stays so; build it with spares < maxConnections to change spares at run "
+                    + "time, or use setMaxConnections");
+        }
+        int max = maxConnections();
+        if (spares < 0 || spares > max) {
+            throw new IllegalArgumentException("spares: " + spares + " (expected: 0.." + max
+                    + ", at most maxConnections)");
+        }
+        engine.resize(max, spares);
+    }
+
+    /** @return the current maximum: the build's, or what {@link #setMaxConnections(int)} last set */
+    public int maxConnections() {
+        engine.lock();
+        try {
+            return engine.maxLocked();
+        } finally {
+            engine.unlock();
+        }
+    }
+
+    /** @return the current spares: the build's, or what {@link #setSpares(int)} or a resize last set */
+    public int spares() {
+        engine.lock();
+        try {
+            return engine.sparesLocked();
+        } finally {
+            engine.unlock();
+        }
+    }
+
+    /**
+     * Suspends the pool: from now on no claim is served; claims wait (up to their timeouts) and {@link
+     * #tryClaim()} finds nothing. Claims already served are not affected, and releases, health checks and
+     * rebalancing go on. Useful around a failover or a credentials change. Idempotent.
+     *
+     * @throws PoolClosedException if the pool is closing or closed
+     */
+    public void suspend() {
+        engine.suspend();
+    }
+
+    /**
+     * Ends a suspension: the claims that waited are served in the order they came, as far as idle connections go,
+     * then as connections are released. Idempotent; does nothing if the pool is not suspended.
+     */
+    public void resume() {
+        engine.resume();
+    }
+
+    /** @return whether the pool is suspended ({@link #suspend()}) */
+    public boolean isSuspended() {
+        return engine.isSuspended();
+    }
+
+    /**
+     * Replaces every connection (HikariCP's {@code softEvictConnections}): idle ones close now and are reopened,
+     * claimed ones close when released. Use it after a credentials rotation or a server-side change that old
+     * sessions would not see. An ejected backend's parked monitor connection is left alone.
+     *
+     * @return how many connections were marked for replacement
+     * @throws PoolClosedException if the pool is closing or closed
+     */
+    public int softEvictConnections() {
+        return engine.softEvict();
+    }
+
+    /**
+     * Re-plans the connections across the backends now, instead of a rebalance delay after the next resolver
+     * event. Normally unnecessary: the pool re-plans on its own.
+     *
+     * @throws PoolClosedException if the pool is closing or closed
+     */
+    public void rebalanceNow() {
+        engine.rebalanceNow();
+    }
+
+    /**
+     * Adds a recorder for the pool's timings (cueball-micrometer's binder adds one). Its methods run on the pool's
+     * and its callers' threads, outside the lock, from now on.
+     *
+     * @param recorder the recorder
+     * @throws NullPointerException if it is null
+     */
+    public void addMetricsRecorder(MetricsRecorder recorder) {
+        engine.addRecorder(Objects.requireNonNull(recorder, "recorder must not be null"));
+    }
+
+    /**
+     * Removes a recorder added with {@link #addMetricsRecorder(MetricsRecorder)}.
+     *
+     * @param recorder the recorder
+     * @return whether it was there
+     */
+    public boolean removeMetricsRecorder(MetricsRecorder recorder) {
+        return engine.removeRecorder(recorder);
+    }
+
+    /**
+     * Adds a listener beside the builder's ({@link Builder#listener(PoolListener)}): it hears the events that
+     * happen from now on, in order, off the pool's lock.
+     *
+     * @param listener the listener
+     * @throws NullPointerException if it is null
+     */
+    public void addListener(PoolListener listener) {
+        Objects.requireNonNull(listener, "listener must not be null");
+        engine.lock();
+        try {
+            engine.events.addLocked(listener);
+        } finally {
+            engine.unlock();
+        }
+    }
+
+    /**
+     * Removes a listener added with {@link #addListener(PoolListener)}.
+     *
+     * @param listener the listener
+     * @return whether it was there
+     */
+    public boolean removeListener(PoolListener listener) {
+        engine.lock();
+        try {
+            return engine.events.removeLocked(listener);
+        } finally {
+            engine.unlock();
+        }
+    }
+
     /**
      * Closes the pool: stops the resolver, fails waiting claims with {@link PoolClosedException}, closes idle
      * connections, waits up to {@code closeTimeout} for claimed ones to come back, and stops every thread the
@@ -196,6 +371,11 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
     @Override
     public void close() {
         engine.close();
+        javax.management.ObjectName name = mbean;
+        if (name != null) {
+            mbean = null;
+            PoolMXBeans.unregister(name);
+        }
     }
 
     @Override
@@ -255,6 +435,10 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
         private HostSelection hostSelection = HostSelection.roundRobin();
         private int subsetId = -1;
         private int subsetCount;
+        private Duration leakDetectionThreshold = PoolOptions.DEFAULT_LEAK_DETECTION_THRESHOLD;
+        private int maxWaiters = PoolOptions.DEFAULT_MAX_WAITERS;
+        private Duration targetClaimDelay = PoolOptions.DEFAULT_TARGET_CLAIM_DELAY;
+        private boolean registerMbeans;
         private PoolListener listener;
         private PoolClock clock;
         private Executor executor;
@@ -562,6 +746,63 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
         }
 
         /**
+         * Logs a claim held longer than this as a possible leak: one WARN naming the pool, the backend and how long,
+         * with the stack of the code that claimed; when that claim is finally released, an INFO says the leak
+         * ended. The claiming stack is captured only while this is on (it costs about a microsecond per claim).
+         * Checked by the pool's housekeeping, so a leak is reported within a quarter of the threshold after it
+         * passes (at least every 100 ms).
+         *
+         * @param leakDetectionThreshold how long a claim may be held; {@link Duration#ZERO} (the default) is off
+         * @return this builder
+         */
+        public Builder<C> leakDetectionThreshold(Duration leakDetectionThreshold) {
+            this.leakDetectionThreshold = leakDetectionThreshold;
+            return this;
+        }
+
+        /**
+         * Bounds the claims that may wait for a connection: a claim that finds none idle when {@code maxWaiters}
+         * already wait fails at once with {@link PoolBusyException} (pool-manager's "pool is busy") instead of
+         * queueing. 0 means no claim ever waits.
+         *
+         * @param maxWaiters 0 or more; {@link Integer#MAX_VALUE} (the default) is unbounded
+         * @return this builder
+         */
+        public Builder<C> maxWaiters(int maxWaiters) {
+            this.maxWaiters = maxWaiters;
+            return this;
+        }
+
+        /**
+         * Turns on delay control of the claim queue (node-cueball's {@code targetClaimDelay}, after Nichols and
+         * Jacobson's CoDel, RFC 8289): when the claims handed a connection have all waited longer than this target
+         * for two intervals of 100 ms, the pool is overloaded, and the oldest waiting claims are failed with
+         * {@link ClaimTimeoutException} instead of being served, the n-th one interval/√n after the one before, until
+         * a claim is served within the target or the queue drains. A claim's own timeout still applies; under the control a waiting
+         * claim also gives up after 10× the target (3× while overloaded), as in node-cueball.
+         *
+         * @param targetClaimDelay the target wait; {@link Duration#ZERO} (the default) is off
+         * @return this builder
+         */
+        public Builder<C> targetClaimDelay(Duration targetClaimDelay) {
+            this.targetClaimDelay = targetClaimDelay;
+            return this;
+        }
+
+        /**
+         * Registers the pool's {@link ConnectionPoolMXBean} with the platform MBean server as {@code
+         * io.cueball:type=ConnectionPool,name=<pool name>} when it is built, and unregisters it on close. Off by
+         * default. Two pools with the same name cannot both register: the second fails to build.
+         *
+         * @param registerMbeans whether to register
+         * @return this builder
+         */
+        public Builder<C> registerMbeans(boolean registerMbeans) {
+            this.registerMbeans = registerMbeans;
+            return this;
+        }
+
+        /**
          * Validates the options, starts the pool and its resolver.
          *
          * @return the running pool
@@ -573,7 +814,16 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
             PoolEngine<C> engine = new PoolEngine<>(options, resolver, factory, clock, executor,
                     random != null ? random : new Random(), listener);
             engine.start();
-            return new ConnectionPool<>(engine);
+            ConnectionPool<C> pool = new ConnectionPool<>(engine);
+            if (options.registerMbeans()) {
+                try {
+                    pool.mbean = PoolMXBeans.register(pool);
+                } catch (RuntimeException e) {
+                    pool.close();
+                    throw e;
+                }
+            }
+            return pool;
         }
 
         /**
@@ -638,6 +888,11 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
                     errors.add("subsetting instanceId: " + subsetId + " (expected: 0.." + (subsetCount - 1) + ")");
                 }
             }
+            atLeast(errors, "leakDetectionThreshold", leakDetectionThreshold, false);
+            if (maxWaiters < 0) {
+                errors.add("maxWaiters: " + maxWaiters + " (expected: >= 0; Integer.MAX_VALUE for unbounded)");
+            }
+            atLeast(errors, "targetClaimDelay", targetClaimDelay, false);
             if (!errors.isEmpty()) {
                 throw new IllegalArgumentException("pool '" + poolName + "': " + String.join("; ", errors));
             }
@@ -645,7 +900,8 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
                     decoherenceInterval, healthCheckInterval, idleTimeout, maxLifetime, connectTimeout, backoff,
                     deadAfterFailures, failFastWhenEmpty, closeTimeout, threadAffinity, scoreDecay,
                     maxEjectionPercent, ejectionFailureRate, ejectionMinOutcomes, baseEjectionTime, maxEjectionTime,
-                    hostSelection, subsetId, subsetCount);
+                    hostSelection, subsetId, subsetCount, leakDetectionThreshold, maxWaiters, targetClaimDelay,
+                    registerMbeans);
         }
 
         private static void atLeast(List<String> errors, String option, Duration value, boolean positive) {

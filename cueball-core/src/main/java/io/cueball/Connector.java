@@ -122,6 +122,7 @@ final class Connector<C extends Connection> {
     private void connect(Attempt attempt) {
         C connection = null;
         Throwable error = null;
+        long began = pool.clock.nanoTime();
         try {
             connection = factory.connect(attempt.target);
             if (connection == null) {
@@ -130,13 +131,16 @@ final class Connector<C extends Connection> {
         } catch (Throwable t) { // everything the factory throws is a failed connect of that backend
             error = t;
         }
+        long took = pool.clock.nanoTime() - began;
         if (error != null) {
             failed(attempt, error);
+            pool.connectEnded(attempt.target, took, error);
             if (error instanceof VirtualMachineError) {
                 throw (VirtualMachineError) error;
             }
         } else {
             connected(attempt, connection);
+            pool.connectEnded(attempt.target, took, null);
         }
     }
 

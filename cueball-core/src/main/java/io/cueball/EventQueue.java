@@ -1,5 +1,6 @@
 package io.cueball;
 
+import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -15,23 +16,47 @@ final class EventQueue {
     private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
 
     private final String poolName;
-    private final PoolListener listener;
+    /** The builder's listener (first, if any) and those added since; copied on write. */
+    private volatile PoolListener[] listeners;
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean delivering = new AtomicBoolean();
 
     EventQueue(String poolName, PoolListener listener) {
         this.poolName = poolName;
-        this.listener = listener;
+        this.listeners = listener == null ? new PoolListener[0] : new PoolListener[] {listener};
     }
 
     /** Whether anyone listens: callers skip building an event's arguments when not. */
     boolean listening() {
-        return listener != null;
+        return listeners.length != 0;
     }
 
-    /** Queues a listener call. Under the lock. */
+    /** Adds a listener; it hears events queued from now on. Under the lock. */
+    void addLocked(PoolListener listener) {
+        PoolListener[] l = Arrays.copyOf(listeners, listeners.length + 1);
+        l[l.length - 1] = listener;
+        listeners = l;
+    }
+
+    /** Removes a listener (the first if added twice); true if it was there. Under the lock. */
+    boolean removeLocked(PoolListener listener) {
+        PoolListener[] l = listeners;
+        for (int i = 0; i < l.length; i++) {
+            if (l[i] == listener) {
+                PoolListener[] less = new PoolListener[l.length - 1];
+                System.arraycopy(l, 0, less, 0, i);
+                System.arraycopy(l, i + 1, less, i, l.length - i - 1);
+                listeners = less;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Queues a call of each listener there is now. Under the lock. */
     void emit(Consumer<PoolListener> event) {
-        if (listener != null) {
+        PoolListener[] l = listeners;
+        for (PoolListener listener : l) {
             events.add(() -> event.accept(listener));
         }
     }

@@ -3,17 +3,25 @@ package io.cueball;
 import io.cueball.internal.Score;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /*
  * HOUSEKEEPING as a function of now (OkHttp's cleanup(now)): tick(now) does what is due and returns how long
- * until it is next due. Three schedules share it:
+ * until it is next due. Four schedules share it:
  *   - every housekeeping interval (healthCheckInterval, shorter for an elastic pool's idleTimeout or a quarter of
  *     maxLifetime): shrinking, expired connections, health checks of connections idle for healthCheckInterval;
  *   - every decoherenceInterval: a shuffle of the idle queue, so that claims do not hit one backend in runs;
  *   - every score slot (scoreDecay / Score.SLOTS): the use outcomes are harvested and judged (BackendHealth),
- *     and a score-driven strategy (epsilon-greedy, softmax) re-plans the shares (Backends: SHARES).
+ *     and a score-driven strategy (epsilon-greedy, softmax) re-plans the shares (Backends: SHARES);
+ *   - with leak detection on, every quarter of leakDetectionThreshold (at least 100 ms): LEAKS.
+ *
+ * LEAKS. A claimer with leak detection on records its stack in its slot after the instant it was served
+ * (Slot.leakClaimed). The scan looks at every slot: one whose record is older than the threshold is taken for the
+ * report by compare-and-set (Slot.leakToReport: exactly one report per claim, and a release racing with it learns
+ * whether it happened), and logged as one WARN after the lock is released (on the executor, with the stack as the
+ * cause). The release of a reported claim logs an INFO (PoolEngine.ended).
  * When both fall due at one instant, the shuffle runs first, as it did when each had its own timer (the
  * decoherence timer, armed at start, was older than a housekeeping timer re-armed at every run).
  *
@@ -35,8 +43,9 @@ final class Housekeeper<C extends Connection> {
     private final long decoherenceInterval;
     private final long idleTimeout;
     private final boolean elastic;
-    private final int spares;
     private long nextHousekeepingAt;
+    private final long leakInterval;
+    private long nextLeakCheckAt;
     private long nextDecoherenceAt;
     private final long scoreInterval;
     private long nextScoreAt;
@@ -49,7 +58,6 @@ final class Housekeeper<C extends Connection> {
         this.healthCheckInterval = o.healthCheckInterval().toNanos();
         this.decoherenceInterval = o.decoherenceInterval().toNanos();
         this.idleTimeout = o.idleTimeout().toNanos();
-        this.spares = o.spares();
         this.elastic = o.spares() < o.maxConnections();
         long every = healthCheckInterval;
         if (elastic) {
@@ -61,6 +69,8 @@ final class Housekeeper<C extends Connection> {
         }
         this.interval = every;
         this.scoreInterval = Math.max(1, o.scoreDecay().toNanos() / Score.SLOTS);
+        this.leakInterval = pool.leakThreshold > 0 ? Math.max(TimeUnit.MILLISECONDS.toNanos(100), pool.leakThreshold / 4)
+                : Long.MAX_VALUE / 4; // off: never due
     }
 
     /** Starts both schedules at {@code now}: the first tick comes at the earlier of the two intervals. */
@@ -69,6 +79,7 @@ final class Housekeeper<C extends Connection> {
         nextHousekeepingAt = now + interval;
         nextDecoherenceAt = now + decoherenceInterval;
         nextScoreAt = now + scoreInterval;
+        nextLeakCheckAt = now + leakInterval;
         timer = pool.schedule(this::run, untilNext(now));
     }
 
@@ -114,7 +125,31 @@ final class Housekeeper<C extends Connection> {
                 pool.backends.replanLocked(now); // connections follow the scores (Backends: SHARES)
             }
         }
+        if (now - nextLeakCheckAt >= 0) {
+            reportLeaksLocked(now);
+            nextLeakCheckAt = now + leakInterval;
+        }
         return untilNext(now);
+    }
+
+    /** LEAKS: reports every claim held longer than the threshold, once. */
+    private void reportLeaksLocked(long now) {
+        for (BackendState<C> b : pool.backends.allLocked()) {
+            for (Slot<C> slot : b.slots) {
+                if (slot.leakWatched() && now - slot.claimedAt >= pool.leakThreshold) {
+                    Throwable stack = slot.leakToReport();
+                    if (stack != null) {
+                        long heldMs = TimeUnit.NANOSECONDS.toMillis(now - slot.claimedAt);
+                        String pool = this.pool.name();
+                        String backend = b.key;
+                        this.pool.submitLocked(() -> log.warn("pool '{}': a connection to {} has been claimed for {} "
+                                + "ms (leakDetectionThreshold {} ms) and not released: a possible leak; it was "
+                                + "claimed at", pool, backend, heldMs,
+                                TimeUnit.NANOSECONDS.toMillis(this.pool.leakThreshold), stack));
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -122,13 +157,15 @@ final class Housekeeper<C extends Connection> {
      * may have wrapped past Long.MAX_VALUE (decoherenceInterval of "forever"), but its distance from now has not.
      */
     private long untilNext(long now) {
-        return Math.max(1, Math.min(Math.min(nextHousekeepingAt - now, nextDecoherenceAt - now), nextScoreAt - now));
+        return Math.max(1, Math.min(Math.min(Math.min(nextHousekeepingAt - now, nextDecoherenceAt - now),
+                nextScoreAt - now), nextLeakCheckAt - now));
     }
 
     private void housekeepLocked(long now) {
         boolean windowEnded = elastic && now - lowWaterSince >= idleTimeout;
         if (windowEnded) {
-            for (int shrink = Math.max(0, pool.idle.lowWaterLocked() - spares); shrink > 0; shrink--) {
+            int surplus = pool.idle.lowWaterLocked() - pool.sparesLocked();
+            for (int shrink = Math.max(0, surplus); shrink > 0; shrink--) {
                 shrinkOneLocked(now);
             }
             // Before the pass below: it takes the connections it checks out of the queue for a moment, and a mark

@@ -73,6 +73,24 @@ import org.slf4j.LoggerFactory;
  * close() has returned ("removals before additions"). `claimedCounted` (elastic pools only) is what growing
  * goes by. Idle and claimed per backend are read from slot states, for stats only.
  *
+ * RESIZE. max and spares change under the lock (setMaxConnections, setSpares); whether the pool is elastic does
+ * not (the claim path depends on it). A resize re-plans at once without the score-driven move bound, closes idle
+ * surplus, and makes claimed surplus exempt (EXEMPT below) and retired, so countable <= max holds at once; connects
+ * already in flight cannot be undone and count until they land (then close if unwanted). The idle ring keeps the
+ * capacity of the build's maximum; connections beyond it wait STICKY beside it (IdleSet).
+ *
+ * SUSPENDED (volatile, written under the lock). The fast path and the locked claim serve nobody, and offerLocked
+ * hands nothing to waiters; claims queue (bounded by maxWaiters) and time out as usual. resume() hands idle
+ * connections to the waiters oldest first, then lets releases serve the rest.
+ *
+ * METRICS. `recorders` (copied on write) are called on the claiming, releasing and connecting threads, outside the
+ * lock; with none, the claim path reads an empty array. A claim's served instant is Slot.claimedAt (the claimer
+ * writes it); its usage is the release's now minus that.
+ *
+ * LEAKS (leakDetectionThreshold > 0). The claimer records a stack in its slot after claimedAt; the housekeeper
+ * reports a record older than the threshold once (Housekeeper: LEAKS); the release clears it and says if it was
+ * reported.
+ *
  * TIME AND THREADS. Everything timed goes through `clock` and all blocking work through `executor`, so tests
  * drive both by hand. Claim and close timeouts are real waits of real threads and use System.nanoTime().
  *
@@ -82,7 +100,8 @@ import org.slf4j.LoggerFactory;
  *   sticky      idle outside the ring: kept by a thread (affinity) or refused by the ring for a moment.
  *   held        idle, taken out of the ring by the lock for one pass over the idle connections.
  *   retire      the lock asks a slot's holder to bring it back instead of using it or putting it in the ring.
- *   exempt      a claimed connection of a removed backend: not countable; it closes when released.
+ *   exempt      a claimed connection of a removed backend, or above a lowered maximum: not countable; it closes
+ *               when released.
  *   countable   what invariant 1 limits: connecting + open - exempt connections.
  *   removed     no longer listed by the resolver; its connections close (idle now, claimed when released).
  *   drain(ed)   a removed backend's connections closing until none is left; drained, it is forgotten.
@@ -94,7 +113,7 @@ import org.slf4j.LoggerFactory;
  *   use outcome how a claim went: success (close), failure (discard, fail, broken, reset failed) or a score.
  *
  * INVARIANTS (DESIGN.md; each has a test in cueball-integration-tests or in this module):
- *   1. countable <= maxConnections at every instant.
+ *   1. countable <= maxConnections at every instant (a resize: from when it returns, but for connects in flight).
  *   2. After a rebalance settles, live backends hold their plan targets, which differ by at most one
  *      (or follow the weights within one): RebalancePlan.
  *   3. A slot has at most one ACTIVE claim; Claim.connection() checks its own state, so a closed claim cannot
@@ -125,16 +144,22 @@ final class PoolEngine<C extends Connection> {
     private final ConnectorThreads ownExecutor;
     /** Runs connects, closes and health checks: {@code ownExecutor}, or the one the builder was given. */
     private final Executor executor;
-    final int max;
-    /** spares < maxConnections (see GLOSSARY); the pool is fixed-size otherwise. */
+    /** maxConnections: the build's, or what setMaxConnections last set (RESIZE). Guarded by the lock. */
+    int max;
+    /** spares < maxConnections (see GLOSSARY) at build; the pool is fixed-size otherwise, and stays so (RESIZE). */
     final boolean elastic;
     /**
      * Claims and releases take the lock: an elastic pool, or one whose claims choose their backend (Choice: any
      * HostSelection but round-robin). Otherwise the FAST PATH.
      */
     final boolean lockedClaims;
-    private final int spares;
+    /** spares: the build's, or what setSpares / setMaxConnections last set (RESIZE). Guarded by the lock. */
+    int spares;
     private final long checkOnClaimAfter;
+    /** leakDetectionThreshold in nanoseconds; 0 when off (LEAKS). */
+    final long leakThreshold;
+    /** maxWaiters: a claim that would be waiter number maxWaiters + 1 fails with PoolBusyException. */
+    private final int maxWaiters;
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled, while closing, when a claimed, connecting, checking or closing connection finishes. */
@@ -160,6 +185,11 @@ final class PoolEngine<C extends Connection> {
     // ---- thread-safe on their own ----
     /** Written under the lock; read without it by lock-free claims. */
     private volatile PoolState state = PoolState.STARTING;
+    /** SUSPENDED: claims wait and are not served until resume(). Written under the lock; read by the fast path. */
+    private volatile boolean suspended;
+    /** Timings go to these (METRICS); copied on write under the lock, read without it. */
+    private volatile MetricsRecorder[] recorders = NO_RECORDERS;
+    private static final MetricsRecorder[] NO_RECORDERS = new MetricsRecorder[0];
     /** Blocking work decided under the lock, handed to the executor by unlock(). */
     private final ConcurrentLinkedQueue<Runnable> work = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean closeStarted = new AtomicBoolean();
@@ -177,6 +207,8 @@ final class PoolEngine<C extends Connection> {
         this.spares = options.spares();
         this.elastic = spares < max;
         this.checkOnClaimAfter = PoolOptions.CHECK_ON_CLAIM_AFTER_IDLE.toNanos();
+        this.leakThreshold = options.leakDetectionThreshold().toNanos();
+        this.maxWaiters = options.maxWaiters();
         this.ownExecutor = executor == null ? new ConnectorThreads(name, max) : null;
         this.executor = executor == null ? ownExecutor : executor;
         boolean choosing = options.hostSelection().kind() != HostSelection.Kind.ROUND_ROBIN;
@@ -184,7 +216,9 @@ final class PoolEngine<C extends Connection> {
         this.idle = new IdleSet<>(max, elastic, options.threadAffinity(),
                 choosing ? new Choice<>(options.hostSelection(), random) : null);
         this.events = new EventQueue(name, listener);
-        this.waiters = new Waiters<>(this);
+        long claimDelayTarget = options.targetClaimDelay().toNanos();
+        this.waiters = new Waiters<>(this, claimDelayTarget > 0
+                ? new ControlledDelay(claimDelayTarget, this.clock.nanoTime()) : null);
         this.connector = new Connector<>(this, factory);
         this.health = new BackendHealth<>(this);
         this.backends = new Backends<>(this, options.rebalanceDelay().toNanos());
@@ -216,53 +250,186 @@ final class PoolEngine<C extends Connection> {
      * @param mayWait      false for tryClaim: return null instead of waiting
      */
     Claim<C> claim(long timeoutNanos, boolean mayWait) {
-        for (;;) {
-            // Allocation and the clock read stay outside the critical section: it is the pool's bottleneck.
-            Claim<C> claim = new Claim<>(this);
-            long now = clock.nanoTime();
-            Slot<C> slot = lockedClaims ? null : pollFast(now, true);
-            if (slot == null) {
-                boolean wait = false;
-                lock();
+        long began = 0;
+        boolean again = false;
+        try {
+            for (;;) {
+                // Allocation and the clock read stay outside the critical section: it is the pool's bottleneck.
+                Claim<C> claim = new Claim<>(this);
+                long now = clock.nanoTime();
+                if (!again) {
+                    began = now;
+                }
+                Slot<C> slot = lockedClaims ? null : pollFast(now, true);
+                if (slot == null) {
+                    long waitFor = timeoutNanos;
+                    lock();
+                    try {
+                        throwIfClosingLocked();
+                        // While FAILED too: a connection a dead backend still holds. Not while SUSPENDED.
+                        slot = suspended ? null : pollIdleLocked(now);
+                        if (slot == null && state == PoolState.FAILED) {
+                            connector.probeNowLocked(now);
+                            throw failedException();
+                        }
+                        if (slot != null) {
+                            activateLocked(slot);
+                            if (elastic) {
+                                // keep `spares` ready on top of the claimed; O(1) unless it must grow
+                                connector.fillLocked(now);
+                            }
+                        } else {
+                            throwIfFailingFastLocked();
+                            if (!mayWait) {
+                                return null;
+                            }
+                            throwIfBusyLocked();
+                            waitFor = waiters.addLocked(claim, now, timeoutNanos);
+                            if (elastic) {
+                                connector.fillLocked(now); // grow on demand
+                            }
+                            waiters.dispatchLocked(now); // a lock-free release may have slipped one in as this claim queued
+                        }
+                    } finally {
+                        unlock();
+                    }
+                    if (slot == null) {
+                        long start = System.nanoTime();
+                        waiters.await(claim, start, start + waitFor, false);
+                        // handed over at release: in use a moment ago, no check needed
+                        return served(claim, began, clock.nanoTime());
+                    }
+                }
+                claim.serve(slot);
+                if (now - slot.lastUsedAt <= checkOnClaimAfter || checkOnClaim(claim)) {
+                    return served(claim, began, now);
+                }
+                // The connection was stale and has been replaced; try again within the same deadline.
+                again = true;
+            }
+        } catch (CueballException e) {
+            claimFailed(e, began);
+            throw e;
+        }
+    }
+
+    /**
+     * The claiming thread's last step with a served claim: when it was served (what usage and leak detection go
+     * by), the claiming stack if leak detection is on (LEAKS), and its wait for the recorders (METRICS).
+     */
+    private Claim<C> served(Claim<C> claim, long began, long now) {
+        Slot<C> slot = claim.slot;
+        slot.claimedAt = now; // before the leak record's volatile write publishes it to the housekeeper
+        if (leakThreshold > 0) {
+            slot.leakClaimed(new Throwable("the claim was made here (leakDetectionThreshold "
+                    + TimeUnit.NANOSECONDS.toMillis(leakThreshold) + " ms)"));
+        }
+        MetricsRecorder[] r = recorders;
+        if (r.length != 0) {
+            Backend b = slot.backend.backend;
+            long waited = Math.max(0, now - began);
+            for (MetricsRecorder m : r) {
                 try {
-                    throwIfClosingLocked();
-                    slot = pollIdleLocked(now); // while FAILED too: a connection a dead backend still holds
-                    if (slot == null && state == PoolState.FAILED) {
-                        connector.probeNowLocked(now);
-                        throw failedException();
-                    }
-                    if (slot != null) {
-                        activateLocked(slot);
-                        if (elastic) {
-                            // keep `spares` ready on top of the claimed; O(1) unless it must grow
-                            connector.fillLocked(now);
-                        }
-                    } else {
-                        throwIfFailingFastLocked();
-                        if (!mayWait) {
-                            return null;
-                        }
-                        waiters.addLocked(claim);
-                        if (elastic) {
-                            connector.fillLocked(now); // grow on demand
-                        }
-                        waiters.dispatchLocked(now); // a lock-free release may have slipped one in as this claim queued
-                        wait = true;
-                    }
-                } finally {
-                    unlock();
-                }
-                if (wait) {
-                    long start = System.nanoTime();
-                    waiters.await(claim, start, start + timeoutNanos, false);
-                    return claim; // handed over at release: in use a moment ago, no check needed
+                    m.claimed(b, waited);
+                } catch (RuntimeException e) {
+                    log.warn("pool '{}': a MetricsRecorder threw; ignoring it", name, e);
                 }
             }
-            claim.serve(slot);
-            if (now - slot.lastUsedAt <= checkOnClaimAfter || checkOnClaim(claim)) {
-                return claim;
+        }
+        return claim;
+    }
+
+    /** A claim failed with {@code e}: tells the recorders (METRICS), except for an interrupted one. */
+    private void claimFailed(CueballException e, long began) {
+        MetricsRecorder[] r = recorders;
+        if (r.length != 0 && !(e instanceof ClaimInterruptedException)) {
+            long waited = Math.max(0, clock.nanoTime() - began);
+            for (MetricsRecorder m : r) {
+                try {
+                    m.claimFailed(e, waited);
+                } catch (RuntimeException thrown) {
+                    log.warn("pool '{}': a MetricsRecorder threw; ignoring it", name, thrown);
+                }
             }
-            // The connection was stale and has been replaced; try again within the same deadline.
+        }
+    }
+
+    /** The end of a claim for leak detection (LEAKS) and the recorders (METRICS). On the releasing thread. */
+    private void ended(Slot<C> slot, boolean failed, long now) {
+        if (leakThreshold > 0 && slot.leakEnded()) {
+            log.info("pool '{}': the claim of a connection to {} reported as a possible leak was released after {} ms",
+                    name, slot.backend.key, TimeUnit.NANOSECONDS.toMillis(now - slot.claimedAt));
+        }
+        MetricsRecorder[] r = recorders;
+        if (r.length != 0) {
+            Backend b = slot.backend.backend;
+            long held = Math.max(0, now - slot.claimedAt);
+            for (MetricsRecorder m : r) {
+                try {
+                    m.released(b, held, failed);
+                } catch (RuntimeException e) {
+                    log.warn("pool '{}': a MetricsRecorder threw; ignoring it", name, e);
+                }
+            }
+        }
+    }
+
+    /** Connect outcomes for the recorders (METRICS). On the executor, outside the lock. */
+    void connectEnded(Backend b, long nanos, Throwable error) {
+        MetricsRecorder[] r = recorders;
+        for (MetricsRecorder m : r) {
+            try {
+                if (error == null) {
+                    m.connected(b, nanos);
+                } else {
+                    m.connectFailed(b, nanos, error);
+                }
+            } catch (RuntimeException e) {
+                log.warn("pool '{}': a MetricsRecorder threw; ignoring it", name, e);
+            }
+        }
+    }
+
+    boolean recording() {
+        return recorders.length != 0;
+    }
+
+    void addRecorder(MetricsRecorder recorder) {
+        lock();
+        try {
+            MetricsRecorder[] r = java.util.Arrays.copyOf(recorders, recorders.length + 1);
+            r[r.length - 1] = recorder;
+            recorders = r;
+        } finally {
+            unlock();
+        }
+    }
+
+    boolean removeRecorder(MetricsRecorder recorder) {
+        lock();
+        try {
+            MetricsRecorder[] r = recorders;
+            for (int i = 0; i < r.length; i++) {
+                if (r[i] == recorder) {
+                    MetricsRecorder[] less = new MetricsRecorder[r.length - 1];
+                    System.arraycopy(r, 0, less, 0, i);
+                    System.arraycopy(r, i + 1, less, i, r.length - i - 1);
+                    recorders = less;
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            unlock();
+        }
+    }
+
+    /** A claim that would wait when maxWaiters already wait fails at once (BOUNDED WAITERS). */
+    private void throwIfBusyLocked() {
+        int waiting = waiters.sizeLocked();
+        if (waiting >= maxWaiters) {
+            throw new PoolBusyException("pool '" + name + "' is busy: " + waiting + " claims wait already (maxWaiters "
+                    + maxWaiters + "); " + countsLocked(), waiting, maxWaiters);
         }
     }
 
@@ -273,33 +440,44 @@ final class PoolEngine<C extends Connection> {
     Claim<C> claimFresh(long timeoutNanos, long openedAfter, boolean scanIdle) {
         Claim<C> claim = new Claim<>(this);
         long now = clock.nanoTime();
-        lock();
         try {
-            throwIfClosingLocked();
-            Slot<C> slot = scanIdle ? takeOpenedAfterLocked(openedAfter, now) : null;
-            if (slot != null) {
-                activateLocked(slot);
-                claim.serve(slot);
-                return claim;
+            boolean found = false;
+            lock();
+            try {
+                throwIfClosingLocked();
+                Slot<C> slot = scanIdle && !suspended ? takeOpenedAfterLocked(openedAfter, now) : null;
+                if (slot != null) {
+                    activateLocked(slot);
+                    claim.serve(slot);
+                    found = true;
+                } else {
+                    if (state == PoolState.FAILED) {
+                        connector.probeNowLocked(now);
+                        throw failedException();
+                    }
+                    throwIfFailingFastLocked();
+                    throwIfBusyLocked();
+                    waiters.addFreshLocked(claim, openedAfter, now);
+                    int before = countable;
+                    connector.fillLocked(now); // a pool that may grow opens one for it
+                    if (countable == before) {
+                        waiters.roomWanted++;
+                        makeRoomLocked(now);
+                    }
+                }
+            } finally {
+                unlock();
             }
-            if (state == PoolState.FAILED) {
-                connector.probeNowLocked(now);
-                throw failedException();
+            if (found) {
+                return served(claim, now, now);
             }
-            throwIfFailingFastLocked();
-            waiters.addFreshLocked(claim, openedAfter);
-            int before = countable;
-            connector.fillLocked(now); // a pool that may grow opens one for it
-            if (countable == before) {
-                waiters.roomWanted++;
-                makeRoomLocked(now);
-            }
-        } finally {
-            unlock();
+            long start = System.nanoTime();
+            waiters.await(claim, start, start + timeoutNanos, true);
+            return served(claim, now, clock.nanoTime());
+        } catch (CueballException e) {
+            claimFailed(e, now);
+            throw e;
         }
-        long start = System.nanoTime();
-        waiters.await(claim, start, start + timeoutNanos, true);
-        return claim;
     }
 
     /** Takes the oldest idle slot opened after {@code openedAfter} out of the idle set; null if none. */
@@ -344,7 +522,7 @@ final class PoolEngine<C extends Connection> {
      */
     Slot<C> pollFast(long now, boolean mayKeep) {
         PoolState s = state;
-        if (s != PoolState.RUNNING && s != PoolState.STARTING) {
+        if ((s != PoolState.RUNNING && s != PoolState.STARTING) || suspended) {
             return null;
         }
         Slot<C> slot = idle.pollFast(mayKeep);
@@ -384,6 +562,9 @@ final class PoolEngine<C extends Connection> {
             }
         }
         long now = clock.nanoTime();
+        if (how != Disposition.STALE) { // a connection found broken before its use was not used
+            ended(slot, how == Disposition.DISCARD, now);
+        }
         double reported = slot.takeReported();
         double value = how == Disposition.DISCARD ? 0.0 : reported;
         if (!lockedClaims && how == Disposition.RETURN && !slot.retire && !slot.expired(now)) {
@@ -509,7 +690,8 @@ final class PoolEngine<C extends Connection> {
     /** Whether a slot that is in hand (polled or released, not in the ring) should close instead of being used. */
     boolean unwantedLocked(Slot<C> slot, long now) {
         BackendState<C> b = slot.backend;
-        return b.removed || b.count() > b.effectiveTarget() || slot.expired(now);
+        return b.removed || b.count() > b.effectiveTarget() || slot.expired(now) || slot.evicted
+                || slot.exempt; // exempt: it no longer counts, so it may not stay (RESIZE, REMOVAL)
     }
 
     /** Moves an in-hand IDLE slot to CLAIMED. The claim's state is set by the caller. */
@@ -530,7 +712,7 @@ final class PoolEngine<C extends Connection> {
             health.parkLocked(slot);
             return;
         }
-        Claim<C> waiter = waiters.takeForLocked(slot);
+        Claim<C> waiter = suspended ? null : waiters.takeForLocked(slot, clock.nanoTime());
         if (waiter == null) {
             idle.offerLocked(slot);
             return;
@@ -575,6 +757,12 @@ final class PoolEngine<C extends Connection> {
         return false;
     }
 
+    /** The last connect error for a message: never "null" (LEAKS' sibling: a message that says what it knows). */
+    String lastErrorText() {
+        Throwable e = lastError;
+        return e == null ? "no connect has failed yet" : "last connect error: " + e;
+    }
+
     /** The pool's counts for an error message; total is what invariant 1 limits. */
     String countsLocked() {
         PoolStats s = statsLocked();
@@ -599,7 +787,7 @@ final class PoolEngine<C extends Connection> {
 
     private PoolFailedException failedException() {
         return new PoolFailedException("pool '" + name + "' has failed: all " + backends.notRemovedLocked()
-                + " backends are dead; last error: " + lastError, lastError);
+                + " backends are dead; " + lastErrorText(), lastError);
     }
 
     // ---- Counts ----
@@ -689,12 +877,144 @@ final class PoolEngine<C extends Connection> {
         }
         state = next;
         if (next == PoolState.FAILED) {
-            log.error("pool '{}': every backend is dead; claims fail until one recovers. Last error: {}", name,
-                    String.valueOf(lastError));
+            log.error("pool '{}': every backend is dead; claims fail until one recovers; {}", name, lastErrorText());
         } else {
             log.info("pool '{}': {} -> {}", name, previous, next);
         }
         events.emit(l -> l.stateChanged(previous, next));
+    }
+
+    // ---- Operations while running (RESIZE, SUSPENDED, softEvict, rebalanceNow) ----
+
+    /**
+     * Sets maxConnections (and spares: a fixed-size pool stays fixed-size; an elastic pool keeps its spares, capped
+     * at the new maximum) and re-plans at once. Lowering it closes idle surplus now; claimed surplus closes when
+     * released and stops counting at once (exempt, as a removed backend's: invariant 1). Raising it opens the new
+     * share.
+     */
+    void resize(int newMax, int newSpares) {
+        lock();
+        try {
+            throwIfClosingLocked();
+            long now = clock.nanoTime();
+            int was = max;
+            max = newMax;
+            spares = newSpares;
+            log.info("pool '{}': maxConnections {} -> {}, spares {}", name, was, newMax, newSpares);
+            backends.replanLocked(now, false);
+            exemptSurplusLocked();
+            connector.fillLocked(now);
+            waiters.dispatchLocked(now);
+        } finally {
+            unlock();
+        }
+    }
+
+    int maxLocked() {
+        return max;
+    }
+
+    int sparesLocked() {
+        return spares;
+    }
+
+    /**
+     * After the maximum was lowered: while more connections count than it allows, the claimed ones of backends
+     * above their target stop counting (exempt) and close when released, so that invariant 1 holds at once.
+     * Connects in flight cannot be undone; they close on arrival if their backend is above its target.
+     */
+    private void exemptSurplusLocked() {
+        for (BackendState<C> b : backends.allLocked()) {
+            for (Slot<C> slot : b.slots) {
+                if (countable <= max) {
+                    return;
+                }
+                if (slot.isClaimed() && !slot.exempt && b.count() > b.effectiveTarget()) {
+                    setExemptLocked(slot, true);
+                    slot.retire = true;
+                }
+            }
+        }
+    }
+
+    /** SUSPENDED: claims wait (up to their timeouts) and are not served until resume(). */
+    void suspend() {
+        lock();
+        try {
+            throwIfClosingLocked();
+            if (!suspended) {
+                suspended = true;
+                log.info("pool '{}': suspended; claims wait until it is resumed", name);
+            }
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Ends SUSPENDED: the waiting claims are served in the order they came, as far as idle connections go. */
+    void resume() {
+        lock();
+        try {
+            if (!suspended) {
+                return;
+            }
+            suspended = false;
+            log.info("pool '{}': resumed; {} waiting claims", name, waiters.sizeLocked());
+            long now = clock.nanoTime();
+            while (waiters.firstLocked() != null) {
+                Slot<C> slot = pollIdleLocked(now);
+                if (slot == null) {
+                    break;
+                }
+                offerLocked(slot); // to the oldest waiter
+            }
+            waiters.dispatchLocked(now);
+        } finally {
+            unlock();
+        }
+    }
+
+    boolean isSuspended() {
+        return suspended;
+    }
+
+    /**
+     * HikariCP's softEvictConnections: every connection is replaced. Idle ones close now and their backends
+     * refill; claimed ones close when released.
+     */
+    int softEvict() {
+        lock();
+        try {
+            throwIfClosingLocked();
+            long now = clock.nanoTime();
+            int evicted = 0;
+            for (BackendState<C> b : backends.allLocked()) {
+                for (Slot<C> slot : b.slots) {
+                    if (!slot.isClosing() && !slot.isParked()) { // an ejected backend's monitor stays parked
+                        slot.evicted = true;
+                        slot.retire = true;
+                        evicted++;
+                    }
+                }
+            }
+            purgeRetiredLocked(now); // the idle ones; claimed ones come to the lock on release (RETIRE)
+            connector.fillLocked(now);
+            log.info("pool '{}': soft eviction of {} connections", name, evicted);
+            return evicted;
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Re-plans now instead of after the rebalance delay. */
+    void rebalanceNow() {
+        lock();
+        try {
+            throwIfClosingLocked();
+            backends.rebalanceNowLocked(clock.nanoTime());
+        } finally {
+            unlock();
+        }
     }
 
     PoolStats stats() {

@@ -48,6 +48,13 @@ public final class PoolOptions {
     /** The longest an ejection lasts (gRPC A50's max_ejection_time). */
     public static final Duration DEFAULT_MAX_EJECTION_TIME = Duration.ofMinutes(5);
 
+    /** Leak detection is off: no claim is reported however long it is held. */
+    public static final Duration DEFAULT_LEAK_DETECTION_THRESHOLD = Duration.ZERO;
+    /** No bound on the claims that may wait. */
+    public static final int DEFAULT_MAX_WAITERS = Integer.MAX_VALUE;
+    /** The claim queue's delay control (CoDel) is off. */
+    public static final Duration DEFAULT_TARGET_CLAIM_DELAY = Duration.ZERO;
+
     /**
      * A connection that sat idle longer than this is checked with {@link Connection#isHealthy()} before it
      * is handed out (in addition to the periodic checks).
@@ -78,13 +85,18 @@ public final class PoolOptions {
     private final HostSelection hostSelection;
     private final int subsetId;
     private final int subsetCount;
+    private final Duration leakDetectionThreshold;
+    private final int maxWaiters;
+    private final Duration targetClaimDelay;
+    private final boolean registerMbeans;
 
     PoolOptions(String name, int maxConnections, int spares, Duration claimTimeout, Duration rebalanceDelay,
             Duration decoherenceInterval, Duration healthCheckInterval, Duration idleTimeout, Duration maxLifetime,
             Duration connectTimeout, BackoffPolicy backoff, int deadAfterFailures, boolean failFastWhenEmpty,
             Duration closeTimeout, int threadAffinity, Duration scoreDecay, int maxEjectionPercent,
             double ejectionFailureRate, int ejectionMinOutcomes, Duration baseEjectionTime, Duration maxEjectionTime,
-            HostSelection hostSelection, int subsetId, int subsetCount) {
+            HostSelection hostSelection, int subsetId, int subsetCount, Duration leakDetectionThreshold,
+            int maxWaiters, Duration targetClaimDelay, boolean registerMbeans) {
         this.name = name;
         this.maxConnections = maxConnections;
         this.spares = spares;
@@ -109,6 +121,10 @@ public final class PoolOptions {
         this.hostSelection = hostSelection;
         this.subsetId = subsetId;
         this.subsetCount = subsetCount;
+        this.leakDetectionThreshold = leakDetectionThreshold;
+        this.maxWaiters = maxWaiters;
+        this.targetClaimDelay = targetClaimDelay;
+        this.registerMbeans = registerMbeans;
     }
 
     /** @return the pool's name, used in thread names, logs and error messages */
@@ -246,6 +262,35 @@ public final class PoolOptions {
         return subsetCount;
     }
 
+    /**
+     * @return how long a claim may be held before it is logged as a possible leak (one WARN with the stack of the
+     *         code that claimed); {@link Duration#ZERO} when leak detection is off (the default)
+     */
+    public Duration leakDetectionThreshold() {
+        return leakDetectionThreshold;
+    }
+
+    /**
+     * @return the most claims that may wait at once; one more fails at once with {@link PoolBusyException}.
+     *         {@link Integer#MAX_VALUE} (the default) is unbounded
+     */
+    public int maxWaiters() {
+        return maxWaiters;
+    }
+
+    /**
+     * @return node-cueball's {@code targetClaimDelay}: the claim queue's target delay (CoDel), or {@link
+     *         Duration#ZERO} when the delay control is off (the default)
+     */
+    public Duration targetClaimDelay() {
+        return targetClaimDelay;
+    }
+
+    /** @return whether the pool registers its MXBean ({@link ConnectionPoolMXBean}) with the platform MBean server */
+    public boolean registerMbeans() {
+        return registerMbeans;
+    }
+
     @Override
     public String toString() {
         return "PoolOptions{name=" + name + ", maxConnections=" + maxConnections + ", spares=" + spares
@@ -258,6 +303,9 @@ public final class PoolOptions {
                 + ", maxEjectionPercent=" + maxEjectionPercent + ", ejectionFailureRate=" + ejectionFailureRate
                 + ", ejectionMinOutcomes=" + ejectionMinOutcomes + ", baseEjectionTime=" + baseEjectionTime
                 + ", maxEjectionTime=" + maxEjectionTime + ", hostSelection=" + hostSelection
-                + (subsetCount > 0 ? ", subsetting=" + subsetId + "/" + subsetCount : "") + "}";
+                + (subsetCount > 0 ? ", subsetting=" + subsetId + "/" + subsetCount : "")
+                + ", leakDetectionThreshold=" + leakDetectionThreshold
+                + ", maxWaiters=" + (maxWaiters == Integer.MAX_VALUE ? "unbounded" : Integer.toString(maxWaiters))
+                + ", targetClaimDelay=" + targetClaimDelay + ", registerMbeans=" + registerMbeans + "}";
     }
 }

@@ -83,6 +83,7 @@ final class Slot<C extends Connection> extends LeadingPadding {
     private static final VarHandle STATE;
     private static final VarHandle USES;
     private static final VarHandle SHORTFALL;
+    private static final VarHandle LEAK;
 
     static {
         try {
@@ -90,6 +91,7 @@ final class Slot<C extends Connection> extends LeadingPadding {
             STATE = lookup.findVarHandle(Slot.class, "state", int.class);
             USES = lookup.findVarHandle(Slot.class, "uses", long.class);
             SHORTFALL = lookup.findVarHandle(Slot.class, "shortfall", double.class);
+            LEAK = lookup.findVarHandle(Slot.class, "leak", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -121,6 +123,21 @@ final class Slot<C extends Connection> extends LeadingPadding {
      * read and reset by the release (the slot's holder either way).
      */
     double reported = 1.0;
+    /**
+     * When the current claim was served (pool clock): written by the claiming thread before it publishes the leak
+     * record (LEAKS), read by the releasing thread (the same claim's) and by the housekeeper after that record.
+     */
+    long claimedAt;
+    /** softEvict asked for it to be replaced: closed when next in the lock's hands. Lock only. */
+    boolean evicted;
+    /**
+     * LEAKS (leak detection on): the stack of the current claim's claimer (a Throwable) while it is held and not
+     * reported, REPORTED once the housekeeper has logged it, null otherwise. Set by the claimer, swapped to
+     * REPORTED by the housekeeper (compare-and-set, so a release racing with the report is seen by one of them),
+     * cleared by the release (getAndSet, which learns whether the report happened).
+     */
+    private volatile Object leak;
+    private static final Object REPORTED = new Object();
     /** What the lock has harvested of the two. */
     long harvestedUses;
     double harvestedShortfall;
@@ -265,6 +282,32 @@ final class Slot<C extends Connection> extends LeadingPadding {
                     + " was closed twice (invariant 4)");
         }
         state = CLOSING;
+    }
+
+    // ---- LEAKS ----
+
+    /** The claimer records where the claim was made; after {@link #claimedAt}. */
+    void leakClaimed(Throwable stack) {
+        leak = stack;
+    }
+
+    /**
+     * The housekeeper takes the claiming stack to report it, once: null if the slot holds no unreported claim.
+     * Read {@link #claimedAt} after a non-null answer (the volatile read orders it).
+     */
+    Throwable leakToReport() {
+        Object l = leak;
+        return l instanceof Throwable && LEAK.compareAndSet(this, l, REPORTED) ? (Throwable) l : null;
+    }
+
+    /** A stack is there and not yet reported: the claim is watched. */
+    boolean leakWatched() {
+        return leak instanceof Throwable;
+    }
+
+    /** The release clears the record; true if the claim had been reported as a leak. */
+    boolean leakEnded() {
+        return LEAK.getAndSet(this, null) == REPORTED;
     }
 
     // ---- reads ----

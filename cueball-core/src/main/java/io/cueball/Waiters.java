@@ -25,6 +25,15 @@ import java.util.function.Supplier;
  * maxConnections, while fewer connects are in flight than fresh claims wait (PoolEngine.connectBudgetLocked),
  * even if its idle surplus has not shrunk yet. firstLocked() and dispatchLocked() see normal claims only.
  *
+ * DELAY CONTROL (targetClaimDelay; ControlledDelay): each waiting claim's start (pool clock) is kept in
+ * `started` while the control is on. Whenever a connection is about to go to a normal waiting claim (a handover in
+ * takeForLocked, or a racing waiter's own take in serveSelf), the control may say the queue is overloaded: that
+ * claim fails with ClaimTimeoutException instead, and the connection goes to the next. The queue's emptiness is
+ * noted as it happens (a claim that finds it empty, the last claim leaving it).
+ *
+ * BOUNDED WAITERS (maxWaiters) and SUSPENDED are decided by PoolEngine before a claim is queued, and by it in what
+ * it offers (nothing while suspended).
+ *
  * THREADS. await() runs on the claiming thread without the lock; any() is read without it by releases; every
  * *Locked method runs under the pool lock.
  */
@@ -45,9 +54,21 @@ final class Waiters<C extends Connection> {
     private final java.util.HashMap<Claim<C>, Long> fresh = new java.util.HashMap<>();
     /** Idle connections to close to make room for fresh claims' connections, at the next chance. */
     int roomWanted;
+    /** The delay control, or null when off (DELAY CONTROL). */
+    private final ControlledDelay codel;
+    /** Each normal waiting claim's start (pool clock), while the delay control is on. */
+    private final java.util.HashMap<Claim<C>, Long> started;
 
+    /** Without delay control. */
     Waiters(PoolEngine<C> pool) {
+        this(pool, null);
+    }
+
+    /** @param codel the claim queue's delay control (targetClaimDelay), or null when it is off */
+    Waiters(PoolEngine<C> pool, ControlledDelay codel) {
         this.pool = pool;
+        this.codel = codel;
+        this.started = codel != null ? new java.util.HashMap<>() : null;
     }
 
     /** Whether any claim waits; read without the lock, after a volatile store (the WAITERS Dekker pair). */
@@ -68,15 +89,30 @@ final class Waiters<C extends Connection> {
         return timeouts;
     }
 
-    void addLocked(Claim<C> claim) {
+    /**
+     * Queues a normal claim made at {@code now} (pool clock).
+     *
+     * @return how long it may wait: its timeout, or less under the delay control (DELAY CONTROL)
+     */
+    long addLocked(Claim<C> claim, long now, long timeoutNanos) {
+        long wait = timeoutNanos;
+        if (codel != null) {
+            wait = Math.min(timeoutNanos, codel.maxWaitNanos(now, queue.isEmpty()));
+            started.put(claim, now);
+        }
         queue.addLast(claim);
         waiting = queue.size(); // volatile: ordered before the claim's second look at the ring (WAITERS)
+        return wait;
     }
 
     /** Queues a fresh claim: it takes only a connection opened at or after {@code openedAfter}. */
-    void addFreshLocked(Claim<C> claim, long openedAfter) {
+    void addFreshLocked(Claim<C> claim, long openedAfter, long now) {
         fresh.put(claim, openedAfter);
-        addLocked(claim);
+        if (codel != null) {
+            codel.maxWaitNanos(now, queue.isEmpty()); // notes an empty queue
+        }
+        queue.addLast(claim);
+        waiting = queue.size();
     }
 
     /** Takes a claim out of the queue wherever it is (ArrayDeque removes the head without shifting). */
@@ -91,6 +127,38 @@ final class Waiters<C extends Connection> {
         if (!fresh.isEmpty() && fresh.remove(claim) != null) {
             roomWanted = Math.min(roomWanted, fresh.size());
         }
+        if (codel != null) {
+            started.remove(claim);
+            if (queue.isEmpty()) {
+                codel.empty(pool.clock.nanoTime());
+            }
+        }
+    }
+
+    /**
+     * DELAY CONTROL: whether the normal waiting claim about to be served must fail instead; if so it is failed
+     * (out of the queue, FAILED, woken) and true returned.
+     */
+    private boolean shedLocked(Claim<C> claim, long now) {
+        if (codel == null) {
+            return false;
+        }
+        Long start = started.get(claim);
+        if (start == null || !codel.overloaded(now, start)) {
+            return false;
+        }
+        removeLocked(claim);
+        timeouts++;
+        long waited = Math.max(0, now - start);
+        long waitedMs = TimeUnit.NANOSECONDS.toMillis(waited);
+        pool.events.emit(l -> l.claimTimedOut(Duration.ofNanos(waited)));
+        claim.failWaiting(new ClaimTimeoutException("pool '" + pool.name() + "': claim shed after waiting "
+                + waitedMs + " ms: the claim queue is overloaded (claims have waited longer than targetClaimDelay "
+                + TimeUnit.NANOSECONDS.toMillis(codel.target()) + " ms for over "
+                + TimeUnit.NANOSECONDS.toMillis(ControlledDelay.INTERVAL) + " ms; " + pool.countsLocked() + "); "
+                + pool.lastErrorText(), waitedMs, pool.lastError));
+        LockSupport.unpark(claim.thread);
+        return true;
     }
 
     private boolean isFresh(Claim<C> claim) {
@@ -131,7 +199,7 @@ final class Waiters<C extends Connection> {
      * Takes the claim an IDLE slot in hand should go to out of the queue: the oldest fresh claim that accepts it,
      * else the oldest normal claim; null if none (the slot goes to the ring).
      */
-    Claim<C> takeForLocked(Slot<C> slot) {
+    Claim<C> takeForLocked(Slot<C> slot, long now) {
         if (!fresh.isEmpty()) {
             for (Claim<C> c : queue) {
                 Long after = fresh.get(c);
@@ -141,7 +209,10 @@ final class Waiters<C extends Connection> {
                 }
             }
         }
-        Claim<C> first = firstLocked();
+        Claim<C> first;
+        while ((first = firstLocked()) != null && shedLocked(first, now)) {
+            // shed: the next one (DELAY CONTROL)
+        }
         if (first != null) {
             removeLocked(first);
         }
@@ -250,7 +321,10 @@ final class Waiters<C extends Connection> {
         }
         pool.lock();
         try {
-            if (claim.isWaiting()) {
+            if (claim.isWaiting() && shedLocked(claim, pool.clock.nanoTime())) {
+                slot.claims--; // not served: it goes to the next waiter or the ring
+                pool.releaseLocked(slot, PoolEngine.Disposition.RETURN, pool.clock.nanoTime());
+            } else if (claim.isWaiting()) {
                 removeLocked(claim);
                 claim.serve(slot);
             } else {
@@ -287,8 +361,8 @@ final class Waiters<C extends Connection> {
             pool.events.emit(l -> l.claimTimedOut(Duration.ofNanos(waited)));
             long waitedMs = TimeUnit.NANOSECONDS.toMillis(waited);
             return new ClaimTimeoutException("pool '" + pool.name() + "': no connection within " + waitedMs
-                    + " ms (" + pool.countsLocked() + "); last connect error: " + pool.lastError, waitedMs,
-                    pool.lastError);
+                    + " ms (" + pool.countsLocked() + (pool.isSuspended() ? ", suspended" : "") + "); "
+                    + pool.lastErrorText(), waitedMs, pool.lastError);
         } finally {
             pool.unlock();
         }

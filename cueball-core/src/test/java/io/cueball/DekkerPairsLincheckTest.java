@@ -103,7 +103,7 @@ class DekkerPairsLincheckTest {
             ModelPool.run(
                     () -> mustLock[0] = idle.offerReleased(slot, waiters),
                     () -> {
-                        waiters.addLocked(claim);
+                        waiters.addLocked(claim, 0, Long.MAX_VALUE);
                         found[0] = idle.pollFast(false);
                     });
             assertTrue(mustLock[0] || found[0] == slot,
