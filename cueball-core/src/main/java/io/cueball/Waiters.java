@@ -296,6 +296,9 @@ final class Waiters<C extends Connection> {
         if (roomWanted > 0) {
             pool.makeRoomLocked(now);
         }
+        if (pool.isSuspended()) {
+            return; // nothing is handed out while SUSPENDED (offerLocked would only put it back)
+        }
         Claim<C> head;
         while ((head = firstLocked()) != null) {
             if (!pool.lockedClaims && !head.isUrgent()) {
