@@ -100,8 +100,8 @@ import org.slf4j.LoggerFactory;
  *   sticky      idle outside the ring: kept by a thread (affinity) or refused by the ring for a moment.
  *   held        idle, taken out of the ring by the lock for one pass over the idle connections.
  *   retire      the lock asks a slot's holder to bring it back instead of using it or putting it in the ring.
- *   exempt      a claimed connection of a removed backend, or above a lowered maximum: not countable; it closes
- *               when released.
+ *   exempt      a claimed connection of a removed backend, or above a lowered maximum: not countable. When it
+ *               is released it counts again if there is room and its backend still wants it, else it closes.
  *   countable   what invariant 1 limits: connecting + open - exempt connections.
  *   removed     no longer listed by the resolver; its connections close (idle now, claimed when released).
  *   drain(ed)   a removed backend's connections closing until none is left; drained, it is forgotten.
@@ -633,6 +633,12 @@ final class PoolEngine<C extends Connection> {
 
     /** An in-hand IDLE slot: closed if the pool no longer wants it, else offered to a waiter or the idle ring. */
     private void disposeLocked(Slot<C> slot, long now) {
+        if (slot.exempt && countable < max && !slot.backend.removed && !isClosing()) {
+            // An exempt connection back from its claim (its backend was removed and re-added, or the maximum was
+            // lowered): there is room for it to count again, so it may stay if its backend still wants it.
+            slot.exempt = false;
+            countable++;
+        }
         if (isClosing() || unwantedLocked(slot, now)) {
             closeLocked(slot);
             connector.fillLocked(now);
@@ -691,7 +697,7 @@ final class PoolEngine<C extends Connection> {
     boolean unwantedLocked(Slot<C> slot, long now) {
         BackendState<C> b = slot.backend;
         return b.removed || b.count() > b.effectiveTarget() || slot.expired(now) || slot.evicted
-                || slot.exempt; // exempt: it no longer counts, so it may not stay (RESIZE, REMOVAL)
+                || slot.exempt; // still exempt: no room for it to count again, so it may not stay (RESIZE)
     }
 
     /** Moves an in-hand IDLE slot to CLAIMED. The claim's state is set by the caller. */
