@@ -8,7 +8,9 @@ import io.cueball.ConnectionPool;
 import io.cueball.HostSelection;
 import io.cueball.PoolOptions;
 import io.cueball.PoolStats;
+import io.cueball.micrometer.CueballPoolMetrics;
 import io.cueball.resolver.fixed.StaticResolver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,13 +31,16 @@ interface PoolUnderTest extends AutoCloseable {
 
     static PoolUnderTest create(String kind, int size) {
         return switch (kind) {
-            case "cueball" -> new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY, HostSelection.roundRobin());
-            case "cueball-fifo" -> new Cueball(size, 0, HostSelection.roundRobin());
+            case "cueball" -> new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY, HostSelection.roundRobin(), false);
+            // The default pool with cueball-micrometer's meters bound: what metrics cost a claim.
+            case "cueball-metrics" ->
+                    new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY, HostSelection.roundRobin(), true);
+            case "cueball-fifo" -> new Cueball(size, 0, HostSelection.roundRobin(), false);
             // The strategies that choose each claim's backend (they claim and release through the pool's lock).
-            case "cueball-weighted" -> new Cueball(size, 0, HostSelection.weighted());
-            case "cueball-egreedy" -> new Cueball(size, 0, HostSelection.epsilonGreedy(0.1));
-            case "cueball-softmax" -> new Cueball(size, 0, HostSelection.softmax(0.2));
-            case "cueball-leastinuse" -> new Cueball(size, 0, HostSelection.leastInUse());
+            case "cueball-weighted" -> new Cueball(size, 0, HostSelection.weighted(), false);
+            case "cueball-egreedy" -> new Cueball(size, 0, HostSelection.epsilonGreedy(0.1), false);
+            case "cueball-softmax" -> new Cueball(size, 0, HostSelection.softmax(0.2), false);
+            case "cueball-leastinuse" -> new Cueball(size, 0, HostSelection.leastInUse(), false);
             case "hikari" -> new Hikari(size);
             case "commons-pool2" -> new CommonsPool(size);
             default -> throw new IllegalArgumentException("pool: " + kind);
@@ -45,18 +50,23 @@ interface PoolUnderTest extends AutoCloseable {
     /**
      * cueball over four backends (no sockets: the connections are stubs), with its default thread affinity or
      * none ("cueball-fifo": every claim takes the oldest idle connection), or with a strategy that chooses each
-     * claim's backend ("cueball-weighted", "-egreedy", "-softmax", "-leastinuse").
+     * claim's backend ("cueball-weighted", "-egreedy", "-softmax", "-leastinuse"). "cueball-metrics" is the default
+     * pool with {@link CueballPoolMetrics} bound to a {@link SimpleMeterRegistry}: each claim and release then
+     * records into the acquire and usage timers (a SimpleMeterRegistry's cumulative timers: a count, a total and a
+     * decaying max, updated with atomics), which is the claim path's cost of metrics.
      */
     final class Cueball implements PoolUnderTest {
         private final ConnectionPool<Stubs.StubConnection> pool;
+        private final CueballPoolMetrics metrics;
 
-        Cueball(int size, int threadAffinity, HostSelection selection) {
+        Cueball(int size, int threadAffinity, HostSelection selection, boolean withMetrics) {
             List<Backend> backends = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 backends.add(Backend.of("10.0.0." + (i + 1), 5432));
             }
             pool = ConnectionPool.builder(new StaticResolver(backends), Stubs.StubConnection::new)
-                    .name("bench").maxConnections(size).threadAffinity(threadAffinity).hostSelection(selection).rebalanceDelay(Duration.ZERO)
+                    .name("bench").maxConnections(size).threadAffinity(threadAffinity).hostSelection(selection)
+                    .rebalanceDelay(Duration.ZERO)
                     .claimTimeout(Duration.ofSeconds(30)).build();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             for (PoolStats s = pool.stats(); s.idle() < size; s = pool.stats()) {
@@ -64,6 +74,12 @@ interface PoolUnderTest extends AutoCloseable {
                     throw new IllegalStateException("pool did not fill: " + s);
                 }
                 LockSupport.parkNanos(1_000_000);
+            }
+            if (withMetrics) {
+                metrics = new CueballPoolMetrics(pool);
+                metrics.bindTo(new SimpleMeterRegistry());
+            } else {
+                metrics = null;
             }
         }
 
@@ -79,6 +95,9 @@ interface PoolUnderTest extends AutoCloseable {
 
         @Override
         public void close() {
+            if (metrics != null) {
+                metrics.close();
+            }
             pool.close();
         }
     }

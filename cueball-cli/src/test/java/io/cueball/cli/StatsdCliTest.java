@@ -110,7 +110,8 @@ class StatsdCliTest {
                 assertTrue(agent.lines.stream().anyMatch(l -> l.matches(
                         "cueball_connections_max,.*pool=watch.*:4\\|g")), String.join("\n", agent.lines));
                 assertTrue(agent.lines.stream().anyMatch(l -> l.startsWith("cueball_backend_connections,")
-                        && l.contains("backend=" + a.backend().key().replace(':', '_')) && l.contains("state=idle")), String.join("\n", agent.lines));
+                        && l.contains("backend=" + a.backend().key().replace(':', '_')) && l.contains("state=idle")),
+                        String.join("\n", agent.lines));
                 assertTrue(agent.received("cueball_connections_acquire,", "|ms"), String.join("\n", agent.lines));
             });
         }

@@ -179,7 +179,8 @@ class CueballPoolMetricsTest {
             assertEquals(0, gauge(CueballPoolMetrics.CONNECTIONS_ACTIVE));
             assertEquals(4, gauge(CueballPoolMetrics.CONNECTIONS_IDLE));
         });
-        assertEquals(0, counter(CueballPoolMetrics.CONNECTIONS_FAILURES, "kind", "use"), "closed claims are no failures");
+        assertEquals(0, counter(CueballPoolMetrics.CONNECTIONS_FAILURES, "kind", "use"),
+                "closed claims are no failures");
     }
 
     @Test
@@ -205,7 +206,8 @@ class CueballPoolMetricsTest {
         resolver.add(refusing.backend());
         await().atMost(WAIT).untilAsserted(() -> {
             assertTrue(counter(CueballPoolMetrics.CONNECTIONS_FAILURES, "kind", "connect") >= 3);
-            assertTrue(functionCounter(CueballPoolMetrics.BACKEND_FAILURES, "backend", backend, "kind", "connect") >= 3);
+            assertTrue(functionCounter(CueballPoolMetrics.BACKEND_FAILURES, "backend", backend, "kind", "connect")
+                    >= 3);
             assertEquals(1, gauge(CueballPoolMetrics.BACKEND_STATE, "backend", backend, "status", "dead"));
             assertEquals(0, gauge(CueballPoolMetrics.BACKEND_STATE, "backend", backend, "status", "live"));
             assertEquals(1, gauge(CueballPoolMetrics.BACKENDS, "status", "dead"));
