@@ -10,7 +10,11 @@ import io.cueball.PoolOptions;
 import io.cueball.PoolStats;
 import io.cueball.micrometer.CueballPoolMetrics;
 import io.cueball.resolver.fixed.StaticResolver;
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.statsd.StatsdConfig;
+import io.micrometer.statsd.StatsdMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,20 +35,66 @@ interface PoolUnderTest extends AutoCloseable {
 
     static PoolUnderTest create(String kind, int size) {
         return switch (kind) {
-            case "cueball" -> new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY, HostSelection.roundRobin(), false);
-            // The default pool with cueball-micrometer's meters bound: what metrics cost a claim.
-            case "cueball-metrics" ->
-                    new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY, HostSelection.roundRobin(), true);
-            case "cueball-fifo" -> new Cueball(size, 0, HostSelection.roundRobin(), false);
+            case "cueball" -> new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY, HostSelection.roundRobin(), null);
+            // The default pool with cueball-micrometer's meters bound: what metrics cost a claim, in memory and
+            // through Micrometer's statsd registry (which formats and queues a line per timer record).
+            case "cueball-metrics" -> new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY,
+                    HostSelection.roundRobin(), new SimpleMeterRegistry());
+            case "cueball-statsd" -> new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY,
+                    HostSelection.roundRobin(), statsd());
+            case "cueball-fifo" -> new Cueball(size, 0, HostSelection.roundRobin(), null);
             // The strategies that choose each claim's backend (they claim and release through the pool's lock).
-            case "cueball-weighted" -> new Cueball(size, 0, HostSelection.weighted(), false);
-            case "cueball-egreedy" -> new Cueball(size, 0, HostSelection.epsilonGreedy(0.1), false);
-            case "cueball-softmax" -> new Cueball(size, 0, HostSelection.softmax(0.2), false);
-            case "cueball-leastinuse" -> new Cueball(size, 0, HostSelection.leastInUse(), false);
+            case "cueball-weighted" -> new Cueball(size, 0, HostSelection.weighted(), null);
+            case "cueball-egreedy" -> new Cueball(size, 0, HostSelection.epsilonGreedy(0.1), null);
+            case "cueball-softmax" -> new Cueball(size, 0, HostSelection.softmax(0.2), null);
+            case "cueball-leastinuse" -> new Cueball(size, 0, HostSelection.leastInUse(), null);
             case "hikari" -> new Hikari(size);
             case "commons-pool2" -> new CommonsPool(size);
             default -> throw new IllegalArgumentException("pool: " + kind);
         };
+    }
+
+    /**
+     * A statsd registry as the CLI's --statsd makes one (DogStatsD lines, gauges every second), sending to a UDP
+     * socket on loopback that never reads: the datagrams fill its buffer and are dropped (no ICMP "port
+     * unreachable", which would make the registry reconnect), so the cost measured is the sender's. Closing the
+     * registry closes the socket.
+     */
+    private static StatsdMeterRegistry statsd() {
+        java.net.DatagramSocket sink;
+        try {
+            sink = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress());
+        } catch (java.net.SocketException e) {
+            throw new IllegalStateException("cannot open a UDP socket on loopback", e);
+        }
+        StatsdMeterRegistry registry = new StatsdMeterRegistry(new StatsdConfig() {
+            @Override
+            public String get(String key) {
+                return null;
+            }
+
+            @Override
+            public String host() {
+                return "127.0.0.1";
+            }
+
+            @Override
+            public int port() {
+                return sink.getLocalPort();
+            }
+
+            @Override
+            public Duration pollingFrequency() {
+                return Duration.ofSeconds(1);
+            }
+        }, Clock.SYSTEM) {
+            @Override
+            public void close() {
+                super.close();
+                sink.close();
+            }
+        };
+        return registry;
     }
 
     /**
@@ -53,13 +103,15 @@ interface PoolUnderTest extends AutoCloseable {
      * claim's backend ("cueball-weighted", "-egreedy", "-softmax", "-leastinuse"). "cueball-metrics" is the default
      * pool with {@link CueballPoolMetrics} bound to a {@link SimpleMeterRegistry}: each claim and release then
      * records into the acquire and usage timers (a SimpleMeterRegistry's cumulative timers: a count, a total and a
-     * decaying max, updated with atomics), which is the claim path's cost of metrics.
+     * decaying max, updated with atomics), which is the claim path's cost of metrics. "cueball-statsd" binds it to
+     * a statsd registry instead, whose timers also format a line per record and push it through one shared sink.
      */
     final class Cueball implements PoolUnderTest {
         private final ConnectionPool<Stubs.StubConnection> pool;
         private final CueballPoolMetrics metrics;
+        private final MeterRegistry registry;
 
-        Cueball(int size, int threadAffinity, HostSelection selection, boolean withMetrics) {
+        Cueball(int size, int threadAffinity, HostSelection selection, MeterRegistry registry) {
             List<Backend> backends = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 backends.add(Backend.of("10.0.0." + (i + 1), 5432));
@@ -75,9 +127,10 @@ interface PoolUnderTest extends AutoCloseable {
                 }
                 LockSupport.parkNanos(1_000_000);
             }
-            if (withMetrics) {
+            this.registry = registry;
+            if (registry != null) {
                 metrics = new CueballPoolMetrics(pool);
-                metrics.bindTo(new SimpleMeterRegistry());
+                metrics.bindTo(registry);
             } else {
                 metrics = null;
             }
@@ -97,6 +150,7 @@ interface PoolUnderTest extends AutoCloseable {
         public void close() {
             if (metrics != null) {
                 metrics.close();
+                registry.close();
             }
             pool.close();
         }
