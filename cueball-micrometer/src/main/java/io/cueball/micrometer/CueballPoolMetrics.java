@@ -67,7 +67,9 @@ import java.util.function.ToDoubleFunction;
  * <tr><td>{@value #CONNECTIONS_TIMEOUT}</td><td>function counter</td><td>claims that timed out, counted by the pool
  *     ({@link PoolStats#claimTimeouts()}; includes claims shed by {@code targetClaimDelay})</td></tr>
  * <tr><td>{@value #CONNECTIONS_ACQUIRE}</td><td>timer</td><td>how long each served claim took, from the call until
- *     it had its connection; failed claims are not timed here (see {@value #CONNECTIONS_ACQUIRE_FAILURES})</td></tr>
+ *     it had its connection ({@link MetricsRecorder#claimed}): 0 for a claim served at once, as the pool reads its
+ *     clock once on that path; failed claims are not timed here (see {@value #CONNECTIONS_ACQUIRE_FAILURES})</td>
+ *     </tr>
  * <tr><td>{@value #CONNECTIONS_USAGE}</td><td>timer</td><td>how long each claim held its connection, from being
  *     served until closed, discarded or failed</td></tr>
  * <tr><td>{@value #CONNECTIONS_CREATION}</td><td>timer</td><td>how long each successful connect took (failed ones
