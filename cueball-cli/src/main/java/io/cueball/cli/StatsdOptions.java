@@ -26,7 +26,8 @@ final class StatsdOptions {
 
     @Option(names = "--statsd", paramLabel = "HOST:PORT",
             description = "Send the pool's meters (cueball.*: connections, timers, per backend) to a statsd agent "
-                    + "at HOST:PORT over UDP, gauges once a second. IPv6: [::1]:8125.")
+                    + "at HOST:PORT over UDP: gauges once a second, a timer line per claim and release (which slows "
+                    + "a busy pool's claims by microseconds each). IPv6: [::1]:8125.")
     String address;
 
     @Option(names = "--statsd-flavor", defaultValue = "datadog", paramLabel = "FLAVOR",
