@@ -379,7 +379,7 @@ public final class CueballPoolMetrics implements MeterBinder, AutoCloseable {
         // Register the backends there are now. A backend event handled meanwhile makes the snapshot stale for
         // reconciling (see reconcile); take another, a few times at most, then leave it to the next scrape.
         for (int i = 0; i < 3 && !reconcile(refresh(), true); i++) {
-            Thread.onSpinWait();
+            // an event came between refresh and reconcile: read the pool again
         }
     }
 
