@@ -12,6 +12,8 @@ module io.cueball.cli {
     requires io.cueball.conn.tcp;
     requires io.cueball.conn.jdbc;
     requires io.cueball.testing;
+    requires io.cueball.micrometer;
+    requires micrometer.registry.statsd; // --statsd
     requires info.picocli;
     requires org.jfree.jfreechart; // simulate's plots
     requires java.desktop; // the images the plots are drawn into

@@ -8,7 +8,13 @@ import io.cueball.ConnectionPool;
 import io.cueball.HostSelection;
 import io.cueball.PoolOptions;
 import io.cueball.PoolStats;
+import io.cueball.micrometer.CueballPoolMetrics;
 import io.cueball.resolver.fixed.StaticResolver;
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.statsd.StatsdConfig;
+import io.micrometer.statsd.StatsdMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,13 +35,19 @@ interface PoolUnderTest extends AutoCloseable {
 
     static PoolUnderTest create(String kind, int size) {
         return switch (kind) {
-            case "cueball" -> new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY, HostSelection.roundRobin());
-            case "cueball-fifo" -> new Cueball(size, 0, HostSelection.roundRobin());
+            case "cueball" -> new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY, HostSelection.roundRobin(), null);
+            // The default pool with cueball-micrometer's meters bound: what metrics cost a claim, in memory and
+            // through Micrometer's statsd registry (which formats and queues a line per timer record).
+            case "cueball-metrics" -> new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY,
+                    HostSelection.roundRobin(), new SimpleMeterRegistry());
+            case "cueball-statsd" -> new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY,
+                    HostSelection.roundRobin(), statsd());
+            case "cueball-fifo" -> new Cueball(size, 0, HostSelection.roundRobin(), null);
             // The strategies that choose each claim's backend (they claim and release through the pool's lock).
-            case "cueball-weighted" -> new Cueball(size, 0, HostSelection.weighted());
-            case "cueball-egreedy" -> new Cueball(size, 0, HostSelection.epsilonGreedy(0.1));
-            case "cueball-softmax" -> new Cueball(size, 0, HostSelection.softmax(0.2));
-            case "cueball-leastinuse" -> new Cueball(size, 0, HostSelection.leastInUse());
+            case "cueball-weighted" -> new Cueball(size, 0, HostSelection.weighted(), null);
+            case "cueball-egreedy" -> new Cueball(size, 0, HostSelection.epsilonGreedy(0.1), null);
+            case "cueball-softmax" -> new Cueball(size, 0, HostSelection.softmax(0.2), null);
+            case "cueball-leastinuse" -> new Cueball(size, 0, HostSelection.leastInUse(), null);
             case "hikari" -> new Hikari(size);
             case "commons-pool2" -> new CommonsPool(size);
             default -> throw new IllegalArgumentException("pool: " + kind);
@@ -43,20 +55,70 @@ interface PoolUnderTest extends AutoCloseable {
     }
 
     /**
+     * A statsd registry as the CLI's --statsd makes one (DogStatsD lines, gauges every second), sending to a UDP
+     * socket on loopback that never reads: the datagrams fill its buffer and are dropped (no ICMP "port
+     * unreachable", which would make the registry reconnect), so the cost measured is the sender's. Closing the
+     * registry closes the socket.
+     */
+    private static StatsdMeterRegistry statsd() {
+        java.net.DatagramSocket sink;
+        try {
+            sink = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress());
+        } catch (java.net.SocketException e) {
+            throw new IllegalStateException("cannot open a UDP socket on loopback", e);
+        }
+        StatsdMeterRegistry registry = new StatsdMeterRegistry(new StatsdConfig() {
+            @Override
+            public String get(String key) {
+                return null;
+            }
+
+            @Override
+            public String host() {
+                return "127.0.0.1";
+            }
+
+            @Override
+            public int port() {
+                return sink.getLocalPort();
+            }
+
+            @Override
+            public Duration pollingFrequency() {
+                return Duration.ofSeconds(1);
+            }
+        }, Clock.SYSTEM) {
+            @Override
+            public void close() {
+                super.close();
+                sink.close();
+            }
+        };
+        return registry;
+    }
+
+    /**
      * cueball over four backends (no sockets: the connections are stubs), with its default thread affinity or
      * none ("cueball-fifo": every claim takes the oldest idle connection), or with a strategy that chooses each
-     * claim's backend ("cueball-weighted", "-egreedy", "-softmax", "-leastinuse").
+     * claim's backend ("cueball-weighted", "-egreedy", "-softmax", "-leastinuse"). "cueball-metrics" is the default
+     * pool with {@link CueballPoolMetrics} bound to a {@link SimpleMeterRegistry}: each claim and release then
+     * records into the acquire and usage timers (a SimpleMeterRegistry's cumulative timers: a count, a total and a
+     * decaying max, updated with atomics), which is the claim path's cost of metrics. "cueball-statsd" binds it to
+     * a statsd registry instead, whose timers also format a line per record and push it through one shared sink.
      */
     final class Cueball implements PoolUnderTest {
         private final ConnectionPool<Stubs.StubConnection> pool;
+        private final CueballPoolMetrics metrics;
+        private final MeterRegistry registry;
 
-        Cueball(int size, int threadAffinity, HostSelection selection) {
+        Cueball(int size, int threadAffinity, HostSelection selection, MeterRegistry registry) {
             List<Backend> backends = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 backends.add(Backend.of("10.0.0." + (i + 1), 5432));
             }
             pool = ConnectionPool.builder(new StaticResolver(backends), Stubs.StubConnection::new)
-                    .name("bench").maxConnections(size).threadAffinity(threadAffinity).hostSelection(selection).rebalanceDelay(Duration.ZERO)
+                    .name("bench").maxConnections(size).threadAffinity(threadAffinity).hostSelection(selection)
+                    .rebalanceDelay(Duration.ZERO)
                     .claimTimeout(Duration.ofSeconds(30)).build();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             for (PoolStats s = pool.stats(); s.idle() < size; s = pool.stats()) {
@@ -64,6 +126,13 @@ interface PoolUnderTest extends AutoCloseable {
                     throw new IllegalStateException("pool did not fill: " + s);
                 }
                 LockSupport.parkNanos(1_000_000);
+            }
+            this.registry = registry;
+            if (registry != null) {
+                metrics = new CueballPoolMetrics(pool);
+                metrics.bindTo(registry);
+            } else {
+                metrics = null;
             }
         }
 
@@ -79,6 +148,10 @@ interface PoolUnderTest extends AutoCloseable {
 
         @Override
         public void close() {
+            if (metrics != null) {
+                metrics.close();
+                registry.close();
+            }
             pool.close();
         }
     }

@@ -21,6 +21,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -63,6 +64,9 @@ final class DemoCommand implements Callable<Integer> {
             description = "Seed of every random choice, so a run can be repeated (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Mixin
+    StatsdOptions statsd;
+
     /** One step of the story, at a fraction of the run. */
     private record Step(double at, String label, Runnable action) {
     }
@@ -76,6 +80,7 @@ final class DemoCommand implements Callable<Integer> {
         if (workers < 1 || workers > 1_000) {
             throw new UsageException("--workers: " + workers + " (expected: 1..1000)");
         }
+        statsd.validate();
         PrintWriter out = spec.commandLine().getOut();
         List<TestTcpServer> servers = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -100,6 +105,7 @@ final class DemoCommand implements Callable<Integer> {
                 .random(new Random(seed))
                 .listener(events)
                 .build();
+        StatsdOptions.Publishing publishing = statsd.publish(pool, out);
         Backend added = backends.get(4);
         Backend killed = backends.get(1);
         Backend removed = backends.get(3);
@@ -154,6 +160,7 @@ final class DemoCommand implements Callable<Integer> {
             summary(out, pool.stats(), load, events, story, killed.key(), killedAt[0], silent.key(), silentAt[0],
                     length);
         } finally {
+            publishing.close();
             pool.close();
             servers.forEach(TestTcpServer::close);
             silentServer.close();

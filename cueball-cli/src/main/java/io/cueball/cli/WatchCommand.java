@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -58,6 +59,9 @@ final class WatchCommand implements Callable<Integer> {
     @Option(names = "--plain", description = "One status line per second instead of a redrawn screen.")
     boolean plain;
 
+    @Mixin
+    StatsdOptions statsd;
+
     @Override
     public Integer call() throws InterruptedException {
         if (tcp == (jdbc != null)) {
@@ -70,6 +74,7 @@ final class WatchCommand implements Callable<Integer> {
             throw new UsageException("--workers: " + workers + " (expected: 0..1000)");
         }
         Duration length = duration == null ? null : Specs.duration(duration, "--duration");
+        statsd.validate();
         if (tcp) {
             return run(TcpConnectionFactory.create(), null, length);
         }
@@ -94,6 +99,7 @@ final class WatchCommand implements Callable<Integer> {
         EventLog events = new EventLog();
         try (ConnectionPool<C> pool = ConnectionPool.builder(Specs.resolver(resolverSpec), factory)
                 .name("watch").maxConnections(max).listener(events).build();
+                StatsdOptions.Publishing publishing = statsd.publish(pool, out);
                 Load<C> load = new Load<>(pool, workers, work, Duration.ofMillis(1), 1, events).start()) {
             LiveView view = new LiveView(out, plain, "cueball watch " + resolverSpec, load, events);
             long until = length == null ? Long.MAX_VALUE : System.nanoTime() + length.toNanos();
