@@ -43,6 +43,10 @@ interface PoolUnderTest extends AutoCloseable {
             case "cueball-statsd" -> new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY,
                     HostSelection.roundRobin(), statsd());
             case "cueball-fifo" -> new Cueball(size, 0, HostSelection.roundRobin(), null);
+            // The default pool with leak detection on (a 30 s threshold, never reached): the claiming stack captured
+            // per claim is its cost.
+            case "cueball-leak" -> new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY, HostSelection.roundRobin(),
+                    null, Duration.ofSeconds(30));
             // The strategies that choose each claim's backend (they claim and release through the pool's lock).
             case "cueball-weighted" -> new Cueball(size, 0, HostSelection.weighted(), null);
             case "cueball-egreedy" -> new Cueball(size, 0, HostSelection.epsilonGreedy(0.1), null);
@@ -100,7 +104,8 @@ interface PoolUnderTest extends AutoCloseable {
     /**
      * cueball over four backends (no sockets: the connections are stubs), with its default thread affinity or
      * none ("cueball-fifo": every claim takes the oldest idle connection), or with a strategy that chooses each
-     * claim's backend ("cueball-weighted", "-egreedy", "-softmax", "-leastinuse"). "cueball-metrics" is the default
+     * claim's backend ("cueball-weighted", "-egreedy", "-softmax", "-leastinuse"). "cueball-leak" is the default pool
+     * with leak detection on (the stack captured per claim). "cueball-metrics" is the default
      * pool with {@link CueballPoolMetrics} bound to a {@link SimpleMeterRegistry}: each claim and release then
      * records into the acquire and usage timers (a SimpleMeterRegistry's cumulative timers: a count, a total and a
      * decaying max, updated with atomics), which is the claim path's cost of metrics. "cueball-statsd" binds it to
@@ -112,13 +117,18 @@ interface PoolUnderTest extends AutoCloseable {
         private final MeterRegistry registry;
 
         Cueball(int size, int threadAffinity, HostSelection selection, MeterRegistry registry) {
+            this(size, threadAffinity, selection, registry, Duration.ZERO);
+        }
+
+        Cueball(int size, int threadAffinity, HostSelection selection, MeterRegistry registry,
+                Duration leakDetectionThreshold) {
             List<Backend> backends = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 backends.add(Backend.of("10.0.0." + (i + 1), 5432));
             }
             pool = ConnectionPool.builder(new StaticResolver(backends), Stubs.StubConnection::new)
                     .name("bench").maxConnections(size).threadAffinity(threadAffinity).hostSelection(selection)
-                    .rebalanceDelay(Duration.ZERO)
+                    .rebalanceDelay(Duration.ZERO).leakDetectionThreshold(leakDetectionThreshold)
                     .claimTimeout(Duration.ofSeconds(30)).build();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             for (PoolStats s = pool.stats(); s.idle() < size; s = pool.stats()) {
