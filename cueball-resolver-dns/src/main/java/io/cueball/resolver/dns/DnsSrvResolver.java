@@ -153,7 +153,8 @@ public final class DnsSrvResolver implements Resolver {
      * A resolver from a command-line spec:
      * {@code [dns:]NAME[@SERVER[:PORT][,SERVER...]][?port=N&family=...&empty=keep|remove&timeout=2s]}, for
      * example {@code dns:_pg._tcp.db.internal@127.0.0.1:5353?port=5432}. Servers default to the system's, ports
-     * to 53; an IPv6 server goes in brackets.
+     * to 53; an IPv6 server goes in brackets. {@code timeout} (one server's answer, {@code > 0}) is a duration as
+     * {@link io.cueball.Durations} reads it: {@code 500ms}, {@code 2s}, {@code PT0.5S}.
      *
      * @param spec the spec
      * @return a resolver (not started)
@@ -436,6 +437,11 @@ public final class DnsSrvResolver implements Resolver {
         public Builder queryTimeout(Duration timeout) {
             this.queryTimeout = timeout;
             return this;
+        }
+
+        /** The query timeout set so far: for the spec's tests. */
+        Duration queryTimeout() {
+            return queryTimeout;
         }
 
         /**
