@@ -90,8 +90,16 @@ final class DnsSpec {
                 }
                 b.queryTimeout(timeout);
             }
+            case "search" -> b.searchDomains(value.isEmpty() ? List.of() : List.of(value.split(",", -1)));
+            case "ndots" -> {
+                try {
+                    b.ndots(Integer.parseInt(value));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("invalid ndots " + where + " (expected: 0..15)");
+                }
+            }
             default -> throw new IllegalArgumentException("unknown option " + where
-                    + " (expected: port, family, empty or timeout)");
+                    + " (expected: port, family, empty, timeout, search or ndots)");
         }
     }
 

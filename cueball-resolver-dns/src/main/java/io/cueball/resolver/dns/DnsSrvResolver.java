@@ -170,11 +170,14 @@ public final class DnsSrvResolver implements Resolver {
     }
 
     /**
-     * A resolver from a command-line spec:
-     * {@code [dns:]NAME[@SERVER[:PORT][,SERVER...]][?port=N&family=...&empty=keep|remove&timeout=2s]}, for
+     * A resolver from a command-line spec: {@code [dns:]NAME[@SERVER[:PORT][,SERVER...]][?OPTION=VALUE&...]}, for
      * example {@code dns:_pg._tcp.db.internal@127.0.0.1:5353?port=5432}. Servers default to the system's, ports
-     * to 53; an IPv6 server goes in brackets. {@code timeout} (one server's answer, {@code > 0}) is a duration as
-     * {@link io.cueball.Durations} reads it: {@code 500ms}, {@code 2s}, {@code PT0.5S}.
+     * to 53; an IPv6 server goes in brackets. The options: {@code port=N} ({@link Builder#defaultPort}),
+     * {@code family=prefer-ipv4|prefer-ipv6|ipv4-only|ipv6-only|both}, {@code empty=keep|remove},
+     * {@code timeout=2s} (one server's answer, {@code > 0}: a duration as {@link io.cueball.Durations} reads it,
+     * {@code 500ms}, {@code 2s}, {@code PT0.5S}), and {@code search=DOMAIN,DOMAIN} (empty for none) and
+     * {@code ndots=N}, which replace the system's search list and ndots: to try from a workstation what a pod's
+     * resolv.conf would do, {@code ?search=ns1.svc.cluster.local,svc.cluster.local&ndots=5}.
      *
      * @param spec the spec
      * @return a resolver (not started)

@@ -38,6 +38,9 @@ class DnsSpecTest {
         "dns:_pg._tcp.db@127.0.0.1?timeout=soon | timeout: 'soon' (expected: a duration such as 250ms, 5s, 2m, 1h",
         "dns:_pg._tcp.db@127.0.0.1?timeout=0ms  | timeout: '0ms' (expected: > 0)",
         "dns:_pg._tcp.db@127.0.0.1?ttl=5        | unknown option 'ttl=5'",
+        "dns:_pg._tcp.db@127.0.0.1?ndots=x      | invalid ndots 'ndots=x'",
+        "dns:_pg._tcp.db@127.0.0.1?ndots=16     | ndots: 16 (expected: 0..15, as in resolv.conf)",
+        "dns:_pg._tcp.db@127.0.0.1?search=a..b  | searchDomains: 'a..b' is not a valid DNS name",
         "dns:db.internal@127.0.0.1              | name: 'db.internal' has no _service._proto labels",
         "dns:a..b@127.0.0.1?port=1              | name: 'a..b' is not a valid DNS name",
     })
