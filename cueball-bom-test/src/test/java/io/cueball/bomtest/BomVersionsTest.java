@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
@@ -117,7 +118,8 @@ class BomVersionsTest {
     /** The project's own properties (children of project/properties). */
     private static Map<String, String> properties(Document pom) {
         Map<String, String> p = new TreeMap<>();
-        for (Node n = child(pom.getDocumentElement(), "properties").getFirstChild(); n != null; n = n.getNextSibling()) {
+        Element properties = child(pom.getDocumentElement(), "properties");
+        for (Node n = properties.getFirstChild(); n != null; n = n.getNextSibling()) {
             if (n instanceof Element e) {
                 p.put(e.getTagName(), e.getTextContent().trim());
             }
@@ -158,7 +160,7 @@ class BomVersionsTest {
 
     private static List<Element> elements(Element parent, String name) {
         NodeList list = parent.getElementsByTagName(name);
-        return java.util.stream.IntStream.range(0, list.getLength()).mapToObj(i -> (Element) list.item(i)).toList();
+        return IntStream.range(0, list.getLength()).mapToObj(i -> (Element) list.item(i)).toList();
     }
 
     /** The text of a direct child element, or "" if there is none. */
