@@ -31,6 +31,12 @@ public record Backend(String host, int port, int weight, int priority, Map<Strin
     /**
      * Validates and copies the components.
      *
+     * @param host     a host name or an IP literal, never empty; an IPv6 literal may come in brackets and in any
+     *                 spelling, and is kept in RFC 5952's form
+     * @param port     the TCP port, 1 to 65535
+     * @param weight   the relative share of connections, {@code >= 0}
+     * @param priority the resolver's priority, {@code >= 0}
+     * @param metadata the resolver's attributes; null is taken as none, and the map is copied
      * @throws IllegalArgumentException if the host is empty or blank or has a colon but is no IPv6 literal, the
      *                                  port is outside 1..65535, or the weight or priority is negative
      * @throws NullPointerException     if the host is null

@@ -22,7 +22,11 @@ public record BackoffPolicy(Duration initial, Duration max, double jitter) {
     /**
      * Validates the policy.
      *
+     * @param initial the delay after the first failure, {@code > 0}
+     * @param max     the cap of the doubling, {@code >= initial}
+     * @param jitter  the relative spread, 0 to 1
      * @throws IllegalArgumentException naming the bad component and its value
+     * @throws NullPointerException     if {@code initial} or {@code max} is null
      */
     public BackoffPolicy {
         Objects.requireNonNull(initial, "backoff initial must not be null");

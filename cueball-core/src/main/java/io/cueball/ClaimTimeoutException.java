@@ -7,6 +7,7 @@ package io.cueball;
 public final class ClaimTimeoutException extends CueballException {
     private static final long serialVersionUID = 1L;
 
+    /** How long the claim waited, in milliseconds. */
     private final long waitedMillis;
 
     /**

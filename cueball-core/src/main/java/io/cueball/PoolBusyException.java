@@ -8,7 +8,9 @@ package io.cueball;
 public final class PoolBusyException extends CueballException {
     private static final long serialVersionUID = 1L;
 
+    /** Claims waiting when this one was refused. */
     private final int waiting;
+    /** The pool's {@code maxWaiters} when this claim was refused. */
     private final int maxWaiters;
 
     /**

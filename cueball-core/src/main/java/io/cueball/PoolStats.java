@@ -26,7 +26,21 @@ import java.util.Optional;
 public record PoolStats(String name, PoolState state, int idle, int claimed, int connecting, int closing,
         int waiting, long claims, long claimTimeouts, long rebalances, List<BackendStats> backends) {
 
-    /** Copies the backend list. */
+    /**
+     * Copies the backend list.
+     *
+     * @param name          the pool's name
+     * @param state         its state
+     * @param idle          idle connections (monitor connections of ejected backends included)
+     * @param claimed       connections held by claims
+     * @param connecting    connect attempts in flight
+     * @param closing       connections being closed
+     * @param waiting       claims waiting for a connection
+     * @param claims        claims served, ever
+     * @param claimTimeouts claims that timed out, ever
+     * @param rebalances    rebalances run, ever
+     * @param backends      every backend the pool knows, in the order they were added; copied
+     */
     public PoolStats {
         backends = List.copyOf(backends);
     }

@@ -4,6 +4,7 @@ import io.cueball.Backend;
 import io.cueball.BackendStats;
 import io.cueball.BackoffPolicy;
 import io.cueball.ConnectionPool;
+import io.cueball.Durations;
 import io.cueball.PoolStats;
 import io.cueball.conn.tcp.TcpConnection;
 import io.cueball.conn.tcp.TcpConnectionFactory;
@@ -34,7 +35,8 @@ import picocli.CommandLine.Spec;
         description = {"Runs a pool of 12 connections over embedded TCP backends and tells its story live.",
             "Four backends on 127.0.0.1 serve a workload while a fifth is added, one is killed and comes back, a"
                 + " silent one (it accepts connections and never answers) is added and ejected, and one is removed.",
-            "Needs nothing installed. Ends with a summary."})
+            "Needs nothing installed. Ends with a summary.",
+            Specs.TIME_HELP})
 final class DemoCommand implements Callable<Integer> {
     private static final int MAX = 12;
     /** How long a worker waits for an echo: what turns the silent backend's uses into failures. */
@@ -50,7 +52,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--duration", defaultValue = "30s", paramLabel = "TIME",
             description = "How long the demo runs (default: ${DEFAULT-VALUE}; at least 3s).")
-    String duration;
+    Duration duration;
 
     @Option(names = "--plain", description = "One status line per second instead of a redrawn screen "
             + "(the default when stdout is not a terminal).")
@@ -73,9 +75,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        Duration length = Specs.duration(duration, "--duration");
+        Duration length = duration;
         if (length.compareTo(Duration.ofSeconds(3)) < 0) {
-            throw new UsageException("--duration: " + duration + " (expected: at least 3s, the story needs time)");
+            throw new UsageException("--duration: " + Durations.format(length)
+                    + " (expected: at least 3s, the story needs time)");
         }
         if (workers < 1 || workers > 1_000) {
             throw new UsageException("--workers: " + workers + " (expected: 1..1000)");
@@ -136,7 +139,8 @@ final class DemoCommand implements Callable<Integer> {
             long frame = TimeUnit.MILLISECONDS.toNanos(view.terminal() ? 500 : 1000);
             long end = length.toNanos();
             int next = 0;
-            String storyLine = "four backends, 12 connections, " + workers + " workers";
+            String storyLine = "four backends, " + Words.count(MAX, "connection") + ", "
+                    + Words.count(workers, "worker");
             long nextFrame = frame;
             while (events.elapsedNanos() < end) {
                 long now = events.elapsedNanos();
@@ -189,9 +193,9 @@ final class DemoCommand implements Callable<Integer> {
         long inWindow = failures.stream().filter(f -> !silent.equals(f.backend()))
                 .filter(f -> killedAt >= 0 && f.at() >= killedAt && f.at() <= windowEnd).count();
         long failed = failures.size();
-        out.printf(Locale.ROOT, "%nsummary after %.1f s: %,d claims served, %d failed (%d while %s was down, %d uses "
-                + "of the silent %s, %d otherwise)%n", length.toMillis() / 1e3, load.served.sum(), failed, inWindow,
-                killed, onSilent, silent, failed - inWindow - onSilent);
+        out.printf(Locale.ROOT, "%nsummary after %.1f s: %s served, %d failed (%d while %s was down, %s "
+                + "of the silent %s, %d otherwise)%n", length.toMillis() / 1e3, Words.count(load.served.sum(), "claim"),
+                failed, inWindow, killed, Words.count(onSilent, "use"), silent, failed - inWindow - onSilent);
         out.printf("  %-22s %-8s %10s  %-12s %s%n", "backend", "state", "claims", "share at end", "story");
         Map<String, BackendStats> byKey = new LinkedHashMap<>();
         stats.backends().forEach(b -> byKey.put(b.backend().key(), b));

@@ -30,6 +30,10 @@ final class EventLog implements PoolListener {
     final Map<String, Long> aliveAt = new ConcurrentHashMap<>();
     final Map<String, Long> ejectedAt = new ConcurrentHashMap<>();
     final Map<String, Long> restoredAt = new ConcurrentHashMap<>();
+    /** Whether the pool has been RUNNING at some point: a watch that never got there failed. */
+    private volatile boolean reachedRunning;
+    /** The resolver's last failure, explained; null if it never failed. */
+    private volatile String lastResolverFailure;
 
     /** The instant (System.nanoTime) all elapsed times of this run are measured from. */
     long originNanos() {
@@ -126,12 +130,26 @@ final class EventLog implements PoolListener {
 
     @Override
     public void stateChanged(PoolState from, PoolState to) {
+        if (to == PoolState.RUNNING) {
+            reachedRunning = true;
+        }
         note("pool " + from + " -> " + to);
     }
 
     @Override
     public void resolverFailed(Throwable cause) {
+        lastResolverFailure = Main.explain(cause);
         note("resolver failed: " + describe(cause));
+    }
+
+    /** True once the pool has reported reaching RUNNING. */
+    boolean reachedRunning() {
+        return reachedRunning;
+    }
+
+    /** The resolver's last failure in one line, or null if it has not failed. */
+    String lastResolverFailure() {
+        return lastResolverFailure;
     }
 
     @Override

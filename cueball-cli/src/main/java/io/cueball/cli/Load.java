@@ -95,7 +95,7 @@ final class Load<C extends Connection> implements AutoCloseable {
             try {
                 claim = pool.claim();
             } catch (CueballException e) {
-                fail(null, e.getMessage());
+                fail(null, Main.explain(e));
                 if (stop) {
                     return;
                 }

@@ -1,8 +1,11 @@
 package io.cueball.cli;
 
+import io.cueball.Durations;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,6 +24,18 @@ public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** The environment the commands read ($CUEBALL_JDBC_PASSWORD): the process's, or a test's. */
+    private final Map<String, String> env;
+
+    Main(Map<String, String> env) {
+        this.env = env;
+    }
+
+    /** A variable of the environment, or null when it is not set. */
+    String env(String name) {
+        return env.get(name);
+    }
 
     @Override
     public void run() {
@@ -46,12 +61,20 @@ public final class Main implements Runnable {
      * @return the exit code: 0 done, 1 failed, 2 bad input
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, out, err, System.getenv());
+    }
+
+    /** {@link #run(String[], PrintStream, PrintStream)} with the environment given, for tests. */
+    static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
         boolean verbose = Arrays.asList(args).contains("--verbose");
         if (verbose) {
             System.setProperty("cueball.log.level", "INFO");
         }
         String[] rest = Arrays.stream(args).filter(a -> !a.equals("--verbose")).toArray(String[]::new);
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = new CommandLine(new Main(env));
+        // Every duration option reads the one grammar of the specs and the library; the handler below names the
+        // option in a refusal (a converter is not told which option it converts for)
+        cli.registerConverter(Duration.class, text -> Durations.parse("duration", text));
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         cli.setParameterExceptionHandler((e, a) -> {
@@ -61,18 +84,39 @@ public final class Main implements Runnable {
                     && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
                 message = "unknown command '" + u.getUnmatched().get(0) + "': choose demo, resolve, watch or simulate";
             }
+            if (e.getArgSpec() instanceof CommandLine.Model.OptionSpec option && option.type() == Duration.class
+                    && e.getValue() != null) {
+                try {
+                    Durations.parse(option.longestName(), e.getValue());
+                } catch (IllegalArgumentException refused) {
+                    message = refused.getMessage(); // "--duration: 'soon' (expected: a duration such as ...)"
+                }
+            }
             e.getCommandLine().getErr().println("cueball: " + message + " (see 'cueball "
                     + (command.equals("cueball") ? "" : command + " ") + "--help')");
             return USAGE;
         });
         cli.setExecutionExceptionHandler((e, c, parsed) -> {
             boolean usage = e instanceof UsageException || e instanceof IllegalArgumentException;
-            c.getErr().println("cueball: " + e.getMessage());
+            c.getErr().println("cueball: " + explain(e));
             if (verbose) {
                 e.printStackTrace(c.getErr());
             }
             return usage ? USAGE : 1;
         });
         return cli.execute(rest);
+    }
+
+    /**
+     * An error in one line that is never "null": its message, or when it has none its kind and its cause's
+     * message ({@code SocketTimeoutException: connect timed out}), or its kind alone.
+     */
+    static String explain(Throwable e) {
+        String message = e.getMessage();
+        if (message != null && !message.isBlank()) {
+            return message.strip().replaceAll("\\s+", " ");
+        }
+        String cause = e.getCause() == null ? null : explain(e.getCause());
+        return e.getClass().getSimpleName() + (cause == null ? "" : ": " + cause);
     }
 }

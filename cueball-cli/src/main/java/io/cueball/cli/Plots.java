@@ -140,7 +140,7 @@ final class Plots {
         }
         combined.setFixedLegendItems(legend); // one entry per backend, not one per backend and row
         int window = results.isEmpty() ? 1 : results.get(0).window();
-        write(file, chart(title + " (share of the last " + window + " trials)", combined), WIDTH,
+        write(file, chart(title + " (share of the last " + Words.count(window, "trial") + ")", combined), WIDTH,
                 shareHeight(results.size()));
     }
 

@@ -1,6 +1,7 @@
 package io.cueball.cli;
 
 import io.cueball.Backend;
+import io.cueball.Durations;
 import io.cueball.Resolver;
 import io.cueball.ResolverListener;
 import java.io.PrintWriter;
@@ -8,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -23,8 +25,10 @@ import picocli.CommandLine.Spec;
         // One element per paragraph: picocli wraps each, and the command list shows the first alone.
         description = {"Prints the backends a resolver reports, one per line.",
             "With -f, follows and prints each added or removed backend with a timestamp.",
-            "SPEC: static:host:port[,host:port...], dns:_service._proto.domain[@server:port][?port=N]",
-            "or consul:service[?tag=T&dc=DC][@host:port] (token from $CONSUL_HTTP_TOKEN)"})
+            Specs.HELP,
+            Specs.TIME_HELP,
+            "Exits 0 with an answer, 1 when no backend was reported within --timeout, and 2 on bad input (a"
+                + " malformed spec, a name server that does not answer, a name that does not exist)."})
 final class ResolveCommand implements Callable<Integer> {
 
     @Spec
@@ -38,11 +42,11 @@ final class ResolveCommand implements Callable<Integer> {
 
     @Option(names = "--timeout", defaultValue = "5s", paramLabel = "TIME",
             description = "How long to wait for the first answer (default: ${DEFAULT-VALUE}).")
-    String timeout;
+    Duration timeout;
 
     @Option(names = "--duration", paramLabel = "TIME",
             description = "With -f: stop after this long (default: until interrupted).")
-    String duration;
+    Duration duration;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -52,8 +56,8 @@ final class ResolveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        Duration wait = Specs.duration(timeout, "--timeout");
-        Duration followFor = duration == null ? null : Specs.duration(duration, "--duration");
+        Duration wait = timeout;
+        Duration followFor = duration;
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Resolver resolver = Specs.resolver(resolverSpec);
@@ -79,7 +83,7 @@ final class ResolveCommand implements Callable<Integer> {
                         lock.unlock();
                     }
                     if (follow) {
-                        err.println(Instant.now() + "  resolver failed: " + cause.getMessage());
+                        err.println(Instant.now() + "  resolver failed: " + Main.explain(cause));
                         err.flush();
                     }
                 }
@@ -93,10 +97,11 @@ final class ResolveCommand implements Callable<Integer> {
             }
             if (!awaitAnswer(wait)) {
                 if (failure != null) {
-                    // Nothing answered at all (an unreachable name server, say): the spec is what is wrong.
-                    throw new UsageException("resolving " + resolverSpec + " failed: " + failure.getMessage());
+                    // Nothing answered at all (an unreachable name server, a name that does not exist: NXDOMAIN
+                    // is reported as a failure at once): the spec is what is wrong.
+                    throw new UsageException("resolving " + resolverSpec + " failed: " + Main.explain(failure));
                 }
-                err.println("cueball: no backends reported within " + timeout);
+                err.println("cueball: no backends reported within " + Durations.format(wait));
                 return 1;
             }
             lock.lock();
@@ -154,8 +159,9 @@ final class ResolveCommand implements Callable<Integer> {
         }
     }
 
+    /** One backend: key, weight, priority and metadata in key order (dns.name says which name answered). */
     private static String describe(Backend b) {
         return b.key() + "  weight=" + b.weight() + " priority=" + b.priority()
-                + (b.metadata().isEmpty() ? "" : " " + b.metadata());
+                + (b.metadata().isEmpty() ? "" : " " + new TreeMap<>(b.metadata()));
     }
 }

@@ -1,12 +1,11 @@
 package io.cueball.cli;
 
+import io.cueball.Durations;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * One backend of {@code cueball simulate}'s model.
@@ -23,8 +22,6 @@ record SimBackend(String name, double p, double latencyMs, int capacity, int wei
     /** No bound on the requests in flight. */
     static final int UNBOUNDED = Integer.MAX_VALUE;
 
-    private static final Pattern LATENCY = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(us|ms|s)");
-
     /** A backend that answers at once, with no bound on its requests in flight and weight 1. */
     static SimBackend bernoulli(String name, double p) {
         return new SimBackend(name, p, 0, UNBOUNDED, 1);
@@ -32,8 +29,8 @@ record SimBackend(String name, double p, double latencyMs, int capacity, int wei
 
     /**
      * Parses {@code --backend}'s value: comma-separated {@code key=value} pairs, {@code p} required,
-     * {@code latency} (with a unit: {@code us}, {@code ms} or {@code s}; default {@code 0ms}), {@code capacity}
-     * (default unbounded) and {@code weight} (default 1), e.g. {@code p=0.9,latency=5ms,capacity=4}.
+     * {@code latency} (a duration as {@link Durations} reads it: {@code 5ms}, {@code 250us}; default {@code 0ms}),
+     * {@code capacity} (default unbounded) and {@code weight} (default 1), e.g. {@code p=0.9,latency=5ms,capacity=4}.
      *
      * @param text    the option's value
      * @param name    the backend's name
@@ -68,16 +65,11 @@ record SimBackend(String name, double p, double latencyMs, int capacity, int wei
                     }
                 }
                 case "latency" -> {
-                    Matcher m = LATENCY.matcher(value);
-                    if (!m.matches()) {
-                        throw bad(text, "latency: " + value + " (expected: a mean with a unit, e.g. 5ms, 250us, 0.1s)");
+                    try {
+                        latency = Durations.parse("latency", value).toNanos() / 1e6;
+                    } catch (IllegalArgumentException e) {
+                        throw bad(text, e.getMessage());
                     }
-                    double v = Double.parseDouble(m.group(1));
-                    latency = switch (m.group(2)) {
-                        case "us" -> v / 1_000;
-                        case "s" -> v * 1_000;
-                        default -> v;
-                    };
                     if (latency > 3_600_000) {
                         throw bad(text, "latency: " + value + " (expected: at most an hour)");
                     }

@@ -115,7 +115,7 @@ final class SimulateCommand implements Callable<Integer> {
     String out;
 
     @Option(names = "--backend", paramLabel = "SPEC",
-            description = "custom: one backend, repeated: p=PROBABILITY[,latency=MEAN (us, ms or s)]"
+            description = "custom: one backend, repeated: p=PROBABILITY[,latency=MEAN (250us, 5ms, 1s)]"
                     + "[,capacity=IN_FLIGHT][,weight=N], e.g. p=0.9,latency=5ms,capacity=4. tcp: p=PROBABILITY"
                     + " (default: pooly's 0.1, 0.1, 0.9).")
     List<String> backendSpecs;
@@ -184,17 +184,18 @@ final class SimulateCommand implements Callable<Integer> {
                 for (HostSelection s : chosen) {
                     results.add(model.run(s, h, r, seed));
                 }
-                String header = String.format(Locale.ROOT, "scenario %s: %d runs of %d trials, seed %d", name, r, h,
-                        seed) + (name.equals("custom") ? String.format(Locale.ROOT, ", %s requests/s",
-                        SimBackend.plain(rate == null ? 100 : rate)) : "");
+                String header = String.format(Locale.ROOT, "scenario %s: %s of %s, seed %d", name,
+                        Words.count(r, "run"), Words.count(h, "trial"), seed) + (name.equals("custom")
+                        ? String.format(Locale.ROOT, ", %s requests/s", SimBackend.plain(rate == null ? 100 : rate))
+                        : "");
                 report(stdout, name, header, backends, results, dir);
             }
             case "tcp" -> {
                 double perSecond = rate == null ? TCP_RATE : rate;
                 List<Tally.Result> results = TcpComparison.run(backends, chosen, h, r, seed, perSecond);
-                String header = String.format(Locale.ROOT, "scenario tcp: %d runs of %d requests through a "
-                        + "ConnectionPool over loopback TCP servers, seed %d, %s requests/s", r, h, seed,
-                        SimBackend.plain(perSecond));
+                String header = String.format(Locale.ROOT, "scenario tcp: %s of %s through a "
+                        + "ConnectionPool over loopback TCP servers, seed %d, %s requests/s", Words.count(r, "run"),
+                        Words.count(h, "request"), seed, SimBackend.plain(perSecond));
                 report(stdout, name, header, backends, results, dir);
             }
             default -> throw new AssertionError(name);
@@ -234,15 +235,16 @@ final class SimulateCommand implements Callable<Integer> {
         }
         FleetSimulation fleet = new FleetSimulation(n, c, b);
         List<FleetSimulation.Result> results = fleet.run(r, seed);
-        stdout.println(String.format(Locale.ROOT, "scenario fleet: %d pools of %d connections over %d backends "
-                + "(mean %s per backend), %d runs, seed %d", n, c, b, SimBackend.plain(Math.round(fleet.mean() * 100)
-                / 100.0), r, seed));
+        stdout.println(String.format(Locale.ROOT, "scenario fleet: %s of %s over %s (mean %s per backend), %s,"
+                + " seed %d", Words.count(n, "pool"), Words.count(c, "connection"), Words.count(b, "backend"),
+                SimBackend.plain(Math.round(fleet.mean() * 100) / 100.0), Words.count(r, "run"), seed));
         stdout.print(fleetTable(results, n, c, b));
         Path connections = dir.resolve("fleet-connections.png");
         Path spread = dir.resolve("fleet-spread.png");
         Plots.fleetConnections(connections, "cueball simulate fleet: connections per backend", results,
                 fleet.mean());
-        Plots.fleetSpread(spread, "cueball simulate fleet: spread over " + r + " runs", results, fleet.mean());
+        Plots.fleetSpread(spread, "cueball simulate fleet: spread over " + Words.count(r, "run"), results,
+                fleet.mean());
         stdout.println("wrote " + connections);
         stdout.println("wrote " + spread);
         stdout.flush();

@@ -4,16 +4,23 @@ import io.cueball.Resolver;
 import io.cueball.resolver.consul.ConsulResolver;
 import io.cueball.resolver.dns.DnsSrvResolver;
 import io.cueball.resolver.fixed.StaticResolver;
-import java.time.Duration;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-/** Parses the command line's resolver specs and durations. */
+/**
+ * Parses the command line's resolver specs. (Durations, in specs and options alike, are read by
+ * {@link io.cueball.Durations}: the options through the converter {@link Main} registers.)
+ */
 final class Specs {
     private static final String FORMS = "static:host:port[,host:port...], dns:_service._tcp.name[@server:port]"
             + " or consul:service[?tag=..&dc=..]@host:port";
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)?");
+
+    /** The help paragraph on SPEC, one sentence: picocli wraps a paragraph, and a sentence cut in two reads as two. */
+    static final String HELP = "SPEC is static:host:port[,host:port...], dns:_service._proto.domain[@server:port]"
+            + "[?port=N&timeout=TIME&search=DOMAIN,DOMAIN&ndots=N] or consul:service[?tag=T&dc=DC&wait=TIME]"
+            + "[@host:port] (the token from $CONSUL_HTTP_TOKEN); a DNS name without a trailing dot is completed by the"
+            + " search list, as the system's resolver does, and each backend's dns.name says which name answered.";
+    /** The help paragraph on TIME, for commands that take a duration. */
+    static final String TIME_HELP = "TIME is a duration such as 250ms, 5s, 2m, 1h or PT5S.";
 
     private Specs() {
     }
@@ -52,21 +59,4 @@ final class Specs {
         }
     }
 
-    /** Parses {@code 30s}, {@code 500ms}, {@code 2m}, {@code 1h}, or a number of seconds. */
-    static Duration duration(String text, String option) {
-        Matcher m = DURATION.matcher(text.trim());
-        if (!m.matches()) {
-            throw new UsageException("invalid duration '" + text + "' for " + option
-                    + ": expected for example 30s, 500ms or 2m");
-        }
-        double value = Double.parseDouble(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        double millis = switch (unit) {
-            case "ms" -> value;
-            case "m" -> value * 60_000;
-            case "h" -> value * 3_600_000;
-            default -> value * 1_000;
-        };
-        return Duration.ofMillis((long) millis);
-    }
 }

@@ -155,8 +155,9 @@ final class TcpComparison {
         PoolStats stats = pool.stats();
         while (stats.idle() < max) {
             if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("tcp scenario: the pool opened " + stats.idle() + " of its " + max
-                        + " connections to the loopback servers in " + READY_TIMEOUT.toSeconds() + " s: " + stats);
+                throw new IllegalStateException("tcp scenario: the pool opened " + stats.idle() + " of its "
+                        + Words.count(max, "connection") + " to the loopback servers in " + READY_TIMEOUT.toSeconds()
+                        + " s: " + stats);
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             if (Thread.interrupted()) {

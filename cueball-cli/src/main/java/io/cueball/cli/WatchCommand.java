@@ -1,8 +1,12 @@
 package io.cueball.cli;
 
+import io.cueball.BackendStats;
 import io.cueball.Connection;
 import io.cueball.ConnectionFactory;
 import io.cueball.ConnectionPool;
+import io.cueball.Durations;
+import io.cueball.PoolState;
+import io.cueball.PoolStats;
 import io.cueball.conn.jdbc.JdbcConnection;
 import io.cueball.conn.jdbc.JdbcConnectionFactory;
 import io.cueball.conn.jdbc.JdbcSettings;
@@ -10,8 +14,12 @@ import io.cueball.conn.tcp.TcpConnectionFactory;
 import java.io.PrintWriter;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,15 +33,18 @@ import picocli.CommandLine.Spec;
         description = {"Runs a pool against a real service and shows it live.",
             "Per backend: its state (live, dead, ejected, removed) and why when dead or ejected, its connections, use"
                 + " score and failed uses; for the pool: its state, claims and waits.",
-            "SPEC: static:host:port[,host:port...], dns:_service._proto.domain[@server:port][?port=N]",
-            "or consul:service[?tag=T&dc=DC][@host:port] (token from $CONSUL_HTTP_TOKEN)",
+            Specs.HELP,
+            Specs.TIME_HELP,
             "With --jdbc DATABASE:USER the password is read from the environment variable "
-                + WatchCommand.PASSWORD_ENV + "."})
+                + WatchCommand.PASSWORD_ENV + ", which must be set (empty for a server that asks for none)."})
 final class WatchCommand implements Callable<Integer> {
     static final String PASSWORD_ENV = "CUEBALL_JDBC_PASSWORD";
 
     @Spec
     CommandSpec spec;
+
+    @ParentCommand
+    Main parent;
 
     @Parameters(index = "0", paramLabel = "SPEC", description = "Where the backends come from.")
     String resolverSpec;
@@ -53,8 +64,9 @@ final class WatchCommand implements Callable<Integer> {
             description = "Threads that claim and release (default: ${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--duration", paramLabel = "TIME", description = "Stop after this long (default: until interrupted).")
-    String duration;
+    @Option(names = "--duration", paramLabel = "TIME",
+            description = "Stop after this long (default: until interrupted); exit 1 if the pool never was RUNNING.")
+    Duration duration;
 
     @Option(names = "--plain", description = "One status line per second instead of a redrawn screen.")
     boolean plain;
@@ -73,7 +85,7 @@ final class WatchCommand implements Callable<Integer> {
         if (workers < 0 || workers > 1_000) {
             throw new UsageException("--workers: " + workers + " (expected: 0..1000)");
         }
-        Duration length = duration == null ? null : Specs.duration(duration, "--duration");
+        Duration length = duration;
         statsd.validate();
         if (tcp) {
             return run(TcpConnectionFactory.create(), null, length);
@@ -83,14 +95,25 @@ final class WatchCommand implements Callable<Integer> {
             throw new UsageException("--jdbc: '" + jdbc + "' (expected: DATABASE:USER, the password in $"
                     + PASSWORD_ENV + ")");
         }
+        if (parent.env(PASSWORD_ENV) == null) {
+            // before the pool starts: without it every connect fails, and the view would only say FAILED
+            throw new UsageException("--jdbc: $" + PASSWORD_ENV + " is not set (the password is read from it, never "
+                    + "from the command line; set it empty for a server that asks for none)");
+        }
         JdbcSettings settings = JdbcSettings.postgres(jdbc.substring(0, colon), jdbc.substring(colon + 1))
-                .password(() -> System.getenv(PASSWORD_ENV)).applicationName("cueball-watch").build();
+                .password(this::password).applicationName("cueball-watch").build();
         Load.Work<JdbcConnection> select = (c, random) -> {
             try (Statement s = c.jdbc().createStatement()) {
                 s.execute("SELECT 1");
             }
         };
         return run(new JdbcConnectionFactory(settings), select, length);
+    }
+
+    /** The password from the environment, read at each connect; empty means none. */
+    private String password() {
+        String password = parent.env(PASSWORD_ENV);
+        return password == null || password.isEmpty() ? null : password;
     }
 
     private <C extends Connection> int run(ConnectionFactory<C> factory, Load.Work<C> work, Duration length)
@@ -108,7 +131,32 @@ final class WatchCommand implements Callable<Integer> {
                 TimeUnit.MILLISECONDS.sleep(Math.max(1, Math.min(frame, (until - System.nanoTime()) / 1_000_000)));
                 view.draw(pool::stats, null);
             }
+            PoolStats stats = pool.stats();
+            if (!events.reachedRunning() && stats.state() != PoolState.RUNNING) {
+                spec.commandLine().getErr().println("cueball: pool '" + stats.name() + "' never reached RUNNING in "
+                        + Durations.format(length) + " (it is " + stats.state() + "): " + whyNotRunning(stats, events));
+                return 1;
+            }
         }
         return 0;
+    }
+
+    /** Why a pool is not running, in one line: its dead backends and their reasons, or that it has none. */
+    static String whyNotRunning(PoolStats stats, EventLog events) {
+        List<String> why = new ArrayList<>();
+        for (BackendStats b : stats.backends()) {
+            String reason = LiveView.reason(b);
+            if (reason != null) {
+                why.add(b.backend().key() + " " + b.status().name().toLowerCase(Locale.ROOT) + ": "
+                        + reason);
+            }
+        }
+        if (stats.backends().isEmpty()) {
+            why.add("the resolver reported no backends" + (events.lastResolverFailure() == null ? ""
+                    : "; it failed: " + events.lastResolverFailure()));
+        } else if (why.isEmpty()) {
+            why.add(Words.count(stats.backends().size(), "backend") + ", none connected yet");
+        }
+        return String.join("; ", why);
     }
 }

@@ -10,14 +10,21 @@ import io.cueball.testing.TestTcpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** The command line, run in this JVM with its output captured. */
 class CliTest {
@@ -29,10 +36,15 @@ class CliTest {
     }
 
     private static Result run(String... args) {
+        return runWith(System.getenv(), args);
+    }
+
+    /** Runs with the environment given: the commands read it instead of the process's. */
+    private static Result runWith(Map<String, String> env, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+                new PrintStream(err, true, StandardCharsets.UTF_8), env);
         return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -44,8 +56,8 @@ class CliTest {
         assertTrue(status.size() >= 6, "one plain status line per second:\n" + r.out());
         assertTrue(status.stream().allMatch(l -> l.contains("claims/s") && l.contains("p99")), r.out());
 
-        Matcher summary = Pattern.compile("summary after [\\d.]+ s: ([\\d,]+) claims served, (\\d+) failed "
-                + "\\((\\d+) while (\\S+) was down, (\\d+) uses of the silent (\\S+), (\\d+) otherwise\\)")
+        Matcher summary = Pattern.compile("summary after [\\d.]+ s: ([\\d,]+) claims? served, (\\d+) failed "
+                + "\\((\\d+) while (\\S+) was down, (\\d+) uses? of the silent (\\S+), (\\d+) otherwise\\)")
                 .matcher(r.out());
         assertTrue(summary.find(), r.out());
         assertTrue(Long.parseLong(summary.group(1).replace(",", "")) > 1_000, "claims served: " + summary.group(1));
@@ -112,8 +124,9 @@ class CliTest {
                     new TestDnsServer.Srv(0, 1, 5433, "db2.test"));
             Result r = run("resolve", "dns:_pg._tcp.db.test@" + dns.address());
             assertEquals(0, r.exit(), r.err());
-            assertEquals(List.of("10.0.0.1:5432  weight=5 priority=0 {dns.target=db1.test}",
-                    "10.0.0.2:5433  weight=1 priority=0 {dns.target=db2.test}"), r.outLines());
+            assertEquals(List.of("10.0.0.1:5432  weight=5 priority=0 {dns.name=_pg._tcp.db.test, dns.target=db1.test}",
+                    "10.0.0.2:5433  weight=1 priority=0 {dns.name=_pg._tcp.db.test, dns.target=db2.test}"),
+                    r.outLines());
         }
     }
 
@@ -122,10 +135,39 @@ class CliTest {
         TestDnsServer dns = TestDnsServer.start();
         String address = dns.address();
         dns.close(); // nothing listens there any more
-        Result r = run("resolve", "dns:_pg._tcp.db.test@" + address + "?timeout=300ms");
+        Result r = run("resolve", "dns:_pg._tcp.db.test@" + address + "?timeout=300ms&search=");
         assertEquals(2, r.exit(), r.err());
-        assertTrue(r.err().startsWith("cueball: resolving dns:_pg._tcp.db.test@" + address), r.err());
-        assertEquals(1, r.err().lines().count(), r.err());
+        // what was asked of whom, and the kind of failure: the kernel's ICMP reply, which Java gives no message
+        assertEquals("cueball: resolving dns:_pg._tcp.db.test@" + address + "?timeout=300ms&search= failed: no answer "
+                + "from " + address + " for _pg._tcp.db.test. SRV (port unreachable)", r.err().strip());
+        assertFalse(r.err().contains("null"), r.err());
+    }
+
+    @Test
+    void aNameThatDoesNotExistIsNxdomainAtOnce() {
+        try (TestDnsServer dns = TestDnsServer.start()) {
+            long start = System.nanoTime();
+            Result r = run("resolve", "dns:_nope._tcp.db.test@" + dns.address() + "?search=");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(2, r.exit(), r.err());
+            assertEquals("cueball: resolving dns:_nope._tcp.db.test@" + dns.address() + "?search= failed: NXDOMAIN: "
+                    + "no such name _nope._tcp.db.test (asked _nope._tcp.db.test SRV)", r.err().strip());
+            assertTrue(millis < 2_000, "at once, not after the 5 s --timeout: " + millis + " ms");
+        }
+    }
+
+    @Test
+    void resolveShowsWhichNameOfTheSearchListAnswered() {
+        try (TestDnsServer dns = TestDnsServer.start()) {
+            dns.a("db-0.db.ns1.svc.cluster.local", 30, "10.1.0.1");
+            dns.srv("_postgres._tcp.db.ns1.svc.cluster.local", 30,
+                    new TestDnsServer.Srv(0, 1, 5432, "db-0.db.ns1.svc.cluster.local"));
+            Result r = run("resolve", "dns:_postgres._tcp.db@" + dns.address()
+                    + "?search=ns1.svc.cluster.local,svc.cluster.local&ndots=5");
+            assertEquals(0, r.exit(), r.err());
+            assertEquals(List.of("10.1.0.1:5432  weight=1 priority=0 {dns.name=_postgres._tcp.db.ns1.svc.cluster.local,"
+                    + " dns.target=db-0.db.ns1.svc.cluster.local}"), r.outLines());
+        }
     }
 
     @Test
@@ -142,12 +184,50 @@ class CliTest {
     }
 
     @Test
+    void watchShowsWhyABackendIsDead() {
+        try (TestTcpServer live = TestTcpServer.start(); TestTcpServer gone = TestTcpServer.start()) {
+            gone.kill(); // refuses connections
+            Result r = run("watch", "static:" + live.backend().key() + "," + gone.backend().key(), "--tcp", "--max",
+                    "4", "--duration", "2500ms", "--plain");
+            assertEquals(0, r.exit(), "the pool ran on the live backend: " + r.err());
+            String last = r.outLines().get(r.outLines().size() - 1);
+            assertTrue(last.matches(".*" + Pattern.quote(gone.backend().key()) + " dead 0 score \\S+ use-fails 0 "
+                    + "\\(\\d+ connect failures in a row; last: .*Connection refused\\).*"), last);
+        }
+    }
+
+    @Test
+    void watchExitsOneWhenThePoolNeverRuns() {
+        try (TestTcpServer gone = TestTcpServer.start()) {
+            gone.kill();
+            Result r = run("watch", "static:" + gone.backend().key(), "--tcp", "--duration", "2s", "--plain");
+            assertEquals(1, r.exit(), r.err());
+            assertTrue(r.err().strip().matches("cueball: pool 'watch' never reached RUNNING in 2s \\(it is FAILED\\): "
+                    + Pattern.quote(gone.backend().key()) + " dead: \\d+ connect failures in a row; last: "
+                    + ".*Connection refused"), r.err());
+        }
+    }
+
+    @Test
+    void watchJdbcWithoutThePasswordVariableIsBadInputBeforeThePoolStarts() {
+        try (TestTcpServer db = TestTcpServer.start()) {
+            Result r = runWith(Map.of(), "watch", "static:" + db.backend().key(), "--jdbc", "app:app_user",
+                    "--duration", "2s", "--plain");
+            assertEquals(2, r.exit(), r.err());
+            assertEquals("cueball: --jdbc: $CUEBALL_JDBC_PASSWORD is not set (the password is read from it, never from"
+                    + " the command line; set it empty for a server that asks for none)", r.err().strip());
+            assertEquals("", r.out(), "no live view: the pool never started");
+            assertEquals(0, db.acceptedTotal(), "no connect was tried");
+        }
+    }
+
+    @Test
     void watchRunsAJdbcPoolAgainstARealPostgres() throws Exception {
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setOutputRedirector(ProcessBuilder.Redirect.DISCARD)
                 .setErrorRedirector(ProcessBuilder.Redirect.DISCARD).start()) {
-            // zonky's superuser logs in without a password (trust), so no secret is needed here
-            Result r = run("watch", "static:127.0.0.1:" + pg.getPort(), "--jdbc", "postgres:postgres", "--max", "2",
-                    "--workers", "2", "--duration", "2500ms", "--plain");
+            // zonky's superuser logs in without a password (trust): the variable is set, and empty
+            Result r = runWith(Map.of("CUEBALL_JDBC_PASSWORD", ""), "watch", "static:127.0.0.1:" + pg.getPort(),
+                    "--jdbc", "postgres:postgres", "--max", "2", "--workers", "2", "--duration", "2500ms", "--plain");
             assertEquals(0, r.exit(), r.err());
             String last = r.outLines().get(r.outLines().size() - 1);
             assertTrue(last.contains("127.0.0.1:" + pg.getPort() + " live 2"), r.out());
@@ -166,7 +246,13 @@ class CliTest {
         "resolve consul:pg@127.0.0.1:0         | cueball: bad consul spec: port 0 out of range in agent",
         "resolve consul:pg?tag=a&token=x       | cueball: bad consul spec: a token in Consul spec",
         "resolve                               | cueball: Missing required parameter: 'SPEC'",
-        "demo --duration soon                  | cueball: invalid duration 'soon' for --duration",
+        "demo --duration soon                  | cueball: --duration: 'soon' (expected: a duration such as 250ms, 5s,",
+        "demo --duration 30                    | cueball: --duration: '30' (expected: a duration such as 250ms, 5s,",
+        "demo --duration 2s                    | cueball: --duration: 2s (expected: at least 3s, the story needs time)",
+        "resolve static:a:1 --timeout -1s      | cueball: --timeout: '-1s' (expected: a duration such as 250ms, 5s,",
+        "watch static:a:1 --tcp --duration 1x  | cueball: --duration: '1x' (expected: a duration such as 250ms, 5s,",
+        "resolve dns:_a._tcp.b@127.0.0.1?timeout=1x | cueball: bad dns spec: timeout: '1x' (expected: a duration such",
+        "resolve consul:pg?wait=1x             | cueball: bad consul spec: wait: '1x' (expected: a duration such as",
         "demo --workers 0                      | cueball: --workers: 0 (expected: 1..1000)",
         "watch static:127.0.0.1:1 --max 4      | cueball: choose one connection type: --tcp or --jdbc DATABASE:USER",
         "watch static:127.0.0.1:1 --jdbc app   | cueball: --jdbc: 'app' (expected: DATABASE:USER",
@@ -203,13 +289,66 @@ class CliTest {
         assertEquals(0, r.exit());
         String commands = r.out().substring(r.out().indexOf("Commands:") + "Commands:".length());
         // Each command's summary is the first line of its description, wrapped: join it back before judging it.
-        Matcher m = Pattern.compile("(?m)^  (demo|resolve|watch)\\s+(.*(?:\\n {13,}.*)*)").matcher(commands);
+        Matcher m = Pattern.compile("(?m)^  (demo|resolve|watch|simulate|help)\\s+(.*(?:\\n {13,}.*)*)")
+                .matcher(commands);
         int found = 0;
         while (m.find()) {
             found++;
             String summary = m.group(2).replaceAll("\\s+", " ").trim();
             assertTrue(summary.endsWith("."), m.group(1) + "'s summary is cut mid-sentence: " + summary);
         }
-        assertEquals(3, found, r.out());
+        assertEquals(5, found, r.out());
+    }
+
+    /**
+     * Every paragraph of every command's description and every option's description is whole: picocli wraps a
+     * paragraph as it is, so one that does not end a sentence shows as cut off (and a sentence split over two
+     * paragraphs as two broken lines).
+     */
+    @Test
+    void everyHelpParagraphAndOptionDescriptionEndsASentence() {
+        CommandLine root = new CommandLine(new Main(Map.of()));
+        List<CommandLine> commands = new ArrayList<>(root.getSubcommands().values());
+        commands.add(root);
+        List<String> cut = new ArrayList<>();
+        for (CommandLine command : commands) {
+            CommandSpec spec = command.getCommandSpec();
+            assertTrue(spec.usageMessage().description().length > 0, spec.name() + " has no description");
+            for (String paragraph : spec.usageMessage().description()) {
+                if (!paragraph.replace("%n", "").strip().endsWith(".")) { // picocli's help command ends in %n
+                    cut.add(spec.name() + ": " + paragraph);
+                }
+            }
+            List<ArgSpec> args = new ArrayList<>(spec.options());
+            args.addAll(spec.positionalParameters());
+            for (ArgSpec arg : args) {
+                String text = String.join(" ", arg.description()).strip();
+                if (!text.endsWith(".")) {
+                    cut.add(spec.name() + " " + arg.paramLabel() + ": " + text);
+                }
+            }
+        }
+        assertEquals(List.of(), cut);
+        assertTrue(commands.size() >= 6, "cueball, demo, resolve, watch, simulate, help: " + commands.size());
+    }
+
+    @Test
+    void countsAreSingularForOne() {
+        assertEquals("1 connection", Words.count(1, "connection"));
+        assertEquals("2 connections", Words.count(2, "connection"));
+        assertEquals("0 connections", Words.count(0, "connection"));
+        assertEquals("1,000 runs", Words.count(1_000, "run"));
+    }
+
+    @Test
+    void theFleetHeaderSaysOnePoolOfOneConnection(@TempDir Path dir) {
+        Result r = run("simulate", "--scenario", "fleet", "--pools", "1", "--max", "1", "--backends", "1", "--runs",
+                "1", "--out", dir.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("scenario fleet: 1 pool of 1 connection over 1 backend (mean 1 per backend), "
+                + "1 run, seed 1"), r.out());
+        Result trials = run("simulate", "--runs", "1", "--horizon", "1", "--out", dir.toString());
+        assertEquals(0, trials.exit(), trials.err());
+        assertTrue(trials.out().startsWith("scenario pooly: 1 run of 1 trial, seed 1"), trials.out());
     }
 }

@@ -255,7 +255,7 @@ class SimulateCommandTest {
         "--backend p=0.5                        | --backend 'p=0.5': the pooly scenario has its own backends",
         "--scenario custom --backend p=1.5      | --backend 'p=1.5': p: 1.5 (expected: a probability, 0 to 1)",
         "--scenario custom --backend latency=5ms | --backend 'latency=5ms': p is missing",
-        "--scenario custom --backend p=1,latency=5 | --backend 'p=1,latency=5': latency: 5 (expected: a mean with",
+        "--scenario custom --backend p=1,latency=5 | --backend 'p=1,latency=5': latency: '5' (expected: a duration such as",
         "--scenario custom --backend p=1,capacity=0 | --backend 'p=1,capacity=0': capacity: 0 (expected: >= 1",
         "--scenario custom --backend p=1,speed=2 | --backend 'p=1,speed=2': unknown key 'speed' (expected: p, latency",
         "--scenario custom --backend p=1,p=0    | --backend 'p=1,p=0': p given twice",

@@ -172,8 +172,9 @@ public final class ConsulResolver implements Resolver {
     /**
      * A resolver from a command-line spec: {@code [consul:]SERVICE[?tag=T&tag=U&dc=DC&warning=true&
      * consistency=stale&wait=60s][@HOST[:PORT]]}, for example {@code consul:postgres?tag=primary&dc=dc1@127.0.0.1:8500}.
-     * The agent defaults to {@code 127.0.0.1:8500}. Tokens are not part of a spec (they would land in shell
-     * histories): pass one to {@link Builder#token}.
+     * The agent defaults to {@code 127.0.0.1:8500}. {@code wait} is a duration as {@link io.cueball.Durations}
+     * reads it ({@code 90s}, {@code 2m}, {@code PT2M}), 1 s to 9 min. Tokens are not part of a spec (they would
+     * land in shell histories): pass one to {@link Builder#token}.
      *
      * @param spec the spec
      * @return a builder, for a token and other settings

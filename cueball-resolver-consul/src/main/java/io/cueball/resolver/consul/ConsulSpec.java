@@ -1,15 +1,14 @@
 package io.cueball.resolver.consul;
 
+import io.cueball.Durations;
 import io.cueball.internal.HostPort;
-import java.time.Duration;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-/** Parses {@code [consul:]SERVICE[?key=value&...][@HOST[:PORT]]}; every error quotes the bad part. */
+/**
+ * Parses {@code [consul:]SERVICE[?key=value&...][@HOST[:PORT]]}; every error quotes the bad part. {@code wait} is
+ * read by {@link Durations}, so it takes what every cueball duration takes and is refused in the same words.
+ */
 final class ConsulSpec {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(s|m)");
-
     private ConsulSpec() {
     }
 
@@ -62,14 +61,7 @@ final class ConsulSpec {
                                     + " (expected: default, stale or consistent)");
                         }
                     }
-                    case "wait" -> {
-                        Matcher d = DURATION.matcher(value);
-                        if (!d.matches()) {
-                            throw new IllegalArgumentException("invalid wait " + where + " (expected: e.g. 60s or 5m)");
-                        }
-                        long n = Long.parseLong(d.group(1));
-                        b.wait(d.group(2).equals("s") ? Duration.ofSeconds(n) : Duration.ofMinutes(n));
-                    }
+                    case "wait" -> b.wait(Durations.parse("wait", value)); // the builder checks 1 s to 9 min
                     case "token" -> throw new IllegalArgumentException("a token in Consul spec '" + spec
                             + "' would end up in shell histories and logs; pass it another way ($CONSUL_HTTP_TOKEN)");
                     default -> throw new IllegalArgumentException("unknown option " + where

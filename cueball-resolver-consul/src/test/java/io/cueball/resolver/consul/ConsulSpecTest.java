@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cueball.Durations;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,7 +32,9 @@ class ConsulSpecTest {
         "consul:pg@a b                   | invalid agent 'a b' in 'consul:pg@a b' (expected host[:port])",
         "consul:pg?warning=maybe         | invalid warning 'warning=maybe'",
         "consul:pg?consistency=eventual  | invalid consistency 'consistency=eventual'",
-        "consul:pg?wait=10h              | invalid wait 'wait=10h'",
+        "consul:pg?wait=10x              | wait: '10x' (expected: a duration such as 250ms, 5s, 2m, 1h or PT5S)",
+        "consul:pg?wait=10h              | wait: PT10H (expected: 1 s to 9 min",
+        "consul:pg?wait=500ms            | wait: PT0.5S (expected: 1 s to 9 min",
         "consul:pg?wait=10m              | wait: PT10M (expected: 1 s to 9 min",
         "consul:pg?token=abc             | a token in Consul spec 'consul:pg?token=abc' would end up in shell histories",
         "consul:pg?ttl=1                 | unknown option 'ttl=1' in Consul spec",
@@ -40,6 +43,16 @@ class ConsulSpecTest {
     void badSpecsFailQuotingTheBadPart(String spec, String message) {
         var e = assertThrows(IllegalArgumentException.class, () -> ConsulResolver.parse(spec).build().close());
         assertTrue(e.getMessage().startsWith(message), e.getMessage());
+    }
+
+    @Test
+    void theWaitTakesEveryUnitOfTheSharedGrammar() {
+        for (String wait : new String[] {"90s", "2m", "PT2M", "120000ms"}) {
+            ConsulResolver.parse("consul:pg?wait=" + wait).build().close(); // 1 s to 9 min: accepted
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> ConsulResolver.parse("consul:pg?wait=-1s"));
+        assertEquals(assertThrows(IllegalArgumentException.class, () -> Durations.parse("wait", "-1s")).getMessage(),
+                e.getMessage());
     }
 
     @Test

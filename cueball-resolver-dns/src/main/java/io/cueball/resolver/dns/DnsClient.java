@@ -1,7 +1,11 @@
 package io.cueball.resolver.dns;
 
+import io.cueball.Durations;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -9,6 +13,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.xbill.DNS.DClass;
@@ -59,7 +64,8 @@ final class DnsClient {
      * Asks the servers in order; the first usable answer wins.
      *
      * @return an answer with rcode NOERROR or NXDOMAIN
-     * @throws IOException the last server's failure (timeout, network error, error rcode, malformed answer)
+     * @throws IOException the last server's failure (timeout, network error, error rcode, malformed answer), its
+     *                     message naming the server, the question and what went wrong
      */
     Message query(Name name, int type) throws IOException {
         IOException last = null;
@@ -73,7 +79,7 @@ final class DnsClient {
                 last = new DnsServerException(Rcode.string(rcode) + " from " + address(server) + " for "
                         + name + " " + Type.string(type));
             } catch (IOException e) {
-                last = e;
+                last = explain(e, server, name, type);
             }
             if (Thread.currentThread().isInterrupted()) {
                 break;
@@ -82,15 +88,58 @@ final class DnsClient {
         throw last != null ? last : new DnsServerException("no name servers configured");
     }
 
+    /**
+     * The exception to report for a query that got no answer: of the same kind (a timeout stays a
+     * {@link SocketTimeoutException}), with a message that says which server was asked for what and why nothing
+     * came back, never null: {@code no answer from 127.0.0.1:1 for _pg._tcp.db. SRV (port unreachable)}. An
+     * error code or malformed answer (already explained) and an interruption (the resolver is closing) are
+     * returned as they are.
+     */
+    static IOException explain(IOException e, InetSocketAddress server, Name name, int type) {
+        boolean interrupted = e instanceof InterruptedIOException && !(e instanceof SocketTimeoutException);
+        if (e instanceof DnsServerException || interrupted) {
+            return e;
+        }
+        String why;
+        if (e instanceof PortUnreachableException) {
+            why = "port unreachable"; // the ICMP reply to UDP on a closed port, which Java reports without a message
+        } else if (e instanceof SocketTimeoutException && e.getMessage() != null) {
+            why = e.getMessage(); // await's own words: "timed out after 300ms (UDP)"
+        } else {
+            String message = e.getMessage();
+            why = e.getClass().getSimpleName()
+                    + (message == null || message.isBlank() ? "" : ": " + message.strip());
+        }
+        String what = "no answer from " + address(server) + " for " + name + " " + Type.string(type) + " (" + why + ")";
+        IOException explained;
+        if (e instanceof SocketTimeoutException) {
+            explained = new SocketTimeoutException(what);
+        } else if (e instanceof PortUnreachableException) {
+            explained = new PortUnreachableException(what);
+        } else if (e instanceof ConnectException) {
+            explained = new ConnectException(what);
+        } else {
+            explained = new IOException(what);
+        }
+        explained.initCause(e);
+        return explained;
+    }
+
     private Message queryOne(InetSocketAddress server, Name name, int type) throws IOException {
         Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
         query.getHeader().setID(ids.nextInt(0x10000));
         query.addRecord(new OPTRecord(UDP_PAYLOAD, 0, 0), Section.ADDITIONAL);
         byte[] wire = query.toWire(Message.MAXLENGTH);
         long deadline = System.nanoTime() + timeoutNanos;
-        Message answer = udp(server, query, wire, deadline);
-        if (answer.getHeader().getFlag(Flags.TC) && tcpOnTruncation) {
-            answer = tcp(server, query, wire, deadline);
+        Message answer;
+        try {
+            answer = udp(server, query, wire, deadline);
+            if (answer.getHeader().getFlag(Flags.TC) && tcpOnTruncation) {
+                answer = tcp(server, query, wire, deadline);
+            }
+        } catch (SocketTimeoutException e) {
+            throw new SocketTimeoutException("timed out after " + Durations.format(Duration.ofNanos(timeoutNanos))
+                    + ", " + e.getMessage());
         }
         return answer;
     }
@@ -151,7 +200,7 @@ final class DnsClient {
         while (buffer.hasRemaining()) {
             int n = channel.read(buffer);
             if (n < 0) {
-                throw new IOException(address(server) + " closed the TCP connection before answering");
+                throw new IOException("the server closed the TCP connection before answering");
             }
             if (n == 0) {
                 await(selector, deadline, server, "TCP read");
@@ -165,12 +214,12 @@ final class DnsClient {
             throws IOException {
         long remaining = deadline - System.nanoTime();
         if (remaining <= 0) {
-            throw new SocketTimeoutException(address(server) + " did not answer (" + what + ") in time");
+            throw new SocketTimeoutException(what); // queryOne says how long, explain() whom we asked for what
         }
         selector.selectedKeys().clear();
         selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)));
         if (Thread.currentThread().isInterrupted()) {
-            throw new java.io.InterruptedIOException("DNS query to " + address(server) + " interrupted");
+            throw new InterruptedIOException("DNS query to " + address(server) + " interrupted");
         }
     }
 

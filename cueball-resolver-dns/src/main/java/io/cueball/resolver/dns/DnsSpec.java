@@ -1,21 +1,19 @@
 package io.cueball.resolver.dns;
 
+import io.cueball.Durations;
 import io.cueball.internal.HostPort;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Parses {@code [dns:]NAME[@SERVER[:PORT][,SERVER...]][?key=value&...]} into a builder. Every error quotes
- * the part that is wrong.
+ * the part that is wrong; {@code timeout} is read by {@link Durations}, so it takes what every cueball duration
+ * takes and is refused in the same words.
  */
 final class DnsSpec {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s)");
-
     private DnsSpec() {
     }
 
@@ -86,15 +84,22 @@ final class DnsSpec {
                 }
             }
             case "timeout" -> {
-                Matcher m = DURATION.matcher(value);
-                if (!m.matches()) {
-                    throw new IllegalArgumentException("invalid timeout " + where + " (expected: e.g. 500ms or 2s)");
+                Duration timeout = Durations.parse("timeout", value);
+                if (timeout.isZero()) {
+                    throw new IllegalArgumentException("timeout: '" + value + "' (expected: > 0)");
                 }
-                long n = Long.parseLong(m.group(1));
-                b.queryTimeout(m.group(2).equals("ms") ? Duration.ofMillis(n) : Duration.ofSeconds(n));
+                b.queryTimeout(timeout);
+            }
+            case "search" -> b.searchDomains(value.isEmpty() ? List.of() : List.of(value.split(",", -1)));
+            case "ndots" -> {
+                try {
+                    b.ndots(Integer.parseInt(value));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("invalid ndots " + where + " (expected: 0..15)");
+                }
             }
             default -> throw new IllegalArgumentException("unknown option " + where
-                    + " (expected: port, family, empty or timeout)");
+                    + " (expected: port, family, empty, timeout, search or ndots)");
         }
     }
 

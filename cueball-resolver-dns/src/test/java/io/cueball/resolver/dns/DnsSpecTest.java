@@ -3,6 +3,7 @@ package io.cueball.resolver.dns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.cueball.Durations;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -34,14 +35,33 @@ class DnsSpecTest {
         "dns:_pg._tcp.db@127.0.0.1?port=70000   | defaultPort: 70000 (expected: 1..65535, or 0 for no A/AAAA fallback)",
         "dns:_pg._tcp.db@127.0.0.1?family=v5    | invalid family 'family=v5'",
         "dns:_pg._tcp.db@127.0.0.1?empty=maybe  | invalid empty 'empty=maybe'",
-        "dns:_pg._tcp.db@127.0.0.1?timeout=soon | invalid timeout 'timeout=soon'",
+        "dns:_pg._tcp.db@127.0.0.1?timeout=soon | timeout: 'soon' (expected: a duration such as 250ms, 5s, 2m, 1h",
+        "dns:_pg._tcp.db@127.0.0.1?timeout=0ms  | timeout: '0ms' (expected: > 0)",
         "dns:_pg._tcp.db@127.0.0.1?ttl=5        | unknown option 'ttl=5'",
+        "dns:_pg._tcp.db@127.0.0.1?ndots=x      | invalid ndots 'ndots=x'",
+        "dns:_pg._tcp.db@127.0.0.1?ndots=16     | ndots: 16 (expected: 0..15, as in resolv.conf)",
+        "dns:_pg._tcp.db@127.0.0.1?search=a..b  | searchDomains: 'a..b' is not a valid DNS name",
         "dns:db.internal@127.0.0.1              | name: 'db.internal' has no _service._proto labels",
         "dns:a..b@127.0.0.1?port=1              | name: 'a..b' is not a valid DNS name",
     })
     void badSpecsFailQuotingTheBadPart(String spec, String message) {
         var e = assertThrows(IllegalArgumentException.class, () -> DnsSrvResolver.parse(spec));
         assertEquals(true, e.getMessage().startsWith(message), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "timeout={0}")
+    @CsvSource({"1m, 60", "2s, 2", "PT3S, 3", "1h, 3600"})
+    void theTimeoutTakesEveryUnitOfTheSharedGrammar(String text, long seconds) {
+        assertEquals(Duration.ofSeconds(seconds),
+                DnsSpec.parse("_pg._tcp.db@127.0.0.1?timeout=" + text).queryTimeout());
+    }
+
+    @Test
+    void aBadTimeoutIsRefusedInTheSharedWords() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> DnsSrvResolver.parse("dns:_pg._tcp.db@127.0.0.1?timeout=-1s"));
+        assertEquals(assertThrows(IllegalArgumentException.class, () -> Durations.parse("timeout", "-1s"))
+                .getMessage(), e.getMessage());
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.cueball.testing.ManualClock;
 import io.cueball.testing.RecordingResolverListener;
 import io.cueball.testing.TestDnsServer;
 import io.cueball.testing.TestDnsServer.Srv;
+import java.net.PortUnreachableException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
@@ -44,9 +45,10 @@ class DnsSrvResolverTest {
         dns.close();
     }
 
+    /** No search list, whatever this machine's resolv.conf says: the queries each test counts are its own. */
     private DnsSrvResolver.Builder builder(String name) {
         return DnsSrvResolver.builder(name).nameservers(dns.address()).clock(clock).random(new Random(SEED))
-                .queryTimeout(Duration.ofMillis(300));
+                .queryTimeout(Duration.ofMillis(300)).searchDomains(List.of()).ndots(1);
     }
 
     private void start(DnsSrvResolver.Builder b) {
@@ -68,7 +70,7 @@ class DnsSrvResolverTest {
         start(builder(SRV));
         assertEquals("[+10.0.0.1:5432, +10.0.0.2:5432]", events.events().toString());
         Backend first = events.backends().get(0);
-        assertEquals(Map.of("dns.target", "db1.test"), first.metadata());
+        assertEquals(Map.of("dns.target", "db1.test", "dns.name", SRV), first.metadata());
 
         clock.advance(Duration.ofSeconds(13)); // past the TTL (10 s, plus up to 20 % jitter): nothing changed
         assertEquals(2, events.events().size(), "an unchanged answer reports nothing");
@@ -163,6 +165,24 @@ class DnsSrvResolverTest {
         dns.srv(SRV, 5, new Srv(0, 1, 5432, "db1.test"), new Srv(0, 1, 6432, "db1.test"));
         clock.advance(clock.untilNextTask());
         assertEquals(List.of("10.0.0.1:5432", "10.0.0.1:6432"), events.keys());
+    }
+
+    @Test
+    void aClosedPortIsReportedAsPortUnreachableNamingTheServerAndTheQuestion() {
+        TestDnsServer gone = TestDnsServer.start();
+        String address = gone.address();
+        gone.close(); // nothing listens there any more: the kernel answers UDP with ICMP port unreachable
+        resolver = DnsSrvResolver.builder(SRV).nameservers(address).clock(clock).queryTimeout(Duration.ofMillis(300))
+                .searchDomains(List.of()).build();
+        resolver.start(events);
+        clock.runDue();
+        assertEquals(1, events.failures().size());
+        Throwable failure = events.failures().get(0);
+        assertTrue(failure instanceof PortUnreachableException || failure instanceof SocketTimeoutException,
+                failure.toString());
+        String expected = failure instanceof PortUnreachableException ? "port unreachable" : "timed out after 300ms";
+        assertTrue(failure.getMessage().startsWith("no answer from " + address + " for " + SRV + ". SRV ("
+                + expected), failure.getMessage());
     }
 
     @Test
@@ -268,10 +288,16 @@ class DnsSrvResolverTest {
         hosts(60, "db1.test", "10.0.0.1");
         dns.srv(SRV, 5, new Srv(0, 1, 5432, "db1.test"));
         start(builder(SRV));
-        dns.remove(SRV);
+        dns.a(SRV, 60, "10.9.9.9"); // the name exists, but has no SRV records any more: NOERROR, empty
+        dns.srv(SRV, 5);
         clock.advance(Duration.ofSeconds(7));
         assertEquals(List.of("10.0.0.1:5432"), events.keys(), "KEEP: an empty answer removes nothing");
-        assertTrue(events.failures().isEmpty(), "an authoritative answer is not a failure");
+        assertTrue(events.failures().isEmpty(), "an authoritative empty answer is not a failure");
+        dns.remove(SRV);
+        clock.advance(clock.untilNextTask()); // the empty answer's negative TTL
+        assertEquals(List.of("10.0.0.1:5432"), events.keys(), "KEEP: nor does NXDOMAIN");
+        assertEquals(1, events.failures().size(), "but no such name is reported: " + events.failures());
+        assertTrue(events.failures().get(0).getMessage().startsWith("NXDOMAIN"), events.failures().toString());
 
         resolver.close();
         dns.srv(SRV, 5, new Srv(0, 1, 5432, "db1.test"));
