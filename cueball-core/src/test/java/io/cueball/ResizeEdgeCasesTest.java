@@ -54,4 +54,33 @@ class ResizeEdgeCasesTest {
         claims.forEach(Claim::close);
         assertEquals(40, h.claimAll().size(), "and again once released");
     }
+
+    @Test
+    void aFreshClaimQueuedWhileSuspendedIsServedAtResume() {
+        h.executor.inline();
+        var pool = h.startAndSettle(h.builder(A).maxConnections(2).threadAffinity(0));
+        List<MemoryConnection> before = h.factory.open();
+        h.clock.advance(Duration.ofMillis(1)); // the fresh claim comes after they were opened
+        pool.suspend();
+        AtomicReference<Object> outcome = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                Claim<MemoryConnection> c = pool.claimFresh(Duration.ofSeconds(30));
+                outcome.set(c.connection());
+                c.close();
+            } catch (RuntimeException e) {
+                outcome.set(e);
+            }
+        }, "fresh-claim-while-suspended");
+        threads.add(t);
+        t.start();
+        await().until(() -> pool.stats().waiting() == 1);
+        // Room was made while suspended: an idle connection closed and its refill (the fresh one) is idle now.
+        assertEquals(3, h.factory.connections.size(), "" + pool.stats());
+        assertEquals(null, outcome.get(), "nothing is served while suspended");
+        pool.resume();
+        await().atMost(Duration.ofSeconds(5)).until(() -> outcome.get() != null);
+        assertTrue(outcome.get() instanceof MemoryConnection, "served at resume, not timed out: " + outcome.get());
+        assertFalse(before.contains(outcome.get()), "with the connection opened for it");
+    }
 }
