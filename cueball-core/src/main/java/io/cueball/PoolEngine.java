@@ -967,6 +967,12 @@ final class PoolEngine<C extends Connection> {
             suspended = false;
             log.info("pool '{}': resumed; {} waiting claims", name, waiters.sizeLocked());
             long now = clock.nanoTime();
+            if (waiters.freshLocked() > 0) {
+                // Fresh claims first: the connections opened for them while suspended are idle, and nothing else
+                // would hand them over (firstLocked and dispatchLocked see normal claims only). takeForLocked gives
+                // each its connection, and the normal claims, oldest first, what fresh claims do not accept.
+                restoreIdleLocked(idle.takeAllLocked(), now);
+            }
             while (waiters.firstLocked() != null) {
                 Slot<C> slot = pollIdleLocked(now);
                 if (slot == null) {
