@@ -77,11 +77,13 @@ import org.slf4j.LoggerFactory;
  * not (the claim path depends on it). A resize re-plans at once without the score-driven move bound, closes idle
  * surplus, and makes claimed surplus exempt (EXEMPT below) and retired, so countable <= max holds at once; connects
  * already in flight cannot be undone and count until they land (then close if unwanted). The idle ring keeps the
- * capacity of the build's maximum; connections beyond it wait STICKY beside it (IdleSet).
+ * capacity of the build's maximum; connections beyond it wait STICKY beside it, or in its overflow when claims take
+ * the lock (IdleSet).
  *
  * SUSPENDED (volatile, written under the lock). The fast path and the locked claim serve nobody, and offerLocked
  * hands nothing to waiters; claims queue (bounded by maxWaiters) and time out as usual. resume() hands idle
- * connections to the waiters oldest first, then lets releases serve the rest.
+ * connections to the waiters oldest first (fresh claims, whose room was made while suspended, each the connection
+ * it accepts), then lets releases serve the rest.
  *
  * METRICS. `recorders` (copied on write) are called on the claiming, releasing and connecting threads, outside the
  * lock; with none, the claim path reads an empty array. A claim's served instant is Slot.claimedAt (the claimer
