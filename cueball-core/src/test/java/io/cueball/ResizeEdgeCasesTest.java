@@ -2,6 +2,7 @@ package io.cueball;
 
 import static io.cueball.EngineHarness.A;
 import static io.cueball.EngineHarness.B;
+import static io.cueball.EngineHarness.C;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -82,5 +83,52 @@ class ResizeEdgeCasesTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> outcome.get() != null);
         assertTrue(outcome.get() instanceof MemoryConnection, "served at resume, not timed out: " + outcome.get());
         assertFalse(before.contains(outcome.get()), "with the connection opened for it");
+    }
+
+    /** A, B and C with three connections each; B ejected by its use failures while two of its connections are held. */
+    private List<Claim<MemoryConnection>> ejectBWhileHoldingTwoOfIt() {
+        h.executor.inline();
+        var pool = h.startAndSettle(h.builder(A, B, C).maxConnections(9).threadAffinity(0)
+                .scoreDecay(Duration.ofSeconds(20)).healthCheckInterval(Duration.ofHours(1)).ejectionMinOutcomes(5)
+                .ejectionFailureRate(0.5).baseEjectionTime(EJECTION).maxEjectionTime(Duration.ofMinutes(1)));
+        List<Claim<MemoryConnection>> others = new ArrayList<>();
+        List<Claim<MemoryConnection>> heldB = new ArrayList<>();
+        while (heldB.size() < 2) {
+            Claim<MemoryConnection> c = pool.tryClaim().orElseThrow();
+            (c.backend().equals(B) ? heldB : others).add(c);
+        }
+        others.forEach(Claim::close);
+        for (int i = 0; i < 5; i++) {
+            h.useOnce(B, c -> c.fail(new java.net.SocketTimeoutException("read timed out")));
+        }
+        assertEquals(BackendStatus.EJECTED, h.stats(B).status());
+        return heldB;
+    }
+
+    private static final Duration EJECTION = Duration.ofSeconds(10);
+
+    @Test
+    void aConnectionSoftEvictedWhileItsBackendIsEjectedStillClosesOnReleaseAfterTheBackendIsRestored() {
+        List<Claim<MemoryConnection>> heldB = ejectBWhileHoldingTwoOfIt();
+        h.pool.softEvictConnections();
+        h.clock.advance(EJECTION); // the ejection ends: B is restored, its share back
+        assertEquals(BackendStatus.LIVE, h.stats(B).status());
+        for (Claim<MemoryConnection> c : heldB) {
+            MemoryConnection evicted = c.connection();
+            c.close();
+            assertTrue(evicted.isClosed(), "evicted before the restore: replaced when released; " + h.pool.stats());
+        }
+    }
+
+    @Test
+    void surplusMadeExemptWhileItsBackendIsEjectedNeverServesAgainUncountedAfterTheRestore() {
+        List<Claim<MemoryConnection>> heldB = ejectBWhileHoldingTwoOfIt();
+        h.pool.setMaxConnections(3); // B's two claimed connections are surplus: exempt
+        h.pool.setMaxConnections(9); // A and C take the new share; B, ejected, keeps its monitor slot
+        h.clock.advance(EJECTION); // the ejection ends: B is restored, its share back
+        assertEquals(BackendStatus.LIVE, h.stats(B).status());
+        heldB.forEach(Claim::close);
+        assertTrue(h.factory.open().size() <= 9, "invariant 1: " + h.factory.open().size() + " open; " + h.pool.stats());
+        assertEquals(h.factory.open().size(), countable(), "every open connection counts: " + h.pool.stats());
     }
 }
