@@ -454,7 +454,7 @@ final class Backends<C extends Connection> implements ResolverListener {
         pool.health.harvestLocked(b, now);
         b.score.clear();
         for (Slot<C> slot : b.slots) {
-            if (!slot.isClosing()) {
+            if (!slot.isClosing() && !slot.evicted) {
                 slot.retire = false; // a release that already saw it takes the locked path, which re-decides
             }
             if (slot.exempt) {
