@@ -131,4 +131,36 @@ class ResizeEdgeCasesTest {
         assertTrue(h.factory.open().size() <= 9, "invariant 1: " + h.factory.open().size() + " open; " + h.pool.stats());
         assertEquals(h.factory.open().size(), countable(), "every open connection counts: " + h.pool.stats());
     }
+
+    @Test
+    void anElasticPoolReAddingABackendWhoseExemptConnectionIsStillClosingKeepsOnlyItsSpares() {
+        Duration idleTimeout = Duration.ofMinutes(1);
+        h.executor.inline();
+        var pool = h.startAndSettle(h.builder(A, B).maxConnections(4).spares(1).threadAffinity(0)
+                .idleTimeout(idleTimeout).healthCheckInterval(Duration.ofHours(1)));
+        Claim<MemoryConnection> b = null;
+        List<Claim<MemoryConnection>> others = new ArrayList<>();
+        while (b == null) {
+            Claim<MemoryConnection> c = pool.tryClaim().orElseThrow();
+            if (c.backend().equals(B)) {
+                b = c;
+            } else {
+                others.add(c);
+            }
+        }
+        others.forEach(Claim::close);
+        h.resolver.remove(B);
+        h.advanceTo(h.sinceStart().plus(EngineHarness.REBALANCE_DELAY)); // b's connection is exempt now
+        h.executor.queueing(); // its close runs a moment later, as on a real executor
+        b.close(); // closing
+        h.resolver.add(B);
+        h.advanceTo(h.sinceStart().plus(EngineHarness.REBALANCE_DELAY)); // re-added while it closes
+        h.executor.inline();
+        // Nothing is claimed: once the surplus has shrunk away, the pool keeps its one spare and opens nothing more.
+        h.advanceTo(h.sinceStart().plus(idleTimeout.multipliedBy(3)));
+        int opened = h.factory.connections.size();
+        h.advanceTo(h.sinceStart().plus(idleTimeout.multipliedBy(3)));
+        assertEquals(1, pool.stats().total(), "spares only: " + pool.stats());
+        assertEquals(opened, h.factory.connections.size(), "no shrink-and-refill churn");
+    }
 }
