@@ -457,7 +457,7 @@ final class Backends<C extends Connection> implements ResolverListener {
             if (!slot.isClosing() && !slot.evicted) {
                 slot.retire = false; // a release that already saw it takes the locked path, which re-decides
             }
-            if (slot.exempt) {
+            if (slot.exempt && !slot.isClosing()) { // a closing one is done: it stays exempt until it has closed
                 if (pool.countable < pool.max) {
                     pool.setExemptLocked(slot, false);
                 } else {
