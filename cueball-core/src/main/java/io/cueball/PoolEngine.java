@@ -209,7 +209,7 @@ final class PoolEngine<C extends Connection> {
         this.spares = options.spares();
         this.elastic = spares < max;
         this.checkOnClaimAfter = PoolOptions.CHECK_ON_CLAIM_AFTER_IDLE.toNanos();
-        this.leakThreshold = options.leakDetectionThreshold().toNanos();
+        this.leakThreshold = ConnectionPool.saturatedNanos(options.leakDetectionThreshold()); // a "forever" is off
         this.maxWaiters = options.maxWaiters();
         this.ownExecutor = executor == null ? new ConnectorThreads(name, max) : null;
         this.executor = executor == null ? ownExecutor : executor;
@@ -218,7 +218,7 @@ final class PoolEngine<C extends Connection> {
         this.idle = new IdleSet<>(max, elastic, options.threadAffinity(),
                 choosing ? new Choice<>(options.hostSelection(), random) : null);
         this.events = new EventQueue(name, listener);
-        long claimDelayTarget = options.targetClaimDelay().toNanos();
+        long claimDelayTarget = ConnectionPool.saturatedNanos(options.targetClaimDelay());
         this.waiters = new Waiters<>(this, claimDelayTarget > 0
                 ? new ControlledDelay(claimDelayTarget, this.clock.nanoTime()) : null);
         this.connector = new Connector<>(this, factory);
