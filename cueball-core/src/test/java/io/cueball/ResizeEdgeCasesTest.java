@@ -163,4 +163,22 @@ class ResizeEdgeCasesTest {
         assertEquals(1, pool.stats().total(), "spares only: " + pool.stats());
         assertEquals(opened, h.factory.connections.size(), "no shrink-and-refill churn");
     }
+
+    @Test
+    void anElasticPoolLoweredByResizeShrinksOnlyWhatIsAboveItsSpares() {
+        Duration idleTimeout = Duration.ofMinutes(1);
+        h.executor.inline();
+        var pool = h.startAndSettle(h.builder(A).maxConnections(10).spares(2).threadAffinity(0)
+                .idleTimeout(idleTimeout).healthCheckInterval(Duration.ofHours(1)));
+        h.claimAll().forEach(Claim::close); // grown to 10, all idle
+        h.advanceTo(idleTimeout); // a window ends (the first one shrinks nothing): the next starts with 10 idle
+        assertEquals(10, pool.stats().idle());
+        pool.setMaxConnections(4); // 6 idle close now; 4 stay, 2 of them above spares
+        assertEquals(4, pool.stats().idle(), "" + pool.stats());
+        int opened = h.factory.connections.size();
+        h.advanceTo(idleTimeout.multipliedBy(2)); // this window never needed more than spares
+        assertEquals(2, pool.stats().idle(), "spares stay: " + pool.stats());
+        assertEquals(opened, h.factory.connections.size(),
+                "the shrink closed only the 2 above spares, so nothing had to be opened again");
+    }
 }
