@@ -260,9 +260,13 @@ final class IdleSet<C extends Connection> {
         }
     }
 
-    /** The fewest idle connections in the ring since {@link #resetLowWaterLocked}; what shrinking goes by. */
+    /**
+     * The fewest idle connections in the ring since {@link #resetLowWaterLocked}, now included; what shrinking goes
+     * by. Only claims lower the mark as they go; idle connections the lock closes (a resize, a removal) do not, so
+     * without the present count the mark could exceed what is idle, and the shrink would close spares too.
+     */
     int lowWaterLocked() {
-        return lowWater;
+        return Math.min(lowWater, sizeLocked());
     }
 
     void resetLowWaterLocked() {
