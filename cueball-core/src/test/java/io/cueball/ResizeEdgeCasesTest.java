@@ -128,7 +128,8 @@ class ResizeEdgeCasesTest {
         h.clock.advance(EJECTION); // the ejection ends: B is restored, its share back
         assertEquals(BackendStatus.LIVE, h.stats(B).status());
         heldB.forEach(Claim::close);
-        assertTrue(h.factory.open().size() <= 9, "invariant 1: " + h.factory.open().size() + " open; " + h.pool.stats());
+        int open = h.factory.open().size();
+        assertTrue(open <= 9, "invariant 1: " + open + " open; " + h.pool.stats());
         assertEquals(h.factory.open().size(), countable(), "every open connection counts: " + h.pool.stats());
     }
 
