@@ -298,7 +298,7 @@ final class BackendHealth<C extends Connection> {
         harvestLocked(b, now); // take what its slots recorded while ejected, then drop it: judged afresh from here
         b.score.clear();
         for (Slot<C> slot : b.slots) {
-            if (!slot.isClosing() && !b.dead) {
+            if (!slot.isClosing() && !b.dead && !slot.retireStays()) {
                 slot.retire = false; // a release that already saw it takes the locked path, which re-decides
             }
         }
@@ -370,7 +370,7 @@ final class BackendHealth<C extends Connection> {
         b.unproven = !byConnect;
         b.reason = b.ejected ? b.ejectionReason : null; // `reason` said why it was dead
         for (Slot<C> slot : b.slots) {
-            if (!slot.isClosing() && !b.ejected) {
+            if (!slot.isClosing() && !b.ejected && !slot.retireStays()) {
                 slot.retire = false;
             }
         }

@@ -454,10 +454,10 @@ final class Backends<C extends Connection> implements ResolverListener {
         pool.health.harvestLocked(b, now);
         b.score.clear();
         for (Slot<C> slot : b.slots) {
-            if (!slot.isClosing()) {
+            if (!slot.isClosing() && !slot.evicted) {
                 slot.retire = false; // a release that already saw it takes the locked path, which re-decides
             }
-            if (slot.exempt) {
+            if (slot.exempt && !slot.isClosing()) { // a closing one is done: it stays exempt until it has closed
                 if (pool.countable < pool.max) {
                     pool.setExemptLocked(slot, false);
                 } else {

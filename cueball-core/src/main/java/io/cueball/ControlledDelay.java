@@ -92,8 +92,13 @@ final class ControlledDelay {
         if (queueEmpty) {
             lastEmpty = now;
         }
-        long bound = 10 * target;
-        return now - lastEmpty > bound ? 3 * target : bound;
+        long bound = times(10, target);
+        return now - lastEmpty > bound ? times(3, target) : bound;
+    }
+
+    /** k x nanos, or "forever" (Long.MAX_VALUE / 2, which a deadline can add) if that does not fit. */
+    private static long times(int k, long nanos) {
+        return nanos > Long.MAX_VALUE / 2 / k ? Long.MAX_VALUE / 2 : k * nanos;
     }
 
     /** Whether it is dropping now: for stats and tests. */

@@ -3,6 +3,7 @@ package io.cueball;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,6 +13,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * WHERE IDLE CONNECTIONS WAIT. The ring (IdleRing, FIFO) holds most of them; STICKY ones wait beside it: kept by
  * the thread that released them (AFFINITY), or refused by the ring for a moment. `table` lists every open slot
  * that is not closing, so that a claim that finds the ring empty, and the lock's passes, can find STICKY ones.
+ * The ring's capacity is fixed at build (twice maxConnections, at least 16); a pool resized above it keeps the rest
+ * STICKY (lock-free pools) or in `overflow` (pools whose claims take the lock, which never look for STICKY ones).
  *
  * AFFINITY. A release may keep its slot (STICKY) for the same thread's next claim, threadAffinity times in a
  * row; then it goes to the ring's tail and the thread takes the head, so every connection still takes its turn.
@@ -27,9 +30,17 @@ import java.util.concurrent.ThreadLocalRandom;
 final class IdleSet<C extends Connection> {
     /**
      * A pool whose claims take the lock (elastic, or choosing its backends) uses the ring (or Choice) under the lock
-     * only: never refused, never STICKY.
+     * only: never STICKY. Its ring refuses only when the pool has grown past the ring's capacity (RESIZE): then the
+     * rest wait in {@code overflow}.
      */
     private final boolean elastic;
+    /**
+     * A locked ring's idle connections beyond its capacity, which is fixed at build (a pool resized far above its
+     * build's maximum), oldest first. While it is not empty every offer joins it, so the ring holds only older
+     * connections and ring-then-overflow stays FIFO. Lock only; always empty for a lock-free pool, whose refused
+     * connections wait STICKY instead, where lock-free claims can find them.
+     */
+    private final ArrayDeque<Slot<C>> overflow = new ArrayDeque<>();
     /** For a strategy other than round-robin: idle connections per backend, and the choice (CHOICE); else null. */
     private final Choice<C> choice;
     /** The idle queue, FIFO: polled by claims and offered to by releases without the lock. */
@@ -165,7 +176,7 @@ final class IdleSet<C extends Connection> {
     Slot<C> pollLocked(long now) {
         Slot<C> slot = choice != null ? choice.poll(now) : ring.poll();
         if (slot == null) {
-            slot = stealSticky(false);
+            slot = elastic ? overflow.pollFirst() : stealSticky(false);
         }
         if (elastic && slot != null && sizeLocked() < lowWater) {
             lowWater = sizeLocked(); // only an elastic pool shrinks by it
@@ -173,15 +184,23 @@ final class IdleSet<C extends Connection> {
         return slot;
     }
 
-    /** Idle connections in the ring (or per backend, when choosing); kept ones are not counted. */
+    /** Idle connections in the ring and its overflow (or per backend, when choosing); kept ones are not counted. */
     private int sizeLocked() {
-        return choice != null ? choice.size() : ring.size();
+        return choice != null ? choice.size() : ring.size() + overflow.size();
     }
 
-    /** Puts an IDLE slot in hand at the ring's tail (or beside it, STICKY, if the ring refuses for a moment). */
+    /**
+     * Puts an IDLE slot in hand at the ring's tail; if the ring refuses, beside it: STICKY for a lock-free pool (for
+     * a moment, or for good above the build's capacity), in the overflow for a locked one, which never looks for
+     * STICKY slots.
+     */
     void offerLocked(Slot<C> slot) {
         if (choice != null) {
             choice.offer(slot);
+        } else if (elastic) {
+            if (!overflow.isEmpty() || !ring.offer(slot)) {
+                overflow.addLast(slot);
+            }
         } else if (!ring.offer(slot)) {
             slot.idleToSticky();
         }
@@ -189,8 +208,8 @@ final class IdleSet<C extends Connection> {
 
     /**
      * Takes every idle connection, kept ones first (each was used more recently than the ring's head), then the
-     * ring oldest first, for one locked pass over them; each is HELD. Give the list back with the engine's
-     * restoreIdleLocked, with nulls where a slot was dealt with.
+     * ring oldest first, then the overflow, for one locked pass over them; each is HELD. Give the list back with the
+     * engine's restoreIdleLocked, with nulls where a slot was dealt with.
      */
     List<Slot<C>> takeAllLocked() {
         List<Slot<C>> held = new ArrayList<>(sizeLocked());
@@ -213,6 +232,11 @@ final class IdleSet<C extends Connection> {
             slot.idleToHeld();
             held.add(slot);
         }
+        for (Slot<C> over : overflow) {
+            over.idleToHeld();
+            held.add(over);
+        }
+        overflow.clear();
         return held;
     }
 
@@ -236,9 +260,13 @@ final class IdleSet<C extends Connection> {
         }
     }
 
-    /** The fewest idle connections in the ring since {@link #resetLowWaterLocked}; what shrinking goes by. */
+    /**
+     * The fewest idle connections in the ring since {@link #resetLowWaterLocked}, now included; what shrinking goes
+     * by. Only claims lower the mark as they go; idle connections the lock closes (a resize, a removal) do not, so
+     * without the present count the mark could exceed what is idle, and the shrink would close spares too.
+     */
     int lowWaterLocked() {
-        return lowWater;
+        return Math.min(lowWater, sizeLocked());
     }
 
     void resetLowWaterLocked() {

@@ -77,11 +77,13 @@ import org.slf4j.LoggerFactory;
  * not (the claim path depends on it). A resize re-plans at once without the score-driven move bound, closes idle
  * surplus, and makes claimed surplus exempt (EXEMPT below) and retired, so countable <= max holds at once; connects
  * already in flight cannot be undone and count until they land (then close if unwanted). The idle ring keeps the
- * capacity of the build's maximum; connections beyond it wait STICKY beside it (IdleSet).
+ * capacity of the build's maximum; connections beyond it wait STICKY beside it, or in its overflow when claims take
+ * the lock (IdleSet).
  *
  * SUSPENDED (volatile, written under the lock). The fast path and the locked claim serve nobody, and offerLocked
  * hands nothing to waiters; claims queue (bounded by maxWaiters) and time out as usual. resume() hands idle
- * connections to the waiters oldest first, then lets releases serve the rest.
+ * connections to the waiters oldest first (fresh claims, whose room was made while suspended, each the connection
+ * it accepts), then lets releases serve the rest.
  *
  * METRICS. `recorders` (copied on write) are called on the claiming, releasing and connecting threads, outside the
  * lock; with none, the claim path reads an empty array. A claim's served instant is Slot.claimedAt (the claimer
@@ -207,7 +209,7 @@ final class PoolEngine<C extends Connection> {
         this.spares = options.spares();
         this.elastic = spares < max;
         this.checkOnClaimAfter = PoolOptions.CHECK_ON_CLAIM_AFTER_IDLE.toNanos();
-        this.leakThreshold = options.leakDetectionThreshold().toNanos();
+        this.leakThreshold = ConnectionPool.saturatedNanos(options.leakDetectionThreshold()); // a "forever" is off
         this.maxWaiters = options.maxWaiters();
         this.ownExecutor = executor == null ? new ConnectorThreads(name, max) : null;
         this.executor = executor == null ? ownExecutor : executor;
@@ -216,7 +218,7 @@ final class PoolEngine<C extends Connection> {
         this.idle = new IdleSet<>(max, elastic, options.threadAffinity(),
                 choosing ? new Choice<>(options.hostSelection(), random) : null);
         this.events = new EventQueue(name, listener);
-        long claimDelayTarget = options.targetClaimDelay().toNanos();
+        long claimDelayTarget = ConnectionPool.saturatedNanos(options.targetClaimDelay());
         this.waiters = new Waiters<>(this, claimDelayTarget > 0
                 ? new ControlledDelay(claimDelayTarget, this.clock.nanoTime()) : null);
         this.connector = new Connector<>(this, factory);
@@ -967,6 +969,12 @@ final class PoolEngine<C extends Connection> {
             suspended = false;
             log.info("pool '{}': resumed; {} waiting claims", name, waiters.sizeLocked());
             long now = clock.nanoTime();
+            if (waiters.freshLocked() > 0) {
+                // Fresh claims first: the connections opened for them while suspended are idle, and nothing else
+                // would hand them over (firstLocked and dispatchLocked see normal claims only). takeForLocked gives
+                // each its connection, and the normal claims, oldest first, what fresh claims do not accept.
+                restoreIdleLocked(idle.takeAllLocked(), now);
+            }
             while (waiters.firstLocked() != null) {
                 Slot<C> slot = pollIdleLocked(now);
                 if (slot == null) {

@@ -43,9 +43,12 @@ import java.lang.invoke.VarHandle;
  *           bring it to the lock instead of using it or putting it in the ring (RETIRE in PoolEngine's notes).
  *           A request, never a verdict: the lock closes it only if it is still unwanted.
  *           It also stays set on the slots of a DEAD backend, so that their uses come to the lock, where a
- *           successful one revives the backend (BackendHealth).
- *   exempt  (lock only): CLAIMED (or on its way) while its backend was removed, so it no longer counts toward
- *           maxConnections (invariant 1's one exception); it closes when released.
+ *           successful one revives the backend (BackendHealth). A revival, a restore or a re-add clears the
+ *           backend's requests, but never an evicted or exempt slot's (retireStays): that one must reach the lock.
+ *   exempt  (lock only): CLAIMED (or on its way) while its backend was removed or above a lowered maximum, so it
+ *           no longer counts toward maxConnections (invariant 1's one exception); when released it counts again
+ *           if there is room and its backend still wants it, else it closes.
+ *   evicted (lock only): softEvictConnections asked for it to be replaced; it closes when next in the lock's hands.
  *
  * USE OUTCOMES. A lock-free release records its claim's outcome here (recordUse): the holder writes `shortfall`
  * (opaque) and then `uses` (a release store; both plain moves on x86, atomic for long and double), and the lock
@@ -335,6 +338,14 @@ final class Slot<C extends Connection> extends LeadingPadding {
     boolean isInUse() {
         int s = state;
         return s != HELD && s != CHECKING && s != CLOSING && s != PARKED;
+    }
+
+    /**
+     * Evicted or exempt: the lock must see it when it is released, whatever its backend's health, so a revival, a
+     * restore or a re-add that clears the backend's retire requests leaves this one's set. Lock only.
+     */
+    boolean retireStays() {
+        return evicted || exempt;
     }
 
     boolean expired(long now) {
