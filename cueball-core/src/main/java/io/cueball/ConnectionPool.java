@@ -47,7 +47,8 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
 
     private final PoolEngine<C> engine;
     /** The MXBean's name while registered (registerMbeans); null otherwise. */
-    private volatile javax.management.ObjectName mbean;
+    private final java.util.concurrent.atomic.AtomicReference<javax.management.ObjectName> mbean =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     private ConnectionPool(PoolEngine<C> engine) {
         this.engine = engine;
@@ -208,14 +209,7 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
         if (maxConnections < 1) {
             throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 1)");
         }
-        engine.lock();
-        int spares;
-        try {
-            spares = engine.elastic ? Math.min(engine.sparesLocked(), maxConnections) : maxConnections;
-        } finally {
-            engine.unlock();
-        }
-        engine.resize(maxConnections, spares);
+        engine.resizeMax(maxConnections);
     }
 
     /**
@@ -235,12 +229,7 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
                     + "maxConnections) and stays so; build it with spares < maxConnections to change spares at run "
                     + "time, or use setMaxConnections");
         }
-        int max = maxConnections();
-        if (spares < 0 || spares > max) {
-            throw new IllegalArgumentException("spares: " + spares + " (expected: 0.." + max
-                    + ", at most maxConnections)");
-        }
-        engine.resize(max, spares);
+        engine.resizeSpares(spares);
     }
 
     /** @return the current maximum: the build's, or what {@link #setMaxConnections(int)} last set */
@@ -371,9 +360,8 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
     @Override
     public void close() {
         engine.close();
-        javax.management.ObjectName name = mbean;
+        javax.management.ObjectName name = mbean.getAndSet(null); // one closer unregisters, and only its own
         if (name != null) {
-            mbean = null;
             PoolMXBeans.unregister(name);
         }
     }
@@ -778,8 +766,8 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
          * Jacobson's CoDel, RFC 8289): when the claims handed a connection have all waited longer than this target
          * for two intervals of 100 ms, the pool is overloaded, and the oldest waiting claims are failed with
          * {@link ClaimTimeoutException} instead of being served, the n-th one interval/√n after the one before, until
-         * a claim is served within the target or the queue drains. A claim's own timeout still applies; under the control a waiting
-         * claim also gives up after 10× the target (3× while overloaded), as in node-cueball.
+         * a claim is served within the target or the queue drains. A claim's own timeout still applies; under the
+         * control a waiting claim also gives up after 10× the target (3× while overloaded), as in node-cueball.
          *
          * @param targetClaimDelay the target wait; {@link Duration#ZERO} (the default) is off
          * @return this builder
@@ -817,7 +805,7 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
             ConnectionPool<C> pool = new ConnectionPool<>(engine);
             if (options.registerMbeans()) {
                 try {
-                    pool.mbean = PoolMXBeans.register(pool);
+                    pool.mbean.set(PoolMXBeans.register(pool));
                 } catch (RuntimeException e) {
                     pool.close();
                     throw e;

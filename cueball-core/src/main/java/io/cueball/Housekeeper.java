@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  *
  * LEAKS. A claimer with leak detection on records its stack in its slot after the instant it was served
  * (Slot.leakClaimed). The scan looks at every slot: one whose record is older than the threshold is taken for the
- * report by compare-and-set (Slot.leakToReport: exactly one report per claim, and a release racing with it learns
+ * report by compare-and-set of that same record (Slot.leakReported: one report per claim, never another claim's, and a
+ * release racing with it learns
  * whether it happened), and logged as one WARN after the lock is released (on the executor, with the stack as the
  * cause). The release of a reported claim logs an INFO (PoolEngine.ended).
  * When both fall due at one instant, the shuffle runs first, as it did when each had its own timer (the
@@ -69,7 +70,8 @@ final class Housekeeper<C extends Connection> {
         }
         this.interval = every;
         this.scoreInterval = Math.max(1, o.scoreDecay().toNanos() / Score.SLOTS);
-        this.leakInterval = pool.leakThreshold > 0 ? Math.max(TimeUnit.MILLISECONDS.toNanos(100), pool.leakThreshold / 4)
+        this.leakInterval = pool.leakThreshold > 0
+                ? Math.max(TimeUnit.MILLISECONDS.toNanos(100), pool.leakThreshold / 4)
                 : Long.MAX_VALUE / 4; // off: never due
     }
 
@@ -136,9 +138,9 @@ final class Housekeeper<C extends Connection> {
     private void reportLeaksLocked(long now) {
         for (BackendState<C> b : pool.backends.allLocked()) {
             for (Slot<C> slot : b.slots) {
-                if (slot.leakWatched() && now - slot.claimedAt >= pool.leakThreshold) {
-                    Throwable stack = slot.leakToReport();
-                    if (stack != null) {
+                Throwable stack = slot.leakRecord(); // then claimedAt, which the record's write published
+                if (stack != null && now - slot.claimedAt >= pool.leakThreshold) {
+                    if (slot.leakReported(stack)) { // that same claim, still held
                         long heldMs = TimeUnit.NANOSECONDS.toMillis(now - slot.claimedAt);
                         String pool = this.pool.name();
                         String backend = b.key;

@@ -290,7 +290,8 @@ final class PoolEngine<C extends Connection> {
                             if (elastic) {
                                 connector.fillLocked(now); // grow on demand
                             }
-                            waiters.dispatchLocked(now); // a lock-free release may have slipped one in as this claim queued
+                            // a lock-free release may have slipped one in as this claim queued
+                            waiters.dispatchLocked(now);
                         }
                     } finally {
                         unlock();
@@ -359,8 +360,8 @@ final class PoolEngine<C extends Connection> {
     /** The end of a claim for leak detection (LEAKS) and the recorders (METRICS). On the releasing thread. */
     private void ended(Slot<C> slot, boolean failed, long now) {
         if (leakThreshold > 0 && slot.leakEnded()) {
-            log.info("pool '{}': the claim of a connection to {} reported as a possible leak was released after {} ms",
-                    name, slot.backend.key, TimeUnit.NANOSECONDS.toMillis(now - slot.claimedAt));
+            log.info("pool '{}': the claim of a connection to {} reported as a possible leak was released after {} "
+                    + "ms", name, slot.backend.key, TimeUnit.NANOSECONDS.toMillis(now - slot.claimedAt));
         }
         MetricsRecorder[] r = recorders;
         if (r.length != 0) {
@@ -895,27 +896,51 @@ final class PoolEngine<C extends Connection> {
     // ---- Operations while running (RESIZE, SUSPENDED, softEvict, rebalanceNow) ----
 
     /**
-     * Sets maxConnections (and spares: a fixed-size pool stays fixed-size; an elastic pool keeps its spares, capped
-     * at the new maximum) and re-plans at once. Lowering it closes idle surplus now; claimed surplus closes when
-     * released and stops counting at once (exempt, as a removed backend's: invariant 1). Raising it opens the new
-     * share.
+     * setMaxConnections: sets maxConnections (and spares: a fixed-size pool stays fixed-size, its spares follow; an
+     * elastic pool keeps its spares, capped at the new maximum), read and set in one lock hold, and re-plans at once.
+     * Lowering it closes idle surplus now; claimed surplus closes when released and stops counting at once (exempt,
+     * as a removed backend's: invariant 1). Raising it opens the new share.
      */
-    void resize(int newMax, int newSpares) {
+    void resizeMax(int newMax) {
+        String change;
         lock();
         try {
-            throwIfClosingLocked();
-            long now = clock.nanoTime();
-            int was = max;
-            max = newMax;
-            spares = newSpares;
-            log.info("pool '{}': maxConnections {} -> {}, spares {}", name, was, newMax, newSpares);
-            backends.replanLocked(now, false);
-            exemptSurplusLocked();
-            connector.fillLocked(now);
-            waiters.dispatchLocked(now);
+            change = resizeLocked(newMax, elastic ? Math.min(spares, newMax) : newMax);
         } finally {
             unlock();
         }
+        log.info("pool '{}': {}", name, change);
+    }
+
+    /** setSpares of an elastic pool, checked against the maximum in force in the same lock hold. */
+    void resizeSpares(int newSpares) {
+        String change;
+        lock();
+        try {
+            if (newSpares < 0 || newSpares > max) {
+                throw new IllegalArgumentException("spares: " + newSpares + " (expected: 0.." + max
+                        + ", at most maxConnections)");
+            }
+            change = resizeLocked(max, newSpares);
+        } finally {
+            unlock();
+        }
+        log.info("pool '{}': {}", name, change);
+    }
+
+    /** RESIZE under the lock; returns what changed, for the log line written after the lock. */
+    private String resizeLocked(int newMax, int newSpares) {
+        throwIfClosingLocked();
+        long now = clock.nanoTime();
+        String change = "maxConnections " + max + " -> " + newMax + ", spares " + spares + " -> " + newSpares;
+        max = newMax;
+        spares = newSpares;
+        backends.replanLocked(now, false);
+        exemptSurplusLocked();
+        purgeRetiredLocked(now); // a release in flight when exemptSurplus retired its slot is in the ring now
+        connector.fillLocked(now);
+        waiters.dispatchLocked(now);
+        return change;
     }
 
     int maxLocked() {
@@ -947,27 +972,30 @@ final class PoolEngine<C extends Connection> {
 
     /** SUSPENDED: claims wait (up to their timeouts) and are not served until resume(). */
     void suspend() {
+        boolean now;
         lock();
         try {
             throwIfClosingLocked();
-            if (!suspended) {
-                suspended = true;
-                log.info("pool '{}': suspended; claims wait until it is resumed", name);
-            }
+            now = !suspended;
+            suspended = true;
         } finally {
             unlock();
+        }
+        if (now) {
+            log.info("pool '{}': suspended; claims wait until it is resumed", name);
         }
     }
 
     /** Ends SUSPENDED: the waiting claims are served in the order they came, as far as idle connections go. */
     void resume() {
+        int waiting;
         lock();
         try {
             if (!suspended) {
                 return;
             }
             suspended = false;
-            log.info("pool '{}': resumed; {} waiting claims", name, waiters.sizeLocked());
+            waiting = waiters.sizeLocked();
             long now = clock.nanoTime();
             if (waiters.freshLocked() > 0) {
                 // Fresh claims first: the connections opened for them while suspended are idle, and nothing else
@@ -986,6 +1014,7 @@ final class PoolEngine<C extends Connection> {
         } finally {
             unlock();
         }
+        log.info("pool '{}': resumed; {} claims were waiting", name, waiting);
     }
 
     boolean isSuspended() {
@@ -997,11 +1026,11 @@ final class PoolEngine<C extends Connection> {
      * refill; claimed ones close when released.
      */
     int softEvict() {
+        int evicted = 0;
         lock();
         try {
             throwIfClosingLocked();
             long now = clock.nanoTime();
-            int evicted = 0;
             for (BackendState<C> b : backends.allLocked()) {
                 for (Slot<C> slot : b.slots) {
                     if (!slot.isClosing() && !slot.isParked()) { // an ejected backend's monitor stays parked
@@ -1013,11 +1042,11 @@ final class PoolEngine<C extends Connection> {
             }
             purgeRetiredLocked(now); // the idle ones; claimed ones come to the lock on release (RETIRE)
             connector.fillLocked(now);
-            log.info("pool '{}': soft eviction of {} connections", name, evicted);
-            return evicted;
         } finally {
             unlock();
         }
+        log.info("pool '{}': soft eviction of {} connections", name, evicted);
+        return evicted;
     }
 
     /** Re-plans now instead of after the rebalance delay. */

@@ -295,12 +295,20 @@ final class Slot<C extends Connection> extends LeadingPadding {
     }
 
     /**
-     * The housekeeper takes the claiming stack to report it, once: null if the slot holds no unreported claim.
-     * Read {@link #claimedAt} after a non-null answer (the volatile read orders it).
+     * The current claim's stack if it is watched and not yet reported, else null. Read {@link #claimedAt} after a
+     * non-null answer (the volatile read orders it), then report with {@link #leakReported(Throwable)}.
      */
-    Throwable leakToReport() {
+    Throwable leakRecord() {
         Object l = leak;
-        return l instanceof Throwable && LEAK.compareAndSet(this, l, REPORTED) ? (Throwable) l : null;
+        return l instanceof Throwable ? (Throwable) l : null;
+    }
+
+    /**
+     * Marks the claim whose stack is {@code record} reported, once: false if that claim has ended (or another
+     * claim's record is there now), so a claim is never reported for another's age.
+     */
+    boolean leakReported(Throwable record) {
+        return LEAK.compareAndSet(this, record, REPORTED);
     }
 
     /** A stack is there and not yet reported: the claim is watched. */
