@@ -31,10 +31,12 @@ import org.slf4j.LoggerFactory;
  * and the pool closes it; the replacement the pool opens is claimed like any new connection.
  *
  * SIZE. With maxConnections (a total spread) the pool's maximum is the set's. With connectionsPerBackend (n), the
- * pool's maximum follows n x (backends not removed): the set resizes the pool after each rebalance. Between a
- * rebalance and that resize the pool's plan may be short of n for a backend; the review ignores that (a backend
- * in service keeps max(n, its target)), so a backend coming or going never drains the others' connections. While a
- * backend is dead or ejected its share goes to the others, as in the pool.
+ * pool's maximum is n x (backends not removed), set by every re-plan (PoolEngine.perBackend, read in
+ * Backends.replanLocked): the plan that applies a resolver change already has the new maximum, so a backend coming
+ * or going opens or closes only its own connections. (Resizing after the rebalance instead made the plan with the
+ * old maximum open connections that the resize then retired: churn on every change.) A backend in service keeps
+ * max(n, its target) (unequal weights may plan it fewer). While a backend is dead or ejected its share goes to the
+ * others, as in the pool.
  *
  * RETIRE REVIEW (sync, under the pool's lock). A held connection is given back when the pool would close it:
  * its backend was removed, it is exempt or evicted, it expired (maxLifetime), or it is retired and its backend
@@ -151,7 +153,17 @@ final class SetEngine<C extends Connection> implements PoolListener {
     /** The pool is built and running: from now on the set follows it. */
     void attach(ConnectionPool<C> built) {
         this.pool = built;
-        this.engine = built.engine();
+        PoolEngine<C> e = built.engine();
+        if (perBackend > 0) {
+            e.lock();
+            try {
+                e.perBackend = perBackend; // SIZE: every re-plan from now on, the first rebalance's too
+                e.backends.replanLocked(e.clock.nanoTime());
+            } finally {
+                e.unlock();
+            }
+        }
+        this.engine = e;
         armTick();
         scheduleSync();
     }
@@ -585,35 +597,8 @@ final class SetEngine<C extends Connection> implements PoolListener {
         if (e == null || closeStarted.get()) {
             return;
         }
-        if (perBackend > 0) {
-            resizeForBackends(e);
-        }
         claimIdle(e);
         review(e);
-    }
-
-    /** connectionsPerBackend: the pool's maximum is n x the backends it has not removed (SIZE). */
-    private void resizeForBackends(PoolEngine<C> e) {
-        int backends;
-        int current;
-        e.lock();
-        try {
-            backends = e.backends.notRemovedLocked();
-            current = e.maxLocked();
-        } finally {
-            e.unlock();
-        }
-        if (backends == 0) {
-            return; // keep what it has: a resolver that briefly reports nothing does not shrink the pool to 1
-        }
-        int want = (int) Math.min(Integer.MAX_VALUE, (long) perBackend * backends);
-        if (want != current) {
-            try {
-                e.resize(want, want);
-            } catch (PoolClosedException closing) {
-                // the set is closing
-            }
-        }
     }
 
     /** Claims every connection the pool has idle: new ones (and, rarely, one it kept). */

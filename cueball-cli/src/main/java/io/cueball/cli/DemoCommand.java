@@ -63,6 +63,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "Seed of every random choice, so a run can be repeated (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--mux", description = "Shared connections instead: a ConnectionSet of multiplexed connections "
+            + "over embedded mux servers, showing the requests in flight per backend and per connection.")
+    boolean mux;
+
     /** One step of the story, at a fraction of the run. */
     private record Step(double at, String label, Runnable action) {
     }
@@ -77,6 +81,9 @@ final class DemoCommand implements Callable<Integer> {
             throw new UsageException("--workers: " + workers + " (expected: 1..1000)");
         }
         PrintWriter out = spec.commandLine().getOut();
+        if (mux) {
+            return new MuxDemo(out, plain, length, workers, seed).run();
+        }
         List<TestTcpServer> servers = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             servers.add(TestTcpServer.start());
