@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <pre>
  * java -jar cueball-benchmarks/target/benchmarks.jar MuxBenchmark -t 16
- * java -jar cueball-benchmarks/target/benchmarks.jar MuxBenchmark -t 1000 -jvmArgsAppend -Djmh.executor=VIRTUAL_TPE
+ * java -jar cueball-benchmarks/target/benchmarks.jar MuxBenchmark -t 1000 -jvmArgsAppend -Djmh.executor=VIRTUAL
  * </pre>
  *
  * The second runs the 1 000 benchmark threads as virtual threads (JDK 21 and later). Servers, set and pool share the
