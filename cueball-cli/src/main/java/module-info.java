@@ -10,6 +10,7 @@ module io.cueball.cli {
     requires io.cueball.resolver.dns;
     requires io.cueball.resolver.consul;
     requires io.cueball.conn.tcp;
+    requires io.cueball.conn.mux;
     requires io.cueball.conn.jdbc;
     requires io.cueball.testing;
     requires io.cueball.micrometer;

@@ -220,6 +220,9 @@ final class Backends<C extends Connection> implements ResolverListener {
                 live.add(b);
             }
         }
+        if (pool.perBackend > 0 && !live.isEmpty()) { // a ConnectionSet's size follows its backends (SIZE in SetEngine)
+            pool.max = (int) Math.min(Integer.MAX_VALUE, (long) pool.perBackend * live.size());
+        }
         int[] weights = weightsLocked(live, now);
         boolean subsetting = pool.options.subsetCount() > 0;
         long[] ranks = ranksLocked(live, subsetting);

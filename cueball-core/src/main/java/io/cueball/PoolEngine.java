@@ -157,6 +157,8 @@ final class PoolEngine<C extends Connection> {
     final boolean lockedClaims;
     /** spares: the build's, or what setSpares / setMaxConnections last set (RESIZE). Guarded by the lock. */
     int spares;
+    /** A ConnectionSet's connectionsPerBackend: each re-plan sets max to it x the backends (0: off). Lock. */
+    int perBackend;
     private final long checkOnClaimAfter;
     /** leakDetectionThreshold in nanoseconds; 0 when off (LEAKS). */
     final long leakThreshold;

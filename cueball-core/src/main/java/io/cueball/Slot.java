@@ -201,6 +201,21 @@ final class Slot<C extends Connection> extends LeadingPadding {
         USES.setRelease(this, (long) USES.getOpaque(this) + 1); // publishes the shortfall before it
     }
 
+    /**
+     * Records one use outcome of a connection that a {@link ConnectionSet} shares among concurrent leases: from
+     * any thread, without the lock (several leases end at once), so both fields are updated atomically; the
+     * shortfall still comes before the use that publishes it, as {@link #recordUse} has it (USE OUTCOMES).
+     */
+    void recordSharedUse(double value) {
+        if (value < 1.0) {
+            double s;
+            do {
+                s = (double) SHORTFALL.getVolatile(this);
+            } while (!SHORTFALL.compareAndSet(this, s, s + (1.0 - value)));
+        }
+        USES.getAndAdd(this, 1L);
+    }
+
     /** The current claim's reported score (1.0 if none), reset for the next claim; by the slot's holder. */
     double takeReported() {
         double r = reported;

@@ -69,6 +69,10 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     StatsdOptions statsd;
 
+    @Option(names = "--mux", description = "Shared connections instead: a ConnectionSet of multiplexed connections "
+            + "over embedded mux servers, showing the requests in flight per backend and per connection.")
+    boolean mux;
+
     /** One step of the story, at a fraction of the run. */
     private record Step(double at, String label, Runnable action) {
     }
@@ -85,6 +89,9 @@ final class DemoCommand implements Callable<Integer> {
         }
         statsd.validate();
         PrintWriter out = spec.commandLine().getOut();
+        if (mux) {
+            return new MuxDemo(out, plain, length, workers, seed).run();
+        }
         List<TestTcpServer> servers = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             servers.add(TestTcpServer.start());

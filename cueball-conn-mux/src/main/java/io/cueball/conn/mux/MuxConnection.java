@@ -1,0 +1,404 @@
+package io.cueball.conn.mux;
+
+import io.cueball.Backend;
+import io.cueball.Connection;
+import io.cueball.Lease;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Many requests at once over one TCP connection: {@link #send(byte[])} writes a request with a fresh 64-bit id and
+ * returns a future that the response carrying the same id completes, whatever order the server answers in. Meant
+ * to be shared by the leases of a {@link io.cueball.ConnectionSet} (made by {@link MuxConnectionFactory}).
+ *
+ * <pre>{@code
+ * try (var lease = set.acquire()) {
+ *     byte[] answer = lease.connection().send(request).get();   // others send on the same connection meanwhile
+ * }
+ * // or, asynchronously, the lease ending with the outcome:
+ * MuxConnection.sendOn(set.acquire(), request).thenAccept(this::handle);
+ * }</pre>
+ *
+ * <p><b>Matching.</b> A request is registered under its id before its first byte is written, so a response can never
+ * arrive for a request the connection does not know yet (the MindAlpha pool registered after writing). A response
+ * for an unknown id (one that timed out) is counted ({@link #lateResponses()}) and dropped.
+ *
+ * <p><b>Failures.</b> A request that gets no response within its timeout fails alone with
+ * {@link MuxTimeoutException}; a server's error response fails it with {@link MuxRemoteException}. A connection that
+ * breaks (a read or write fails, the server closes it, a frame is malformed) fails every request in flight with
+ * {@link MuxConnectionException} carrying the cause, refuses new ones, and says {@link #isBroken()}: a set then
+ * replaces it and counts a use failure against its backend. {@link #close()} fails what is in flight the same way.
+ *
+ * <p><b>Back-pressure.</b> At most {@code maxInFlight} requests at once: one more fails at once with
+ * {@link MuxBusyException} (never blocks). Bound a set's {@code maxLeasesPerConnection} to make acquires wait
+ * instead.
+ *
+ * <p><b>Threads.</b> Thread-safe. Sends write on the calling thread, one at a time (a {@code ReentrantLock}, so
+ * virtual threads do not pin). One reader thread per connection ({@code cueball-mux-<backend>-N}: virtual on JDK 21
+ * and later, else a platform daemon) reads responses and completes the futures: callbacks attached with
+ * {@code thenApply} and the like run on it unless they are {@code *Async}, so keep them short. Timeouts run on the
+ * factory's timer thread. {@link #close()} stops the reader and waits for it.
+ */
+public final class MuxConnection implements Connection {
+    private static final Logger log = LoggerFactory.getLogger(MuxConnection.class);
+
+    /** One request in flight. */
+    private static final class Pending {
+        final long id;
+        final CompletableFuture<byte[]> future = new CompletableFuture<>();
+        volatile ScheduledFuture<?> timeout;
+
+        Pending(long id) {
+            this.id = id;
+        }
+    }
+
+    private final Backend backend;
+    private final Socket socket;
+    private final DataInputStream in;
+    private final DataOutputStream out;
+    private final FrameCodec codec;
+    private final MuxTimer timer;
+    private final int maxInFlight;
+    private final long requestTimeoutNanos;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final LongAdder late = new LongAdder();
+    private final LongAdder sent = new LongAdder();
+    private final AtomicReference<Throwable> broken = new AtomicReference<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread reader;
+
+    MuxConnection(Backend backend, Socket socket, DataInputStream in, DataOutputStream out, FrameCodec codec,
+            MuxTimer timer, int maxInFlight, Duration requestTimeout, String readerName, boolean virtual) {
+        this.backend = backend;
+        this.socket = socket;
+        this.in = in;
+        this.out = out;
+        this.codec = codec;
+        this.timer = timer;
+        this.maxInFlight = maxInFlight;
+        this.requestTimeoutNanos = requestTimeout.toNanos();
+        this.reader = Threads.newThread(readerName, this::readLoop, virtual);
+    }
+
+    /** Starts the reader; the factory calls it once the connection is made. */
+    void start() {
+        timer.acquire();
+        reader.start();
+    }
+
+    /** @return the backend this connection goes to */
+    public Backend backend() {
+        return backend;
+    }
+
+    /**
+     * Sends a request with the factory's request timeout.
+     *
+     * @param request the request's payload; not copied, so do not change it until the future completes
+     * @return completed with the response's payload, or exceptionally with {@link MuxTimeoutException},
+     *         {@link MuxRemoteException}, {@link MuxConnectionException} or {@link MuxBusyException}
+     */
+    public CompletableFuture<byte[]> send(byte[] request) {
+        return send(request, requestTimeoutNanos);
+    }
+
+    /**
+     * Sends a request with its own timeout.
+     *
+     * @param request the request's payload
+     * @param timeout how long to wait for the response; {@link Duration#ZERO} waits for ever
+     * @return as {@link #send(byte[])}
+     * @throws IllegalArgumentException if the timeout is negative
+     */
+    public CompletableFuture<byte[]> send(byte[] request, Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout must not be null");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout: " + timeout + " (expected: >= 0, 0 for none)");
+        }
+        long nanos;
+        try {
+            nanos = timeout.toNanos();
+        } catch (ArithmeticException e) {
+            nanos = 0;
+        }
+        return send(request, nanos);
+    }
+
+    private CompletableFuture<byte[]> send(byte[] request, long timeoutNanos) {
+        Objects.requireNonNull(request, "request must not be null");
+        Throwable b = broken.get();
+        if (b != null || closed.get()) {
+            return CompletableFuture.failedFuture(new MuxConnectionException("connection to " + backend.key()
+                    + (b != null ? " is broken: " + b : " is closed") + "; the request was not sent", b));
+        }
+        for (;;) {
+            int n = inFlight.get();
+            if (n >= maxInFlight) {
+                return CompletableFuture.failedFuture(new MuxBusyException("connection to " + backend.key()
+                        + " already carries " + n + " requests (maxInFlight " + maxInFlight + ")"));
+            }
+            if (inFlight.compareAndSet(n, n + 1)) {
+                break;
+            }
+        }
+        long id = ids.incrementAndGet();
+        Pending p = new Pending(id);
+        pending.put(id, p); // before the write: its response cannot come first
+        if (broken.get() != null || closed.get()) {
+            // broke or closed between the check above and the put: failAll may have missed it
+            fail(p, connectionGone(id));
+            return p.future;
+        }
+        if (timeoutNanos > 0) {
+            p.timeout = timer.schedule(() -> expire(p, timeoutNanos), timeoutNanos);
+        }
+        IOException writeFailed = null;
+        writeLock.lock();
+        try {
+            codec.write(Frame.of(id, request), out);
+            out.flush();
+            sent.increment();
+        } catch (IOException e) {
+            writeFailed = e;
+        } catch (RuntimeException e) { // the codec refused the frame before writing it: only this request fails
+            fail(p, e);
+        } finally {
+            writeLock.unlock();
+        }
+        if (writeFailed != null) {
+            breakWith(writeFailed); // fails every request in flight, this one too
+        }
+        return p.future;
+    }
+
+    /**
+     * Sends on a lease's connection and ends the lease when the outcome is known: {@link Lease#close()} on a
+     * response, {@link Lease#fail(Throwable)} on a timeout, a server error or a broken connection (which the set then
+     * replaces, since the connection says {@link #isBroken()}). A {@link MuxBusyException} ends the lease without
+     * blaming the backend.
+     *
+     * @param lease   a lease of a {@link io.cueball.ConnectionSet} of mux connections; this call ends it
+     * @param request the request's payload
+     * @return the response's future, as {@link #send(byte[])}
+     */
+    public static CompletableFuture<byte[]> sendOn(Lease<MuxConnection> lease, byte[] request) {
+        CompletableFuture<byte[]> f;
+        try {
+            f = lease.connection().send(request);
+        } catch (RuntimeException e) {
+            lease.fail(e);
+            throw e;
+        }
+        return f.whenComplete((response, error) -> {
+            Throwable cause = unwrap(error);
+            if (cause == null || cause instanceof MuxBusyException) {
+                lease.close();
+            } else {
+                lease.fail(cause);
+            }
+        });
+    }
+
+    /**
+     * What a failed future of this class failed with, without the {@link CompletionException} or
+     * {@link ExecutionException} around it.
+     *
+     * @param error an exception from a future, or null
+     * @return its cause if it is a wrapper, else itself
+     */
+    public static Throwable unwrap(Throwable error) {
+        Throwable e = error;
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    /** @return requests sent and not yet answered, failed or timed out */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** @return requests written, ever */
+    public long requestsSent() {
+        return sent.sum();
+    }
+
+    /** @return responses that came for no request in flight (after their request timed out), ever */
+    public long lateResponses() {
+        return late.sum();
+    }
+
+    /** @return the most requests in flight at once */
+    public int maxInFlight() {
+        return maxInFlight;
+    }
+
+    /** @return true once a read or write failed or the server closed the connection; no I/O */
+    @Override
+    public boolean isBroken() {
+        return broken.get() != null;
+    }
+
+    /** @return false once it is broken or closed; no I/O (the reader notices a dead peer by itself) */
+    @Override
+    public boolean isHealthy() {
+        return broken.get() == null && !closed.get() && !socket.isClosed();
+    }
+
+    /** @return what broke it, or null */
+    public Throwable brokenBy() {
+        return broken.get();
+    }
+
+    /**
+     * Closes the socket, fails every request in flight with {@link MuxConnectionException}, and waits (up to 5 s)
+     * for the reader thread to exit. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        closeSocket();
+        failAll(false);
+        if (Thread.currentThread() != reader) {
+            try {
+                reader.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        timer.release();
+    }
+
+    @Override
+    public String toString() {
+        Throwable b = broken.get();
+        return "MuxConnection{" + backend.key() + ", inFlight=" + inFlight.get()
+                + (closed.get() ? ", closed" : b != null ? ", broken: " + b : "") + "}";
+    }
+
+    // ---- the reader thread ----
+
+    private void readLoop() {
+        try {
+            for (;;) {
+                Frame f = codec.read(in);
+                if (f == null) {
+                    breakWith(new EOFException("the server closed the connection"));
+                    return;
+                }
+                Pending p = pending.remove(f.requestId());
+                if (p == null) {
+                    late.increment();
+                    log.debug("connection to {}: response {} matches no request in flight (timed out?); dropped",
+                            backend.key(), f.requestId());
+                    continue;
+                }
+                finish(p);
+                if (f.error()) {
+                    p.future.completeExceptionally(new MuxRemoteException("request " + p.id + " to " + backend.key()
+                            + " failed on the server: " + new String(f.payload(), StandardCharsets.UTF_8)));
+                } else {
+                    p.future.complete(f.payload());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (closed.get()) {
+                failAll(false); // close() closed the socket under the read
+            } else {
+                breakWith(e);
+            }
+        }
+    }
+
+    // ---- failing requests ----
+
+    /** The connection is broken: the first cause wins; every request in flight fails with it. */
+    private void breakWith(Throwable cause) {
+        if (!broken.compareAndSet(null, cause)) {
+            return;
+        }
+        log.debug("connection to {} broke with {} requests in flight: {}", backend.key(), inFlight.get(),
+                cause.toString());
+        closeSocket();
+        failAll(true);
+    }
+
+    private void failAll(boolean breaking) {
+        for (Long id : pending.keySet()) {
+            Pending p = pending.remove(id);
+            if (p != null) {
+                finish(p);
+                Throwable b = broken.get();
+                p.future.completeExceptionally(breaking || b != null
+                        ? new MuxConnectionException("connection to " + backend.key() + " broke while request " + id
+                                + " was in flight: " + b, b)
+                        : connectionGone(id));
+            }
+        }
+    }
+
+    private MuxConnectionException connectionGone(long id) {
+        Throwable b = broken.get();
+        return new MuxConnectionException("connection to " + backend.key() + (b != null ? " broke (" + b + ")"
+                : " was closed") + " while request " + id + " was in flight", b);
+    }
+
+    private void fail(Pending p, Throwable e) {
+        if (pending.remove(p.id, p)) {
+            finish(p);
+            p.future.completeExceptionally(e);
+        }
+    }
+
+    private void expire(Pending p, long timeoutNanos) {
+        if (pending.remove(p.id, p)) {
+            finish(p);
+            p.future.completeExceptionally(new MuxTimeoutException("request " + p.id + " to " + backend.key()
+                    + " got no response within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
+        }
+    }
+
+    /** The request left the map: one fewer in flight, and its timeout is cancelled. */
+    private void finish(Pending p) {
+        inFlight.decrementAndGet();
+        ScheduledFuture<?> t = p.timeout;
+        if (t != null) {
+            t.cancel(false);
+        }
+    }
+
+    private void closeSocket() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            log.debug("closing the connection to {} failed", backend.key(), e);
+        }
+    }
+}
