@@ -38,10 +38,11 @@ import org.slf4j.LoggerFactory;
  * changes: `state`, `config`, the set of workers alive (`workers`), the idle workers (`idle`, most recently idle
  * first), `busy`, each worker's state, socket and idleSince (Worker), the retire timer, the listener, the threads
  * alive (`threads`) and the counters. Nothing under it blocks or calls out: no socket I/O, no close, no handler,
- * no Thread.start or join. Condition waits (an idle worker waiting for work, stop waiting for busy workers)
- * release it. The clock is called under it (nanoTime, schedule, cancel): a clock must never call back into the
- * pool while holding a lock of its own (PoolClock's contract: tasks run on the timer thread, or on the thread
- * advancing a manual clock, never inside schedule).
+ * no Thread.start or join (threads are made under it and started after it). Condition waits (an idle worker
+ * waiting for work, stop waiting for busy workers) release it. The clock is called under it (nanoTime, schedule,
+ * cancel; the default clock's first schedule starts its timer thread): a clock must never call back into the pool
+ * while holding a lock of its own (PoolClock's contract: tasks run on the timer thread, or on the thread advancing
+ * a manual clock, never inside schedule).
  *
  * INVARIANTS (under the lock):
  *   1. workers.size() == busy + idle.size(); every worker in `idle` is IDLE, every other one in `workers` BUSY.
@@ -195,13 +196,13 @@ public final class WorkerPool implements AutoCloseable {
         lock.lock();
         try {
             if (state != State.RUNNING) {
-                throw stoppedLocked("cannot take a connection from " + socket.getRemoteSocketAddress());
+                throw stoppedLocked("cannot take the connection from " + peer(socket));
             }
             int max = config.maxWorkers();
             if (max > 0 && busy >= max) {
                 rejected++;
                 throw new WorkerPoolBusyException("worker pool '" + name + "' is busy: " + busy + " of " + max
-                        + " workers serving connections; refused " + socket.getRemoteSocketAddress() + " ("
+                        + " workers serving connections; refused the connection from " + peer(socket) + " ("
                         + rejected + " refused so far)", busy, max);
             }
             int deadline = (int) config.readDeadline().toMillis();
@@ -515,18 +516,24 @@ public final class WorkerPool implements AutoCloseable {
             deadlinePassed = causedByTimeout(e);
             if (deadlinePassed) {
                 log.debug("worker pool '{}': {} silent for the read deadline, closed", name,
-                        socket.getRemoteSocketAddress());
+                        peer(socket));
             } else if (e instanceof IOException) {
-                log.debug("worker pool '{}': connection from {} ended: {}", name, socket.getRemoteSocketAddress(),
+                log.debug("worker pool '{}': connection from {} ended: {}", name, peer(socket),
                         e.toString());
             } else {
                 log.warn("worker pool '{}': the handler failed on the connection from {}", name,
-                        socket.getRemoteSocketAddress(), e);
+                        peer(socket), e);
             }
         } finally {
             closeQuietly(socket);
         }
         return deadlinePassed;
+    }
+
+    /** The client's address, for messages that must never say "null". */
+    private static String peer(Socket socket) {
+        SocketAddress remote = socket.getRemoteSocketAddress();
+        return remote != null ? remote.toString() : "an unconnected socket";
     }
 
     private static boolean causedByTimeout(Throwable e) {
@@ -786,11 +793,17 @@ public final class WorkerPool implements AutoCloseable {
             if (remaining <= 0) {
                 return false;
             }
+            if (next.getState() == Thread.State.NEW) {
+                // Made under the lock by a submit (or serve) that has not started it yet: it will be started, or
+                // forgotten if it cannot be, in a moment. Joining it now would return at once and lose it.
+                LockSupport.parkNanos(Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(1)));
+                continue;
+            }
             TimeUnit.NANOSECONDS.timedJoin(next, remaining);
-            if (!next.isAlive()) {
+            if (next.getState() == Thread.State.TERMINATED) {
                 lock.lock();
                 try {
-                    threads.remove(next); // exited (it removes itself too: a thread that never started does not)
+                    threads.remove(next); // exited (it removes itself too, in its last moments)
                 } finally {
                     lock.unlock();
                 }

@@ -45,8 +45,13 @@ final class TestClock implements PoolClock {
         }
     }
 
-    /** Moves the clock forward, running each task that falls due on the way, at its own instant. */
+    /**
+     * Moves the clock forward, running each task that falls due on the way, at its own instant.
+     *
+     * @throws AssertionError if tasks keep falling due (a timer that schedules itself again at once would spin)
+     */
     void advance(Duration d) {
+        int ran = 0;
         long target;
         lock.lock();
         try {
@@ -69,6 +74,9 @@ final class TestClock implements PoolClock {
                 lock.unlock();
             }
             due.task.run();
+            if (++ran > 10_000) {
+                throw new AssertionError("10 000 tasks fell due in one advance: a timer keeps rescheduling itself");
+            }
         }
     }
 

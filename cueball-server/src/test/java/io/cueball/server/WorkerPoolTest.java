@@ -30,8 +30,10 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The worker pool against real loopback sockets; idle retirement on a manual clock. */
+@Timeout(30) // a pool that never lets go (a stop that never returns, a timer that re-fires at once) fails, not hangs
 class WorkerPoolTest {
     private static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     /** Echoes each request line: a connection keeps its worker busy for as long as the client keeps it open. */
