@@ -11,7 +11,9 @@ import io.cueball.CueballException;
 public final class WorkerPoolBusyException extends CueballException {
     private static final long serialVersionUID = 1L;
 
+    /** Workers serving a connection when this one was refused. */
     private final int busy;
+    /** The pool's {@code maxWorkers} when this one was refused. */
     private final int maxWorkers;
 
     /**
