@@ -15,6 +15,7 @@ module io.cueball.cli {
     requires io.cueball.testing;
     requires io.cueball.micrometer;
     requires micrometer.registry.statsd; // --statsd
+    requires io.cueball.server; // LoopbackServer's workers
     requires info.picocli;
     requires org.jfree.jfreechart; // simulate's plots
     requires java.desktop; // the images the plots are drawn into

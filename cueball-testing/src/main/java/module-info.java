@@ -5,6 +5,7 @@
 module io.cueball.testing {
     requires transitive io.cueball;
     requires org.dnsjava;
+    requires io.cueball.server; // TestTcpServer's workers
 
     exports io.cueball.testing;
 }

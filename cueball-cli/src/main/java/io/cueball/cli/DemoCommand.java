@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
         // One element per paragraph: picocli wraps each, and the command list shows the first alone.
         description = {"Runs a pool of 12 connections over embedded TCP backends and tells its story live.",
             "Four backends on 127.0.0.1 serve a workload while a fifth is added, one is killed and comes back, a"
-                + " silent one (it accepts connections and never answers) is added and ejected, and one is removed.",
+                + " silent one (it accepts connections and never answers) is added and ejected, one is removed, and"
+                + " one with room for a single connection answers BUSY to the rest until it is removed too.",
             "Needs nothing installed. Ends with a summary.",
             Specs.TIME_HELP})
 final class DemoCommand implements Callable<Integer> {
@@ -46,6 +47,11 @@ final class DemoCommand implements Callable<Integer> {
      * the ejection thresholds are the defaults.
      */
     private static final Duration SCORE_DECAY = Duration.ofSeconds(5);
+    /**
+     * Connections the busy backend serves at once: fewer than its share of the pool, so its other connections are
+     * answered BUSY and closed, and every use of them fails.
+     */
+    private static final int BUSY_CAPACITY = 1;
 
     @Spec
     CommandSpec spec;
@@ -97,6 +103,7 @@ final class DemoCommand implements Callable<Integer> {
             servers.add(TestTcpServer.start());
         }
         SilentServer silentServer = SilentServer.start();
+        TestTcpServer busyServer = TestTcpServer.start().capacity(BUSY_CAPACITY);
         List<Backend> backends = servers.stream().map(TestTcpServer::backend).toList();
         StaticResolver resolver = new StaticResolver(backends.subList(0, 4));
         EventLog events = new EventLog();
@@ -120,7 +127,9 @@ final class DemoCommand implements Callable<Integer> {
         Backend killed = backends.get(1);
         Backend removed = backends.get(3);
         Backend silent = silentServer.backend();
+        Backend busy = busyServer.backend();
         long[] silentAt = {-1};
+        long[] busyAt = {-1, -1}; // added, removed
         List<Step> steps = List.of(
                 new Step(0.10, "added backend " + added.key(), () -> {
                     resolver.add(added);
@@ -139,6 +148,17 @@ final class DemoCommand implements Callable<Integer> {
                 new Step(0.80, "removed backend " + removed.key() + " from the resolver", () -> {
                     resolver.remove(removed);
                     story.put(removed.key(), "removed at " + secs(events.elapsedNanos()));
+                }),
+                // Late, so that it takes no share from the silent one before that is ejected (2 to 3 s after it is
+                // added: ten reads must time out first).
+                new Step(0.85, "added backend " + busy.key() + ", which has room for " + BUSY_CAPACITY
+                        + " connection and answers BUSY to the others (those uses fail, so its score drops)", () -> {
+                    busyAt[0] = events.elapsedNanos();
+                    resolver.add(busy);
+                }),
+                new Step(0.95, "removed the busy backend " + busy.key() + " from the resolver", () -> {
+                    busyAt[1] = events.elapsedNanos();
+                    resolver.remove(busy);
                 }));
 
         try (Load<TcpConnection> load = new Load<>(pool, workers, Load.ECHO, Duration.ofMillis(1), seed, events).start()) {
@@ -168,19 +188,26 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
             load.close();
+            if (busyAt[0] >= 0) {
+                story.put(busy.key(), "room for " + BUSY_CAPACITY + ", added at " + secs(busyAt[0]) + ", "
+                        + Words.count(busyServer.rejectedTotal(), "connection") + " answered BUSY"
+                        + (busyAt[1] >= 0 ? ", removed at " + secs(busyAt[1]) : ""));
+            }
             summary(out, pool.stats(), load, events, story, killed.key(), killedAt[0], silent.key(), silentAt[0],
-                    length);
+                    busy.key(), length);
         } finally {
             publishing.close();
             pool.close();
             servers.forEach(TestTcpServer::close);
             silentServer.close();
+            busyServer.close();
         }
         return 0;
     }
 
     private static void summary(PrintWriter out, PoolStats stats, Load<?> load, EventLog events,
-            Map<String, String> story, String killed, long killedAt, String silent, long silentAt, Duration length) {
+            Map<String, String> story, String killed, long killedAt, String silent, long silentAt, String busy,
+            Duration length) {
         long deadAt = events.deadAt.getOrDefault(killed, -1L);
         long backAt = events.aliveAt.getOrDefault(killed, -1L);
         String killStory = "killed at " + secs(killedAt)
@@ -197,12 +224,14 @@ final class DemoCommand implements Callable<Integer> {
         long windowEnd = backAt >= 0 ? backAt : Long.MAX_VALUE;
         List<Load.Failure> failures = load.failures();
         long onSilent = failures.stream().filter(f -> silent.equals(f.backend())).count();
-        long inWindow = failures.stream().filter(f -> !silent.equals(f.backend()))
+        long onBusy = failures.stream().filter(f -> busy.equals(f.backend())).count();
+        long inWindow = failures.stream().filter(f -> !silent.equals(f.backend()) && !busy.equals(f.backend()))
                 .filter(f -> killedAt >= 0 && f.at() >= killedAt && f.at() <= windowEnd).count();
         long failed = failures.size();
         out.printf(Locale.ROOT, "%nsummary after %.1f s: %s served, %d failed (%d while %s was down, %s "
-                + "of the silent %s, %d otherwise)%n", length.toMillis() / 1e3, Words.count(load.served.sum(), "claim"),
-                failed, inWindow, killed, Words.count(onSilent, "use"), silent, failed - inWindow - onSilent);
+                + "of the silent %s, %s answered BUSY by %s, %d otherwise)%n", length.toMillis() / 1e3,
+                Words.count(load.served.sum(), "claim"), failed, inWindow, killed, Words.count(onSilent, "use"), silent,
+                Words.count(onBusy, "use"), busy, failed - inWindow - onSilent - onBusy);
         out.printf("  %-22s %-8s %10s  %-12s %s%n", "backend", "state", "claims", "share at end", "story");
         Map<String, BackendStats> byKey = new LinkedHashMap<>();
         stats.backends().forEach(b -> byKey.put(b.backend().key(), b));

@@ -12,7 +12,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * error, not a broken connection). Its draws come from one seeded source shared by its connections, so a run
  * whose requests come one at a time is reproducible ({@link #reseed(long)} before each run).
  *
- * <p>Its threads are daemons named {@code cueball-simulate-backend-<port>-...}; {@link #close()} stops them.
+ * <p>Its threads are daemons named {@code cueball-server-simulate-backend-<n>-...}; {@link #close()} stops them.
  */
 final class FlakyServer extends LoopbackServer {
     /** The answer to a request that succeeded. */
@@ -26,7 +26,7 @@ final class FlakyServer extends LoopbackServer {
     private SplittableRandom random = new SplittableRandom(0);
 
     private FlakyServer(double p) {
-        super("cueball-simulate-backend");
+        super("simulate-backend");
         this.p = p;
     }
 

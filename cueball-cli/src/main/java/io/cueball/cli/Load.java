@@ -30,14 +30,22 @@ final class Load<C extends Connection> implements AutoCloseable {
         void use(C connection, Random random) throws Exception;
     }
 
-    /** Writes a byte and reads it back (the demo's echo servers). */
+    /**
+     * Writes a byte and reads it back (the demo's echo servers). A backend at capacity answers a connection with
+     * the line {@code BUSY} and closes it: the byte sent is never {@code 'B'}, so that answer is never taken for
+     * an echo.
+     */
     static final Work<TcpConnection> ECHO = (c, random) -> {
-        int b = random.nextInt(128);
+        int b = random.nextInt(127);
+        if (b >= 'B') {
+            b++;
+        }
         c.output().write(b);
         c.output().flush();
         int echoed = c.input().read();
         if (echoed != b) {
-            throw new IOException(echoed < 0 ? "connection closed by the backend" : "echo mismatch");
+            throw new IOException(echoed < 0 ? "connection closed by the backend"
+                    : echoed == 'B' ? "answered BUSY: the backend is at capacity" : "echo mismatch");
         }
     };
 

@@ -1,116 +1,61 @@
 package io.cueball.cli;
 
 import io.cueball.Backend;
+import io.cueball.server.WorkerPool;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP server on 127.0.0.1 and an ephemeral port for the CLI's own backends (the demo's silent one, the
- * simulator's flaky ones): an accept loop and a thread per connection, each running {@link #serve} until the client
- * closes; {@link #close()} closes the listener and every connection, which ends the threads.
+ * simulator's flaky ones): a {@link WorkerPool}'s accept loop and workers, each running {@link #serve} until the
+ * client closes; {@link #close()} closes the listener and every connection and joins the threads.
  *
- * <p>Its threads are daemons named {@code <threadPrefix>-<port>-accept} and {@code <threadPrefix>-<port>-conn-N}.
+ * <p>Its threads are daemons named {@code cueball-server-<name>-<n>-accept} and {@code cueball-server-<name>-<n>-N}.
  */
 abstract class LoopbackServer implements AutoCloseable {
-    private final ServerSocket server;
-    private final String threadPrefix;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final List<Socket> connections = new ArrayList<>();
+    private static final AtomicInteger SERVERS = new AtomicInteger();
 
-    /** @param threadPrefix what its threads' names start with, e.g. {@code cueball-demo-silent} */
-    LoopbackServer(String threadPrefix) {
-        this.threadPrefix = threadPrefix;
+    private final WorkerPool workers;
+    private volatile InetSocketAddress address;
+
+    /** @param name what its pool's name starts with, e.g. {@code demo-silent}; a number is added */
+    LoopbackServer(String name) {
+        // Unbounded and with no read deadline: the clients are connection pools that keep idle connections.
+        this.workers = WorkerPool.builder(socket -> serve(socket.getInputStream(), socket.getOutputStream()))
+                .name(name + "-" + SERVERS.incrementAndGet()).maxWorkers(0).readDeadline(Duration.ZERO).build();
+    }
+
+    /** Starts listening and accepting; call once, at the end of the subclass's construction. */
+    final void startAccepting() {
         try {
-            server = new ServerSocket();
-            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 200);
+            address = workers.serve(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         } catch (IOException e) {
+            workers.stop(Duration.ZERO);
             throw new UncheckedIOException("cannot listen on 127.0.0.1", e);
         }
     }
 
-    /** Starts accepting; call once, at the end of the subclass's construction. */
-    final void startAccepting() {
-        Thread acceptor = new Thread(this::acceptLoop, threadPrefix + "-" + server.getLocalPort() + "-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
-    }
-
     /** @return 127.0.0.1 and its port */
     final Backend backend() {
-        return Backend.of("127.0.0.1", server.getLocalPort());
+        return Backend.of("127.0.0.1", address.getPort());
     }
 
     /**
      * Serves one connection until the client closes it (or {@link #close()} does, which makes the streams throw).
+     * Runs on a worker thread.
      *
      * @throws IOException when the connection fails or closes
      */
     abstract void serve(InputStream in, OutputStream out) throws IOException;
 
-    private void acceptLoop() {
-        while (!server.isClosed()) {
-            Socket socket;
-            try {
-                socket = server.accept();
-            } catch (IOException e) {
-                return; // closed
-            }
-            lock.lock();
-            try {
-                connections.add(socket);
-            } finally {
-                lock.unlock();
-            }
-            Thread t = new Thread(() -> run(socket),
-                    threadPrefix + "-" + server.getLocalPort() + "-conn-" + socket.getPort());
-            t.setDaemon(true);
-            t.start();
-        }
-    }
-
-    private void run(Socket socket) {
-        try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
-            serve(in, out);
-        } catch (IOException e) {
-            // reset by the client or closed by close(): nothing to do
-        } finally {
-            lock.lock();
-            try {
-                connections.remove(socket);
-            } finally {
-                lock.unlock();
-            }
-        }
-    }
-
     @Override
     public void close() {
-        try {
-            server.close();
-        } catch (IOException e) {
-            // closing anyway
-        }
-        lock.lock();
-        try {
-            for (Socket s : connections) {
-                try {
-                    s.close();
-                } catch (IOException e) {
-                    // closing anyway
-                }
-            }
-            connections.clear();
-        } finally {
-            lock.unlock();
-        }
+        workers.stop(Duration.ZERO);
     }
 }

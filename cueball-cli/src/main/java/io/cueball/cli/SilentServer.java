@@ -10,11 +10,11 @@ import java.io.OutputStream;
  * of the clients, their read timeouts, tell it apart; that is what outlier ejection is for. It swallows what it is
  * sent, so a connection the client closes is closed here too.
  *
- * <p>Its threads are daemons named {@code cueball-demo-silent-<port>-...}; {@link #close()} stops them.
+ * <p>Its threads are daemons named {@code cueball-server-demo-silent-<n>-...}; {@link #close()} stops them.
  */
 final class SilentServer extends LoopbackServer {
     private SilentServer() {
-        super("cueball-demo-silent");
+        super("demo-silent");
     }
 
     static SilentServer start() {

@@ -57,19 +57,22 @@ class CliTest {
         assertTrue(status.stream().allMatch(l -> l.contains("claims/s") && l.contains("p99")), r.out());
 
         Matcher summary = Pattern.compile("summary after [\\d.]+ s: ([\\d,]+) claims? served, (\\d+) failed "
-                + "\\((\\d+) while (\\S+) was down, (\\d+) uses? of the silent (\\S+), (\\d+) otherwise\\)")
-                .matcher(r.out());
+                + "\\((\\d+) while (\\S+) was down, (\\d+) uses? of the silent (\\S+), ([\\d,]+) uses? answered BUSY "
+                + "by (\\S+), (\\d+) otherwise\\)").matcher(r.out());
         assertTrue(summary.find(), r.out());
         assertTrue(Long.parseLong(summary.group(1).replace(",", "")) > 1_000, "claims served: " + summary.group(1));
-        assertEquals("0", summary.group(7), "no failed claims outside the kill window and the silent backend:\n"
-                + r.out());
+        assertEquals("0", summary.group(9), "no failed claims outside the kill window, the silent backend and the "
+                + "busy one:\n" + r.out());
         String killed = summary.group(4);
         String silent = summary.group(6);
         assertTrue(Long.parseLong(summary.group(5)) >= 10, "the silent backend failed uses until it was ejected:\n"
                 + r.out());
+        String busy = summary.group(8);
+        assertTrue(Long.parseLong(summary.group(7).replace(",", "")) >= 1, "uses of connections the busy backend "
+                + "refused failed:\n" + r.out());
 
         List<String> backends = r.outLines().stream().filter(l -> l.matches("\\s+127\\.0\\.0\\.1:\\d+ .*")).toList();
-        assertEquals(6, backends.size(), "four backends, the added one and the silent one:\n" + r.out());
+        assertEquals(7, backends.size(), "four backends, the added one, the silent one and the busy one:\n" + r.out());
         for (String line : backends) {
             long claims = Long.parseLong(line.trim().split("\\s+")[2].replace(",", ""));
             assertTrue(claims > 0 || line.contains(silent), "every backend but the silent one served claims: " + line);
@@ -81,7 +84,16 @@ class CliTest {
         String silentLine = backends.stream().filter(l -> l.contains(silent)).findFirst().orElseThrow();
         assertTrue(silentLine.matches("\\s+\\S+ +ejected +0 +1/12 +silent, added at [\\d.]+ s, ejected at [\\d.]+ s"),
                 "the silent backend was ejected and keeps its monitor connection: " + silentLine);
-        assertTrue(backends.stream().anyMatch(l -> l.contains(" removed ") && l.contains("removed at")), r.out());
+        assertTrue(backends.stream().anyMatch(l -> l.contains(" removed ") && l.contains("removed at")
+                && !l.contains(busy)), r.out());
+        String busyLine = backends.stream().filter(l -> l.contains(busy)).findFirst().orElseThrow();
+        Matcher busyStory = Pattern.compile("\\s+\\S+ +removed +[\\d,]+ +0/12 +room for 1, added at [\\d.]+ s, ([\\d,]+) "
+                + "connections? answered BUSY, removed at [\\d.]+ s").matcher(busyLine);
+        assertTrue(busyStory.matches(), "the busy backend served one connection, refused others, was removed: "
+                + busyLine);
+        assertTrue(Integer.parseInt(busyStory.group(1).replace(",", "")) >= 1, busyLine);
+        assertTrue(status.stream().anyMatch(l -> l.matches(".*" + busy + " (live|ejected) \\d+ score 0\\.\\d\\d "
+                + "use-fails [1-9].*")), "the live view showed the busy backend's score below 1:\n" + r.out());
         assertTrue(backends.stream().anyMatch(l -> l.contains("added at") && !l.contains(silent)), r.out());
         List<Integer> liveShares = backends.stream().filter(l -> l.contains(" live "))
                 .map(l -> Integer.parseInt(l.replaceAll(".* (\\d+)/12 .*", "$1"))).toList();

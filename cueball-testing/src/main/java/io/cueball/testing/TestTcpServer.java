@@ -1,6 +1,9 @@
 package io.cueball.testing;
 
 import io.cueball.Backend;
+import io.cueball.server.WorkerPool;
+import io.cueball.server.WorkerPoolBusyException;
+import io.cueball.server.WorkerPoolStoppedException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,15 +35,32 @@ import java.util.concurrent.locks.ReentrantLock;
  * database answers only once it has authenticated the client, so a client that waits for it has a connect that
  * really takes that long), and a server that accepts connections and never answers ({@link #silence()}).
  *
- * <p>Its threads are daemons named {@code cueball-test-server-<port>-...}; {@link #close()} stops them all.
+ * <p>A third, also off by default: a bounded number of connections served at once ({@link #capacity(int)}), as a
+ * server with a fixed number of workers has. One connection more is answered {@link #BUSY} and closed.
+ *
+ * <p>Connections are served by a {@link WorkerPool} (unbounded unless a capacity is set): a worker per
+ * connection, reused for the next one and retired after 10 s idle. Its threads are daemons: the accept loop and
+ * greeting timer are {@code cueball-test-server-<port>-...}, the workers
+ * {@code cueball-server-test-server-<port>-N} (and that pool's timer); {@link #close()} stops them all.
  */
 public final class TestTcpServer implements AutoCloseable {
     /** The byte a server sends first on each connection it accepts after {@link #greetAfter(Duration)}. */
     public static final int GREETING = 'G';
+    /**
+     * The line (followed by {@code \n}) a server at {@linkplain #capacity(int) capacity} writes to a connection
+     * it then closes: {@link WorkerPool#DEFAULT_BUSY_REPLY}'s text.
+     */
+    public static final String BUSY = "BUSY";
+    private static final byte[] BUSY_REPLY = (BUSY + "\n").getBytes(StandardCharsets.US_ASCII);
+    /** How long a worker waits for another connection before it ends. */
+    private static final Duration WORKER_IDLE_TIMEOUT = Duration.ofSeconds(10);
 
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Socket> connections = new ArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger rejected = new AtomicInteger();
+    /** Serves each connection (the echo) on a worker; no read deadline, as a client pool keeps idle connections. */
+    private final WorkerPool workers;
     private final int port;
     private ServerSocket server;
     private Thread acceptor;
@@ -53,6 +74,8 @@ public final class TestTcpServer implements AutoCloseable {
     private TestTcpServer(int port) throws IOException {
         this.server = listen(port);
         this.port = server.getLocalPort();
+        this.workers = WorkerPool.builder(this::echo).name("test-server-" + this.port).minWorkers(0).maxWorkers(0)
+                .idleTimeout(WORKER_IDLE_TIMEOUT).readDeadline(Duration.ZERO).build();
         this.acceptor = startAcceptor(server);
     }
 
@@ -93,6 +116,35 @@ public final class TestTcpServer implements AutoCloseable {
     /** @return connections accepted since start */
     public int acceptedTotal() {
         return accepted.get();
+    }
+
+    /** @return connections answered {@link #BUSY} and closed because it was at capacity, since start */
+    public int rejectedTotal() {
+        return rejected.get();
+    }
+
+    /**
+     * From now on, serves at most {@code maxConnections} connections at once: a connection accepted while that
+     * many are open is written the line {@link #BUSY} (unless {@linkplain #silence() silent}) and closed, as a
+     * server whose workers are all busy answers. Lowering it closes nothing: connections over the new capacity
+     * keep being served until their clients close them. Connections are counted once greeted when
+     * {@linkplain #greetAfter(Duration) greeting}, so a refused one is greeted first.
+     *
+     * @param maxConnections the most connections served at once, {@code >= 0}; 0 for no bound (the default)
+     * @return this server
+     * @throws IllegalArgumentException if {@code maxConnections < 0}
+     */
+    public TestTcpServer capacity(int maxConnections) {
+        if (maxConnections < 0) {
+            throw new IllegalArgumentException("capacity: " + maxConnections + " (expected: >= 0; 0 for unbounded)");
+        }
+        workers.setConfig(workers.config().toBuilder().maxWorkers(maxConnections).build());
+        return this;
+    }
+
+    /** @return the most connections served at once; 0 for no bound */
+    public int capacity() {
+        return workers.config().maxWorkers();
     }
 
     /** @return whether it is listening */
@@ -195,7 +247,7 @@ public final class TestTcpServer implements AutoCloseable {
         dropConnections();
     }
 
-    /** Kills the server for good, and stops its greeting timer if it had one. */
+    /** Kills the server for good, and stops its greeting timer if it had one and its workers. */
     @Override
     public void close() {
         kill();
@@ -210,12 +262,14 @@ public final class TestTcpServer implements AutoCloseable {
         if (g != null) {
             g.shutdownNow();
         }
+        workers.stop(Duration.ofSeconds(5)); // every connection is closed already: the workers end at once
     }
 
     @Override
     public String toString() {
+        int max = capacity();
         return "TestTcpServer[127.0.0.1:" + port + (isListening() ? "" : ", not listening")
-                + (silent ? ", silent" : "") + "]";
+                + (silent ? ", silent" : "") + (max > 0 ? ", capacity " + max : "") + "]";
     }
 
     private static ServerSocket listen(int port) throws IOException {
@@ -294,13 +348,35 @@ public final class TestTcpServer implements AutoCloseable {
         startEcho(socket);
     }
 
+    /**
+     * Hands the connection to a worker, or answers busy at capacity. The server keeps its own accept loop rather
+     * than {@link WorkerPool#serve}'s: a connection is registered the moment it is accepted, so that kill() and
+     * dropConnections() close every connection, even one not yet at its worker, and greeting comes first.
+     */
     private void startEcho(Socket socket) {
-        Thread echo = new Thread(() -> echo(socket),
-                "cueball-test-server-" + port + "-conn-" + socket.getPort());
-        echo.setDaemon(true);
-        echo.start();
+        try {
+            workers.submit(socket);
+        } catch (WorkerPoolBusyException e) {
+            rejected.incrementAndGet();
+            answerBusy(socket);
+        } catch (WorkerPoolStoppedException e) {
+            closeQuietly(socket); // closing
+        }
     }
 
+    private void answerBusy(Socket socket) {
+        try {
+            if (!silent) {
+                socket.getOutputStream().write(BUSY_REPLY); // a short write: loopback's buffer takes it at once
+            }
+        } catch (IOException e) {
+            // the client has gone already
+        } finally {
+            closeQuietly(socket);
+        }
+    }
+
+    /** Runs on a worker until the client closes or the connection is dropped; the pool closes it afterwards. */
     private void echo(Socket socket) {
         try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
             byte[] buffer = new byte[4096];

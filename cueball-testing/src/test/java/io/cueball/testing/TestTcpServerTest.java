@@ -1,6 +1,7 @@
 package io.cueball.testing;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,6 +12,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -103,5 +105,52 @@ class TestTcpServerTest {
                 assertEquals(2, echo(fresh, 2), "answers again; the dropped byte stays lost");
             }
         }
+    }
+
+    @Test
+    void atCapacityAConnectionIsAnsweredBusyAndClosed() throws IOException {
+        try (TestTcpServer server = TestTcpServer.start().capacity(1); Socket a = connect(server)) {
+            assertEquals(1, server.capacity());
+            assertEquals(1, echo(a, 1));
+            try (Socket b = connect(server)) {
+                b.setSoTimeout(5_000);
+                assertArrayEquals((TestTcpServer.BUSY + "\n").getBytes(StandardCharsets.US_ASCII),
+                        b.getInputStream().readNBytes(5), "one connection more is answered busy");
+                assertEquals(-1, b.getInputStream().read(), "and closed");
+            }
+            assertEquals(1, server.rejectedTotal());
+            assertEquals(2, echo(a, 2), "the connection it serves is not disturbed");
+
+            server.capacity(0); // unbounded again
+            try (Socket c = connect(server)) {
+                assertEquals(3, echo(c, 3));
+            }
+            server.capacity(1); // lowering closes nothing
+            assertEquals(4, echo(a, 4));
+            assertEquals(1, server.rejectedTotal());
+            assertThrows(IllegalArgumentException.class, () -> server.capacity(-1));
+        }
+    }
+
+    @Test
+    void closeLeavesNoThreadBehind() throws IOException {
+        TestTcpServer server = TestTcpServer.start().greetAfter(Duration.ZERO);
+        int port = server.port();
+        try (Socket a = connect(server); Socket b = connect(server)) {
+            assertEquals(TestTcpServer.GREETING, a.getInputStream().read());
+            assertEquals(TestTcpServer.GREETING, b.getInputStream().read());
+            assertEquals(5, echo(a, 5));
+            assertEquals(6, echo(b, 6));
+            assertTrue(threadsOf(port) >= 4, "accept loop, greeter, two workers");
+            server.close();
+            assertEquals(0, threadsOf(port), "close() joined them all");
+        }
+    }
+
+    private static long threadsOf(int port) {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith("cueball-test-server-" + port + "-")
+                        || n.startsWith("cueball-server-test-server-" + port + "-"))
+                .count();
     }
 }
