@@ -458,7 +458,7 @@ public class CueballDataSourceProperties {
      */
     JdbcSettings jdbcSettings(String fallbackUsername, Supplier<String> password, String springApplicationName) {
         String user = username != null ? username : fallbackUsername;
-        if (url != null && database != null) {
+        if (url != null && database != null && !database.isBlank()) {
             throw PropertyErrors.invalid("database", database,
                     "expected: no database with cueball.datasource.url (put it in the URL)");
         }
