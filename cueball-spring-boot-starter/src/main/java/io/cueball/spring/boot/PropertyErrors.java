@@ -130,7 +130,7 @@ final class PropertyErrors {
             }
             InvalidConfigurationPropertyValueException mappedError = new InvalidConfigurationPropertyValueException(
                     properties.get(0), values.get(0), reason.toString());
-            mappedError.initCause(e);
+            mappedError.addSuppressed(e); // Boot's exception fixes its cause to null; keep the core's for the trace
             throw mappedError;
         }
     }
