@@ -1,6 +1,7 @@
 package io.cueball.spring.boot;
 
 import io.cueball.ConnectionPool;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -34,7 +35,7 @@ public class CueballMetricsAutoConfiguration {
      */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean(name = "cueballPoolMetrics")
-    public io.micrometer.core.instrument.binder.MeterBinder cueballPoolMetrics(ObjectProvider<ConnectionPool<?>> pools) {
+    public MeterBinder cueballPoolMetrics(ObjectProvider<ConnectionPool<?>> pools) {
         List<ConnectionPool<?>> all = pools.orderedStream().toList();
         return new CueballPoolsMeterBinder(all, CueballMetricsAutoConfiguration.class.getClassLoader());
     }

@@ -155,7 +155,10 @@ final class PropertyErrors {
         return errors;
     }
 
-    /** {@code maxConnections} to {@code max-connections}, {@code subsetting instanceCount} to {@code subsetting.instance-count}. */
+    /**
+     * {@code maxConnections} to {@code max-connections}, {@code subsetting instanceCount} to
+     * {@code subsetting.instance-count}.
+     */
     static String poolProperty(String option) {
         String[] words = option.split(" ");
         StringBuilder name = new StringBuilder();

@@ -37,12 +37,13 @@ final class ResolverSpecs {
         int colon = spec.indexOf(':');
         String scheme = colon < 0 ? "" : spec.substring(0, colon).trim().toLowerCase(Locale.ROOT);
         return switch (scheme) {
-            case "static" -> PropertyErrors.value(PROPERTY, spec, () -> StaticResolver.parse(spec.substring(colon + 1)));
+            case "static" ->
+                    PropertyErrors.value(PROPERTY, spec, () -> StaticResolver.parse(spec.substring(colon + 1)));
             case "dns" -> PropertyErrors.value(PROPERTY, spec, () -> DnsSrvResolver.parse(spec));
             case "consul" -> {
                 if (!ClassUtils.isPresent(CONSUL_RESOLVER, ResolverSpecs.class.getClassLoader())) {
-                    throw PropertyErrors.invalid(PROPERTY, spec, "a consul: spec needs io.cueball:cueball-resolver-consul"
-                            + " on the class path");
+                    throw PropertyErrors.invalid(PROPERTY, spec,
+                            "a consul: spec needs io.cueball:cueball-resolver-consul on the class path");
                 }
                 yield PropertyErrors.value(PROPERTY, spec, () -> Consul.parse(spec, consulToken));
             }

@@ -59,8 +59,9 @@ class AutoConfigurationConditionsTest {
 
     @Test
     void backsOffWhenDisabled() {
-        runner.withPropertyValues("cueball.datasource.enabled=false").run(context -> assertThat(context).doesNotHaveBean(ConnectionPool.class)
-                        .doesNotHaveBean(CueballDataSource.class));
+        runner.withPropertyValues("cueball.datasource.enabled=false").run(context -> assertThat(context)
+                .doesNotHaveBean(ConnectionPool.class)
+                .doesNotHaveBean(CueballDataSource.class));
     }
 
     @Test

@@ -44,7 +44,8 @@ class PropertiesTest {
         JdbcSettings starter = properties.jdbcSettings(null, () -> null, null);
         JdbcSettings module = JdbcSettings.postgres("app", "app").password(() -> null).build();
         assertThat(starter.toString()).isEqualTo(module.toString());
-        assertThat(starter.connectTimeout()).isEqualTo(Duration.ofSeconds(JdbcSettings.DEFAULT_CONNECT_TIMEOUT_SECONDS));
+        assertThat(starter.connectTimeout())
+                .isEqualTo(Duration.ofSeconds(JdbcSettings.DEFAULT_CONNECT_TIMEOUT_SECONDS));
     }
 
     @Test
