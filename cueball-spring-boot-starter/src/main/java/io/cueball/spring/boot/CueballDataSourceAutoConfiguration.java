@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -62,20 +63,22 @@ public class CueballDataSourceAutoConfiguration {
      * @param properties  the bound properties
      * @param environment for the fallbacks named above
      * @param customizers applied in order after the properties
+     * @param beanFactory for the application's class loader (is cueball-resolver-consul there?)
      * @return the pool, running
      * @throws org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException naming
      *         the first bad property (and the others the core refused with it)
      */
     @Bean(destroyMethod = "close")
     public ConnectionPool<JdbcConnection> cueballPool(CueballDataSourceProperties properties, Environment environment,
-            ObjectProvider<CueballPoolCustomizer> customizers) {
+            ObjectProvider<CueballPoolCustomizer> customizers, ConfigurableListableBeanFactory beanFactory) {
         Supplier<String> password = () -> properties.getPassword() != null ? properties.getPassword()
                 : environment.getProperty(SPRING_PASSWORD);
         JdbcSettings settings = properties.jdbcSettings(environment.getProperty(SPRING_USERNAME), password,
                 environment.getProperty(SPRING_APPLICATION_NAME));
         Supplier<String> consulToken = () -> properties.getConsulToken() != null ? properties.getConsulToken()
                 : environment.getProperty(CONSUL_HTTP_TOKEN);
-        Resolver resolver = ResolverSpecs.parse(properties.getResolver(), consulToken);
+        Resolver resolver =
+                ResolverSpecs.parse(properties.getResolver(), consulToken, beanFactory.getBeanClassLoader());
         try {
             ConnectionPool.Builder<JdbcConnection> builder =
                     ConnectionPool.builder(resolver, new JdbcConnectionFactory(settings));

@@ -26,11 +26,12 @@ final class ResolverSpecs {
     /**
      * @param spec        the spec
      * @param consulToken the Consul token, read at each request (a {@code consul:} spec only)
+     * @param classLoader the application's, where cueball-resolver-consul may be
      * @return the resolver, not started
      * @throws org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException naming
      *         {@code cueball.datasource.resolver}, its value and what is wrong with it
      */
-    static Resolver parse(String spec, Supplier<String> consulToken) {
+    static Resolver parse(String spec, Supplier<String> consulToken, ClassLoader classLoader) {
         if (spec == null || spec.isBlank()) {
             throw PropertyErrors.invalid(PROPERTY, spec, "expected: a resolver spec, " + FORMS);
         }
@@ -41,7 +42,7 @@ final class ResolverSpecs {
                     PropertyErrors.value(PROPERTY, spec, () -> StaticResolver.parse(spec.substring(colon + 1)));
             case "dns" -> PropertyErrors.value(PROPERTY, spec, () -> DnsSrvResolver.parse(spec));
             case "consul" -> {
-                if (!ClassUtils.isPresent(CONSUL_RESOLVER, ResolverSpecs.class.getClassLoader())) {
+                if (!ClassUtils.isPresent(CONSUL_RESOLVER, classLoader)) {
                     throw PropertyErrors.invalid(PROPERTY, spec,
                             "a consul: spec needs io.cueball:cueball-resolver-consul on the class path");
                 }

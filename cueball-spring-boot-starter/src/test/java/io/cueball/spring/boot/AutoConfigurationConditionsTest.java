@@ -75,6 +75,24 @@ class AutoConfigurationConditionsTest {
     }
 
     @Test
+    void dnsAndConsulSpecsMakeTheirResolvers() {
+        runner.withPropertyValues(
+                "cueball.datasource.resolver=dns:_pg._tcp.db.test@127.0.0.1:1?port=5432&timeout=200ms")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(ConnectionPool.class));
+        runner.withPropertyValues("cueball.datasource.resolver=consul:postgres?tag=primary@127.0.0.1:1")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(ConnectionPool.class));
+    }
+
+    @Test
+    void aConsulSpecWithoutTheConsulModuleNamesTheArtifactToAdd() {
+        runner.withPropertyValues("cueball.datasource.resolver=consul:postgres")
+                .withClassLoader(new FilteredClassLoader("io.cueball.resolver.consul"))
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("cueball.datasource.resolver")
+                        .hasMessageContaining("io.cueball:cueball-resolver-consul"));
+    }
+
+    @Test
     void healthIsContributedWhenTheActuatorIsPresent() {
         runner.run(context -> assertThat(context).getBean("cueballHealthContributor")
                 .isInstanceOf(CueballHealthIndicator.class));
