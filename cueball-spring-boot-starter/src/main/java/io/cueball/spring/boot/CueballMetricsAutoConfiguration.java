@@ -37,6 +37,6 @@ public class CueballMetricsAutoConfiguration {
     @ConditionalOnMissingBean(name = "cueballPoolMetrics")
     public MeterBinder cueballPoolMetrics(ObjectProvider<ConnectionPool<?>> pools) {
         List<ConnectionPool<?>> all = pools.orderedStream().toList();
-        return new CueballPoolsMeterBinder(all, CueballMetricsAutoConfiguration.class.getClassLoader());
+        return new CueballPoolsMeterBinder(all);
     }
 }

@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cueball.ConnectionPool;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIf;
 import org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration;
 import org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration;
 import org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.util.ClassUtils;
 
 /**
  * The pool's meters are registered with Boot's registry when cueball-micrometer is on the class path, and nothing
@@ -26,10 +24,6 @@ class MetricsAutoConfigurationTest {
             .withPropertyValues("cueball.datasource.resolver=static:127.0.0.1:1", "cueball.datasource.database=app",
                     "cueball.datasource.username=app", "cueball.datasource.name=metered");
 
-    static boolean cueballMicrometerPresent() {
-        return ClassUtils.isPresent(CueballPoolsMeterBinder.POOL_METRICS, null);
-    }
-
     @Test
     void noBinderWithoutCueballMicrometer() {
         runner.withClassLoader(new FilteredClassLoader(CueballPoolsMeterBinder.POOL_METRICS)).run(context -> {
@@ -39,9 +33,7 @@ class MetricsAutoConfigurationTest {
         });
     }
 
-    /** Runs once cueball-micrometer is a (test-scope or optional) dependency of this module. */
     @Test
-    @EnabledIf("cueballMicrometerPresent")
     void thePoolsMetersAreInBootsRegistryAndLeaveWithTheContext() {
         MeterRegistry[] registry = new MeterRegistry[1];
         runner.run(context -> {

@@ -7,6 +7,7 @@ import io.cueball.HostSelection;
 import io.cueball.PoolOptions;
 import io.cueball.conn.jdbc.CueballDataSource;
 import io.cueball.conn.jdbc.JdbcConnection;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -19,8 +20,9 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * A real application context against a real PostgreSQL server: the properties reach the pool, Flyway migrates
- * through the cueball DataSource, and JdbcTemplate and a Spring Data JDBC repository query through it. The
- * password comes from spring.datasource.password (the fallback), and the server requires it.
+ * through the cueball DataSource, JdbcTemplate and a Spring Data JDBC repository query through it, and the pool's
+ * meters reach Boot's registry. The password comes from spring.datasource.password (the fallback), and the
+ * server requires it.
  */
 @SpringBootTest(classes = NotesApplication.class, properties = {
     "cueball.datasource.database=" + PostgresServers.DB,
@@ -57,6 +59,8 @@ class SpringBootApplicationTest {
     JdbcTemplate jdbc;
     @Autowired
     NoteRepository notes;
+    @Autowired
+    MeterRegistry meters;
 
     @Test
     void propertiesReachThePool() {
@@ -100,5 +104,12 @@ class SpringBootApplicationTest {
         assertThat(jdbc.queryForObject("SHOW statement_timeout", String.class)).isEqualTo("15s");
         assertThat(jdbc.queryForObject("SELECT current_user", String.class)).isEqualTo(PostgresServers.USER);
         assertThat(pool.stats().claims()).isGreaterThan(claimsBefore);
+    }
+
+    @Test
+    void thePoolsMetersAreInBootsRegistry() {
+        jdbc.queryForObject("SELECT 1", Integer.class);
+        assertThat(meters.find("cueball.connections.max").tag("pool", "notes").gauge().value()).isEqualTo(4.0);
+        assertThat(meters.find("cueball.connections.acquire").tag("pool", "notes").timer().count()).isPositive();
     }
 }
