@@ -25,7 +25,21 @@ public record ConnectionSetStats(String name, PoolState state, int connections, 
         int waiting, long leasesServed, long acquireTimeouts, List<BackendLoad> backends,
         List<ConnectionLoad> connectionLoads, PoolStats pool) {
 
-    /** Copies the lists. */
+    /**
+     * Copies the lists.
+     *
+     * @param name             the set's name
+     * @param state            its state
+     * @param connections      connections that take leases
+     * @param draining         connections that take no new lease
+     * @param leasesInFlight   leases not yet ended
+     * @param waiting          acquires waiting for a connection
+     * @param leasesServed     leases handed out, ever
+     * @param acquireTimeouts  acquires that timed out, ever
+     * @param backends         per backend; copied
+     * @param connectionLoads  per connection; copied
+     * @param pool             the pool the connections are held from
+     */
     public ConnectionSetStats {
         backends = List.copyOf(backends);
         connectionLoads = List.copyOf(connectionLoads);

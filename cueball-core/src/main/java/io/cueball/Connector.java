@@ -320,7 +320,7 @@ final class Connector<C extends Connection> {
     /**
      * Starts a probe connect of a dead backend beside its survivor if the pool has room; else closes an idle
      * survivor so that fillLocked connects its monitor slot anew once the close has returned. A survivor that is
-     * claimed needs neither: its release comes to the lock, and a successful use revives the backend.
+     * claimed can do neither: the next retry is armed at the same backoff.
      */
     private void probeLocked(BackendState<C> b, long now) {
         if (pool.connectBudgetLocked() > 0) {
@@ -328,13 +328,22 @@ final class Connector<C extends Connection> {
             return;
         }
         java.util.List<Slot<C>> held = pool.idle.takeAllLocked();
-        for (int i = 0; i < held.size(); i++) {
+        boolean closed = false;
+        for (int i = 0; i < held.size() && !closed; i++) {
             if (held.get(i).backend == b) {
                 pool.closeLocked(held.set(i, null));
-                break;
+                closed = true;
             }
         }
         pool.restoreIdleLocked(held, now);
+        if (!closed && b.retryTimer == null) {
+            // No room beside the survivor and the survivor claimed: its use may revive the backend, but only a
+            // connect proves it, so try again after the same backoff rather than never (a full pool would
+            // otherwise leave a revived, unproven backend at its one monitor slot for good).
+            b.backingOff = true;
+            b.retryTimer = pool.schedule(() -> retry(b),
+                    pool.options.backoff().delayNanos(Math.max(1, b.backoffLevel), pool.random));
+        }
     }
 
     /**

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,12 +26,10 @@ class ClaimedSurvivorRetryTest {
      * (it is claimed), so it does nothing, and arms no further retry: no failure follows to arm one. The survivor's
      * successful release then revives the backend by its use, UNPROVEN (its monitor slot only until a connect
      * succeeds), but nothing will ever connect to it again: no retry is armed, and its one slot is full. It keeps
-     * one connection for good while the others carry its share. A fix would arm the next retry when a probe could
-     * neither connect nor close a survivor (or probe at the unproven backend's next release); left to the lead, as
-     * it is outside #15.
+     * one connection for good while the others carry its share. Fixed: a probe that can neither connect nor close a
+     * survivor arms the next retry (Connector.probeLocked).
      */
     @Test
-    @Disabled("pre-existing liveness gap in Connector.retry/probeLocked, outside #15: see the comment above")
     void aRetryThatFindsTheSurvivorClaimedStillLeadsToAProbeOnceTheBackendAcceptsAgain() {
         h.executor.inline();
         var pool = h.startAndSettle(h.builder(A, B).maxConnections(4).threadAffinity(0).deadAfterFailures(2)
