@@ -261,6 +261,11 @@ public final class TestTcpServer implements AutoCloseable {
         }
         if (g != null) {
             g.shutdownNow();
+            try {
+                g.awaitTermination(5, TimeUnit.SECONDS); // its thread is gone when close() returns
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         workers.stop(Duration.ofSeconds(5)); // every connection is closed already: the workers end at once
     }
