@@ -13,7 +13,14 @@ import java.util.Objects;
  */
 public record Frame(long requestId, boolean error, byte[] payload) {
 
-    /** Checks the payload. */
+    /**
+     * Checks the payload.
+     *
+     * @param requestId the request's id
+     * @param error     whether a response reports a failed request
+     * @param payload   the body; not copied
+     * @throws NullPointerException if the payload is null
+     */
     public Frame {
         Objects.requireNonNull(payload, "payload must not be null");
     }
