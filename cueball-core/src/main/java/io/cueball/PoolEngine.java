@@ -395,10 +395,6 @@ final class PoolEngine<C extends Connection> {
         }
     }
 
-    boolean recording() {
-        return recorders.length != 0;
-    }
-
     void addRecorder(MetricsRecorder recorder) {
         lock();
         try {

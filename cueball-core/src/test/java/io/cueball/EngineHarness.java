@@ -81,6 +81,16 @@ final class EngineHarness implements AutoCloseable {
         return Duration.ofNanos(clock.nanoTime() - t0);
     }
 
+    /** What invariant 1 limits (PoolEngine's countable), read under the pool's lock. */
+    int countable() {
+        pool.engine().lock();
+        try {
+            return pool.engine().countable;
+        } finally {
+            pool.engine().unlock();
+        }
+    }
+
     BackendStats stats(Backend b) {
         return pool.stats().backend(b.key()).orElseThrow(() -> new AssertionError(b.key() + " unknown to the pool: "
                 + pool.stats().backends()));

@@ -33,15 +33,6 @@ class OperationsTest {
         }
     }
 
-    private int countable() {
-        h.pool.engine().lock();
-        try {
-            return h.pool.engine().countable;
-        } finally {
-            h.pool.engine().unlock();
-        }
-    }
-
     @Test
     void raisingMaxConnectionsOpensTheNewShareAtOnce() {
         h.executor.inline();
@@ -68,19 +59,19 @@ class OperationsTest {
         }
         h.executor.queueing(); // closes run a moment later, as on a real executor
         pool.setMaxConnections(3);
-        assertTrue(countable() <= 3, "invariant 1 at once: countable " + countable() + " > 3");
+        assertTrue(h.countable() <= 3, "invariant 1 at once: countable " + h.countable() + " > 3");
         h.executor.runAll();
-        assertTrue(countable() <= 3, "after the idle closes: " + countable());
+        assertTrue(h.countable() <= 3, "after the idle closes: " + h.countable());
         // The 3 idle ones closed; the 6 claimed ones are still in use and no longer count; a backend left with none
         // has opened its one. Nothing else exists.
-        assertEquals(6 + countable(), h.factory.open().size(), "" + pool.stats());
+        assertEquals(6 + h.countable(), h.factory.open().size(), "" + pool.stats());
         for (Claim<MemoryConnection> c : held) {
             assertTrue(!c.connection().isClosed(), "a claimed connection is never taken from its claim");
         }
         h.executor.inline();
         for (Claim<MemoryConnection> c : held) {
             c.close();
-            assertTrue(countable() <= 3, "invariant 1 after each release: " + countable());
+            assertTrue(h.countable() <= 3, "invariant 1 after each release: " + h.countable());
         }
         h.executor.runAll();
         assertEquals(3, h.factory.open().size(), "only the new maximum is left: " + pool.stats());

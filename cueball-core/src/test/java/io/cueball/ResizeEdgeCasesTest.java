@@ -33,15 +33,6 @@ class ResizeEdgeCasesTest {
         }
     }
 
-    private int countable() {
-        h.pool.engine().lock();
-        try {
-            return h.pool.engine().countable;
-        } finally {
-            h.pool.engine().unlock();
-        }
-    }
-
     @Test
     void anElasticPoolGrownPastItsRingsCapacityStillHandsOutEveryConnection() {
         h.executor.inline();
@@ -130,7 +121,7 @@ class ResizeEdgeCasesTest {
         heldB.forEach(Claim::close);
         int open = h.factory.open().size();
         assertTrue(open <= 9, "invariant 1: " + open + " open; " + h.pool.stats());
-        assertEquals(h.factory.open().size(), countable(), "every open connection counts: " + h.pool.stats());
+        assertEquals(h.factory.open().size(), h.countable(), "every open connection counts: " + h.pool.stats());
     }
 
     @Test
