@@ -89,6 +89,13 @@ import org.slf4j.LoggerFactory;
  * lock; with none, the claim path reads an empty array. A claim's served instant is Slot.claimedAt (the claimer
  * writes it); its usage is the release's now minus that.
  *
+ * CLOCK. The claim path reads the clock once per claim and release: the claim reads it (its served instant,
+ * Slot.claimedAt, which check-on-claim, expiry, usage and leak detection go by); a lock-free release reads it
+ * only if something needs the release's own instant (a lifetime to check, leak detection, recorders), else it
+ * takes the claim's. So lastUsedAt may be when the last use began, not when it ended: a connection held longer
+ * than CHECK_ON_CLAIM_AFTER_IDLE is checked at its next claim as if it had sat idle (never the other way round),
+ * and the housekeeper's health check may come one hold early. Paths that take the lock read the clock afresh.
+ *
  * LEAKS (leakDetectionThreshold > 0). The claimer records a stack in its slot after claimedAt; the housekeeper
  * reports a record older than the threshold once (Housekeeper: LEAKS); the release clears it and says if it was
  * reported.
@@ -562,17 +569,20 @@ final class PoolEngine<C extends Connection> {
                         + " failed its reset on release");
             }
         }
-        long now = clock.nanoTime();
+        boolean lockFree = !lockedClaims && how == Disposition.RETURN;
+        // ONE CLOCK READ: a plain lock-free release needs no time of its own (see CLOCK).
+        long now = lockFree && !slot.expires && leakThreshold == 0 && recorders.length == 0
+                ? slot.claimedAt : clock.nanoTime();
         if (how != Disposition.STALE) { // a connection found broken before its use was not used
             ended(slot, how == Disposition.DISCARD, now);
         }
         double reported = slot.takeReported();
         double value = how == Disposition.DISCARD ? 0.0 : reported;
-        if (!lockedClaims && how == Disposition.RETURN && !slot.retire && !slot.expired(now)) {
+        if (lockFree && !slot.retire && !slot.expired(now)) {
             slot.recordUse(value); // before the slot leaves this thread
             slot.lastUsedAt = now;
             if (!idle.keep(slot, waiters)) {
-                releaseToRing(slot, now);
+                releaseToRing(slot);
             }
             return;
         }
@@ -595,10 +605,11 @@ final class PoolEngine<C extends Connection> {
     }
 
     /** Puts a released connection in the ring; then, if claims wait or the lock wants it back, takes the lock. */
-    private void releaseToRing(Slot<C> slot, long now) {
+    private void releaseToRing(Slot<C> slot) {
         if (idle.offerReleased(slot, waiters)) {
             lock();
             try {
+                long now = clock.nanoTime(); // the release's own may be its claim's instant (CLOCK)
                 if (slot.retire) {
                     purgeRetiredLocked(now);
                 }

@@ -116,7 +116,10 @@ final class Slot<C extends Connection> extends LeadingPadding {
     boolean exempt;
     /** Claims served by this connection. */
     long claims;
-    /** Last time it was released or passed a health check; a used connection is a checked one. */
+    /**
+     * Last time it was released or passed a health check (a used connection is a checked one); after a plain
+     * lock-free release, when that last claim was served (PoolEngine: CLOCK).
+     */
     long lastUsedAt;
     /** Use outcomes its lock-free releases recorded, and their total shortfall from 1 (see USE OUTCOMES). */
     private long uses;

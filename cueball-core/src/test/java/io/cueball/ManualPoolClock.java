@@ -21,8 +21,12 @@ final class ManualPoolClock implements PoolClock {
     private long now = START;
     private long sequence;
 
+    /** How many times {@link #nanoTime()} was read. */
+    final java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+
     @Override
     public long nanoTime() {
+        reads.incrementAndGet();
         lock.lock();
         try {
             return now;
