@@ -117,8 +117,8 @@ class CliTest {
             // measured, against an even 20%).
             assertTrue(steering.share() > steering.even() / 3, "round-robin does not steer: " + steering.line());
         } else {
-            // With 3 connections of 12 (2 answered BUSY) its uses fail above the ejection threshold: health, not
-            // the strategy, moves its share away, and the line says so.
+            // Its failure rate is close to the ejection threshold (2 or 3 connections, one of which works), and some
+            // runs go over it: then health, not the strategy, moved its share away, and the line says so.
             assertTrue(steering.line().contains("; but it was ejected at "), steering.line());
         }
         assertFalse(r.out().contains("null"), r.out());
