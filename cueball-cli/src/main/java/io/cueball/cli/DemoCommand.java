@@ -5,6 +5,7 @@ import io.cueball.BackendStats;
 import io.cueball.BackoffPolicy;
 import io.cueball.ConnectionPool;
 import io.cueball.Durations;
+import io.cueball.HostSelection;
 import io.cueball.PoolStats;
 import io.cueball.conn.tcp.TcpConnection;
 import io.cueball.conn.tcp.TcpConnectionFactory;
@@ -36,7 +37,9 @@ import picocli.CommandLine.Spec;
             "Four backends on 127.0.0.1 serve a workload while a fifth is added, one is killed and comes back, a"
                 + " silent one (it accepts connections and never answers) is added and ejected, one is removed, and"
                 + " one with room for a single connection answers BUSY to the rest until it is removed too.",
-            "Needs nothing installed. Ends with a summary.",
+            "Needs nothing installed. Ends with a summary, which tells what share of the claims the busy backend got"
+                + " while it was there: round-robin, the default, keeps sending it its turn; --strategy "
+                + DemoCommand.STEERING_STRATEGY + " steers the claims away from it as its score falls.",
             Specs.TIME_HELP})
 final class DemoCommand implements Callable<Integer> {
     private static final int MAX = 12;
@@ -52,6 +55,15 @@ final class DemoCommand implements Callable<Integer> {
      * answered BUSY and closed, and every use of them fails.
      */
     private static final int BUSY_CAPACITY = 1;
+    /**
+     * The demo's host selection unless --strategy says otherwise: the pool's default. A score-driven strategy
+     * steers claims away from the busy backend, but it also starves the silent one of claims after its first
+     * timeouts, before ejection has the outcomes to judge it (and epsilon-greedy moves the killed backend's
+     * connections away on its first failed uses, so it is never even seen dead): the story of health would be lost.
+     */
+    static final String DEFAULT_STRATEGY = "round-robin";
+    /** The strategy the story points to for steering: softmax, which pooly's simulation finds learns fastest. */
+    static final String STEERING_STRATEGY = "softmax:0.1";
 
     @Spec
     CommandSpec spec;
@@ -75,6 +87,12 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     StatsdOptions statsd;
 
+    @Option(names = "--strategy", paramLabel = "STRATEGY",
+            description = Specs.STRATEGY_HELP + " (default: " + DEFAULT_STRATEGY + "). The summary shows"
+                    + " the busy backend's share of the claims while it was present: " + STEERING_STRATEGY
+                    + " steers them away from it, round-robin does not.")
+    String strategy;
+
     @Option(names = "--mux", description = "Shared connections instead: a ConnectionSet of multiplexed connections "
             + "over embedded mux servers, showing the requests in flight per backend and per connection.")
     boolean mux;
@@ -94,6 +112,11 @@ final class DemoCommand implements Callable<Integer> {
             throw new UsageException("--workers: " + workers + " (expected: 1..1000)");
         }
         statsd.validate();
+        if (mux && strategy != null) {
+            throw new UsageException("--strategy: '" + strategy + "' (not with --mux: a connection set of "
+                    + "connections per backend takes its backends in turn)");
+        }
+        HostSelection selection = Specs.strategy(strategy == null ? DEFAULT_STRATEGY : strategy);
         PrintWriter out = spec.commandLine().getOut();
         if (mux) {
             return new MuxDemo(out, plain, length, workers, seed).run();
@@ -119,6 +142,7 @@ final class DemoCommand implements Callable<Integer> {
                 .healthCheckInterval(Duration.ofSeconds(1))
                 .backoff(new BackoffPolicy(Duration.ofMillis(100), Duration.ofMillis(500), 0.2))
                 .scoreDecay(SCORE_DECAY)
+                .hostSelection(selection)
                 .random(new Random(seed))
                 .listener(events)
                 .build();
@@ -130,6 +154,10 @@ final class DemoCommand implements Callable<Integer> {
         Backend busy = busyServer.backend();
         long[] silentAt = {-1};
         long[] busyAt = {-1, -1}; // added, removed
+        Load<TcpConnection> load = new Load<>(pool, workers, Load.ECHO, Duration.ofMillis(1), seed, events);
+        // Claims per backend when the busy backend was added and when it was removed, and how many backends were
+        // in service then: what the pool's choice did with the work while the busy backend was there.
+        List<Map<String, Long>> busyClaims = new ArrayList<>();
         List<Step> steps = List.of(
                 new Step(0.10, "added backend " + added.key(), () -> {
                     resolver.add(added);
@@ -145,29 +173,39 @@ final class DemoCommand implements Callable<Integer> {
                     silentAt[0] = events.elapsedNanos();
                     resolver.add(silent);
                 }),
-                new Step(0.80, "removed backend " + removed.key() + " from the resolver", () -> {
+                new Step(0.75, "removed backend " + removed.key() + " from the resolver", () -> {
                     resolver.remove(removed);
                     story.put(removed.key(), "removed at " + secs(events.elapsedNanos()));
                 }),
                 // Late, so that it takes no share from the silent one before that is ejected (2 to 3 s after it is
-                // added: ten reads must time out first).
-                new Step(0.85, "added backend " + busy.key() + ", which has room for " + BUSY_CAPACITY
+                // added: ten reads must time out first), and present for long enough (15% of the run) that where
+                // the claims went while it was there shows the strategy, not the moment it took to learn.
+                new Step(0.80, "added backend " + busy.key() + ", which has room for " + BUSY_CAPACITY
                         + " connection and answers BUSY to the others (those uses fail, so its score drops)", () -> {
                     busyAt[0] = events.elapsedNanos();
+                    busyClaims.add(load.claimsPerBackend());
                     resolver.add(busy);
                 }),
                 new Step(0.95, "removed the busy backend " + busy.key() + " from the resolver", () -> {
                     busyAt[1] = events.elapsedNanos();
+                    busyClaims.add(load.claimsPerBackend());
                     resolver.remove(busy);
+                    Steering steering = Steering.of(busyClaims.get(0), busyClaims.get(1), busy.key());
+                    events.note("while present, the busy backend " + busy.key() + " got "
+                            + steering.describe(selection, events.ejectedAt.getOrDefault(busy.key(), -1L)));
                 }));
 
-        try (Load<TcpConnection> load = new Load<>(pool, workers, Load.ECHO, Duration.ofMillis(1), seed, events).start()) {
+        load.start();
+        try (load) {
             LiveView view = new LiveView(out, plain, "cueball demo", load, events);
             long frame = TimeUnit.MILLISECONDS.toNanos(view.terminal() ? 500 : 1000);
             long end = length.toNanos();
             int next = 0;
             String storyLine = "four backends, " + Words.count(MAX, "connection") + ", "
-                    + Words.count(workers, "worker");
+                    + Words.count(workers, "worker") + ", host selection " + selection;
+            if (!view.terminal()) {
+                out.println(storyLine); // a terminal shows it under the view until the first step replaces it
+            }
             long nextFrame = frame;
             while (events.elapsedNanos() < end) {
                 long now = events.elapsedNanos();
@@ -189,12 +227,22 @@ final class DemoCommand implements Callable<Integer> {
             }
             load.close();
             if (busyAt[0] >= 0) {
+                long ejectedAt = events.ejectedAt.getOrDefault(busy.key(), -1L);
                 story.put(busy.key(), "room for " + BUSY_CAPACITY + ", added at " + secs(busyAt[0]) + ", "
                         + Words.count(busyServer.rejectedTotal(), "connection") + " answered BUSY"
+                        + (ejectedAt >= 0 ? ", ejected at " + secs(ejectedAt) : "")
                         + (busyAt[1] >= 0 ? ", removed at " + secs(busyAt[1]) : ""));
             }
             summary(out, pool.stats(), load, events, story, killed.key(), killedAt[0], silent.key(), silentAt[0],
-                    busy.key(), length);
+                    busy.key(), length, selection);
+            if (busyClaims.size() == 2) {
+                Steering steering = Steering.of(busyClaims.get(0), busyClaims.get(1), busy.key());
+                long ejectedAt = events.ejectedAt.getOrDefault(busy.key(), -1L);
+                out.printf(Locale.ROOT, "  while the busy backend %s was present (%s to %s), it got %s%n", busy.key(),
+                        secs(busyAt[0]), secs(busyAt[1]),
+                        steering.describe(selection, ejectedAt >= 0 && ejectedAt <= busyAt[1] ? ejectedAt : -1));
+                out.flush();
+            }
         } finally {
             publishing.close();
             pool.close();
@@ -205,9 +253,64 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Where the claims went while the busy backend was present: how many it got, how many all got, and how many
+     * other backends took some (an even split gives each of them and the busy one the same share).
+     *
+     * @param busy   claims the busy backend got
+     * @param total  claims every backend got
+     * @param others the other backends that got at least one claim
+     */
+    record Steering(long busy, long total, int others) {
+        /** From the claims per backend when the busy backend was added and when it was removed. */
+        static Steering of(Map<String, Long> before, Map<String, Long> after, String busyKey) {
+            long total = 0;
+            int others = 0;
+            for (Map.Entry<String, Long> e : after.entrySet()) {
+                long claims = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+                total += claims;
+                others += claims > 0 && !e.getKey().equals(busyKey) ? 1 : 0;
+            }
+            long busy = after.getOrDefault(busyKey, 0L) - before.getOrDefault(busyKey, 0L);
+            return new Steering(busy, total, others);
+        }
+
+        /** The busy backend's share of the claims. */
+        double share() {
+            return total == 0 ? 0 : (double) busy / total;
+        }
+
+        /** Its share if every backend that took claims had the same. */
+        double evenShare() {
+            return 1.0 / (others + 1);
+        }
+
+        /**
+         * "2% of the claims (412 of 20,345), the 4 others 24% each on average (an even split: 20%); softmax:0.1
+         * steered ...".
+         */
+        String describe(HostSelection selection, long ejectedAt) {
+            String line = String.format(Locale.ROOT, "%s of the claims (%,d of %,d), the %s %s each on average "
+                    + "(an even split: %s)", percent(share()), busy, total, Words.count(others, "other"),
+                    percent(others == 0 ? 0 : (double) (total - busy) / others / Math.max(1, total)),
+                    percent(evenShare()));
+            line += selection.usesScores()
+                    ? "; " + selection + " steered claims away from its failing uses"
+                    : "; " + selection + " does not steer by score (see --strategy " + STEERING_STRATEGY + ")";
+            // Whether its uses fail often enough to eject it depends on how many connections its share gives
+            // it (2 or 3 of 12: one works, the others are answered BUSY), which depends on the run.
+            return ejectedAt < 0 ? line : line + (selection.usesScores() ? "; and" : "; but") + " it was ejected at "
+                    + secs(ejectedAt) + " (its uses failed too often), which moves its share away whatever the strategy";
+        }
+
+        private static String percent(double share) {
+            return Math.round(100 * share) + "%";
+        }
+    }
+
     private static void summary(PrintWriter out, PoolStats stats, Load<?> load, EventLog events,
             Map<String, String> story, String killed, long killedAt, String silent, long silentAt, String busy,
-            Duration length) {
+            Duration length, HostSelection selection) {
         long deadAt = events.deadAt.getOrDefault(killed, -1L);
         long backAt = events.aliveAt.getOrDefault(killed, -1L);
         String killStory = "killed at " + secs(killedAt)
@@ -218,7 +321,9 @@ final class DemoCommand implements Callable<Integer> {
             long ejectedAt = events.ejectedAt.getOrDefault(silent, -1L);
             long restoredAt = events.restoredAt.getOrDefault(silent, -1L);
             story.put(silent, "silent, added at " + secs(silentAt)
-                    + (ejectedAt >= 0 ? ", ejected at " + secs(ejectedAt) : ", not ejected by the end")
+                    + (ejectedAt >= 0 ? ", ejected at " + secs(ejectedAt) : ", not ejected by the end"
+                            + (selection.usesScores() ? " (" + selection + " steered the claims away from its first "
+                            + "timeouts, too few in the score's window to eject it)" : ""))
                     + (restoredAt >= 0 ? ", restored at " + secs(restoredAt) + " (and judged afresh)" : ""));
         }
         long windowEnd = backAt >= 0 ? backAt : Long.MAX_VALUE;

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -59,6 +60,11 @@ final class Load<C extends Connection> implements AutoCloseable {
     final LongAdder served = new LongAdder();
     final LongAdder failed = new LongAdder();
     final Map<String, LongAdder> servedPerBackend = new ConcurrentHashMap<>();
+    /**
+     * Claims that got a connection, per backend, whatever the use's outcome: where the pool's choice sent the
+     * work (a failed use counts here, not in {@link #servedPerBackend}).
+     */
+    final Map<String, LongAdder> claimedPerBackend = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private long[] waits = new long[1024];
     private int waitCount;
@@ -111,6 +117,7 @@ final class Load<C extends Connection> implements AutoCloseable {
                 continue;
             }
             recordWait(System.nanoTime() - t0);
+            claimedPerBackend.computeIfAbsent(claim.backend().key(), k -> new LongAdder()).increment();
             try (claim) {
                 try {
                     if (work != null) {
@@ -125,11 +132,23 @@ final class Load<C extends Connection> implements AutoCloseable {
                     continue;
                 }
                 if (holdNanos > 0) {
-                    LockSupport.parkNanos((long) (holdNanos * (0.5 + random.nextDouble())));
+                    hold((long) (holdNanos * (0.5 + random.nextDouble())));
                 }
                 served.increment();
                 servedPerBackend.computeIfAbsent(claim.backend().key(), k -> new LongAdder()).increment();
             }
+        }
+    }
+
+    /**
+     * Parks for the whole hold: parkNanos may return at once on a permit left by an earlier unpark (the pool's
+     * hand-off to a waiting claim may unpark a thread that has already been served), and a hold cut short would
+     * make a strategy whose claims wait look faster than it is.
+     */
+    private static void hold(long nanos) {
+        long until = System.nanoTime() + nanos;
+        for (long left = nanos; left > 0; left = until - System.nanoTime()) {
+            LockSupport.parkNanos(left);
         }
     }
 
@@ -171,6 +190,13 @@ final class Load<C extends Connection> implements AutoCloseable {
         }
         Arrays.sort(copy);
         return new long[] {copy[(int) ((copy.length - 1) * 0.50)], copy[(int) ((copy.length - 1) * 0.99)]};
+    }
+
+    /** Claims that got a connection so far, per backend key (a snapshot of {@link #claimedPerBackend}). */
+    Map<String, Long> claimsPerBackend() {
+        Map<String, Long> snapshot = new HashMap<>();
+        claimedPerBackend.forEach((key, n) -> snapshot.put(key, n.sum()));
+        return snapshot;
     }
 
     /** Every failure so far, in the order they happened. */

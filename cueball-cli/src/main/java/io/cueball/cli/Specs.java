@@ -1,5 +1,6 @@
 package io.cueball.cli;
 
+import io.cueball.HostSelection;
 import io.cueball.Resolver;
 import io.cueball.resolver.consul.ConsulResolver;
 import io.cueball.resolver.dns.DnsSrvResolver;
@@ -7,7 +8,7 @@ import io.cueball.resolver.fixed.StaticResolver;
 import java.util.Locale;
 
 /**
- * Parses the command line's resolver specs. (Durations, in specs and options alike, are read by
+ * Parses the command line's resolver specs and strategies. (Durations, in specs and options alike, are read by
  * {@link io.cueball.Durations}: the options through the converter {@link Main} registers.)
  */
 final class Specs {
@@ -56,6 +57,23 @@ final class Specs {
                 }
             default:
                 throw new UsageException("unknown resolver spec '" + spec + "': expected " + FORMS);
+        }
+    }
+
+    /** The help of a --strategy option, after its default. */
+    static final String STRATEGY_HELP = "How the pool chooses backends: round-robin, weighted, epsilon-greedy:EPSILON,"
+            + " softmax:TEMPERATURE or least-in-use";
+
+    /**
+     * The host selection of a --strategy option.
+     *
+     * @throws UsageException naming the option, the value and what is wrong with it
+     */
+    static HostSelection strategy(String text) {
+        try {
+            return HostSelection.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--strategy: '" + text + "': " + e.getMessage());
         }
     }
 

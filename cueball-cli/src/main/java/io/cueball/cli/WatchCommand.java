@@ -71,6 +71,10 @@ final class WatchCommand implements Callable<Integer> {
     @Option(names = "--plain", description = "One status line per second instead of a redrawn screen.")
     boolean plain;
 
+    @Option(names = "--strategy", defaultValue = "round-robin", paramLabel = "STRATEGY",
+            description = Specs.STRATEGY_HELP + " (default: ${DEFAULT-VALUE}).")
+    String strategy;
+
     @Mixin
     StatsdOptions statsd;
 
@@ -87,6 +91,7 @@ final class WatchCommand implements Callable<Integer> {
         }
         Duration length = duration;
         statsd.validate();
+        Specs.strategy(strategy); // bad input before anything starts
         if (tcp) {
             return run(TcpConnectionFactory.create(), null, length);
         }
@@ -121,7 +126,7 @@ final class WatchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         EventLog events = new EventLog();
         try (ConnectionPool<C> pool = ConnectionPool.builder(Specs.resolver(resolverSpec), factory)
-                .name("watch").maxConnections(max).listener(events).build();
+                .name("watch").maxConnections(max).hostSelection(Specs.strategy(strategy)).listener(events).build();
                 StatsdOptions.Publishing publishing = statsd.publish(pool, out);
                 Load<C> load = new Load<>(pool, workers, work, Duration.ofMillis(1), 1, events).start()) {
             LiveView view = new LiveView(out, plain, "cueball watch " + resolverSpec, load, events);
