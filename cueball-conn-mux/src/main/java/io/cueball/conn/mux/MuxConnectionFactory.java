@@ -2,10 +2,6 @@ package io.cueball.conn.mux;
 
 import io.cueball.Backend;
 import io.cueball.ConnectionFactory;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -98,13 +94,11 @@ public final class MuxConnectionFactory implements ConnectionFactory<MuxConnecti
             } catch (IOException e) {
                 throw new IOException("connect to " + backend.key() + " failed: " + e.getMessage(), e);
             }
-            DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
-            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 64 * 1024));
-            MuxConnection c = new MuxConnection(backend, socket, in, out, codec, timer, maxInFlight, requestTimeout,
+            MuxConnection c = new MuxConnection(backend, socket, codec, timer, maxInFlight, requestTimeout,
                     "cueball-mux-" + backend.key() + "-" + readers.incrementAndGet(), virtualThreads);
             c.start();
             return c;
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) { // rethrown as it is (an IOException, or unchecked): the socket must not leak
             try {
                 socket.close();
             } catch (IOException suppressed) {
