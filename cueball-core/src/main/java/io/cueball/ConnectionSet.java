@@ -82,7 +82,8 @@ public final class ConnectionSet<C extends Connection> implements AutoCloseable 
      * @throws ClaimTimeoutException     if no connection could take a lease in time (no connection yet, or every
      *                                   one at {@code maxLeasesPerConnection}); the message names the set, the wait,
      *                                   its counts and the last connect error
-     * @throws NoBackendsException       if the resolver reports no backend and {@code failFastWhenEmpty} is set
+     * @throws NoBackendsException       if the resolver reports no backend and {@code failFastWhenEmpty} is set,
+     *                                   also when it removes the last one while the acquire waits
      * @throws PoolFailedException       if every backend is dead
      * @throws PoolClosedException       if the set is closing or closed
      * @throws ClaimInterruptedException if the thread was interrupted while waiting

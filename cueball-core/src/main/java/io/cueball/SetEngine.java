@@ -182,7 +182,6 @@ final class SetEngine<C extends Connection> implements PoolListener {
     Lease<C> acquire(long timeoutNanos, boolean mayWait) {
         long start = System.nanoTime();
         long deadline = start + timeoutNanos;
-        boolean checkedEmpty = false;
         for (;;) {
             throwIfClosing();
             SharedConnection<C> s = choose();
@@ -203,10 +202,7 @@ final class SetEngine<C extends Connection> implements PoolListener {
             if (e.state() == PoolState.FAILED) {
                 throw failed(e);
             }
-            if (!checkedEmpty) {
-                checkedEmpty = true;
-                throwIfFailingFast(e);
-            }
+            throwIfFailingFast(e); // at first, and after each wait: the resolver may have emptied meanwhile
             if (!mayWait) {
                 return null;
             }
