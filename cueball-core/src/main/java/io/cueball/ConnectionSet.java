@@ -48,8 +48,9 @@ import java.util.regex.Pattern;
  * {@code maxLeasesPerConnection} bounds the leases one connection carries; an acquire waits (up to its timeout)
  * while every connection is at the bound.
  *
- * <p><b>Threads.</b> Thread-safe. {@link #acquire()} and {@link Lease#close()} take no lock on their way (one
- * allocation, the lease), except to wait, and for a failure, which the pool's health model records under its lock.
+ * <p><b>Threads.</b> Thread-safe. {@link #acquire()} and {@link Lease#close()} take no lock on their way (an
+ * acquire allocates the lease, and the strategy's small arrays when more than one backend could take it), except to
+ * wait, and for a failure, which the pool's health model records under its lock.
  * The set starts no thread of its own: its upkeep runs on its pool's threads ({@code cueball-<name>-connect-N},
  * {@code cueball-<name>-timer-1}, daemons), which have all exited when {@link #close()} returns.
  *
