@@ -58,9 +58,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Back-pressure.</b> At most {@code maxInFlight} requests at once: one more fails at once with
  * {@link MuxBusyException} (never blocks). Bound a set's {@code maxLeasesPerConnection} to make acquires wait
  * instead. A send does block while the requests before it are written (TCP's own back-pressure, from a server
- * that reads slowly), but never past its timeout: a request that could not be written within it fails alone with
- * {@link MuxTimeoutException} and was not sent, and one whose own write is still stuck when its timeout ends (the
- * server stopped reading) breaks the connection, which frees every sender.
+ * that reads slowly), but a request that could not start its write within its timeout fails alone with
+ * {@link MuxTimeoutException} and was not sent; and a write still under way after the factory's
+ * {@code writeTimeout} (10 s: the server stopped reading) breaks the connection, which frees every sender. So a send
+ * returns within its timeout, or within {@code writeTimeout} of its write's start.
  *
  * <p><b>Threads.</b> Thread-safe. Sends write on the calling thread, one at a time (a {@code ReentrantLock}, so
  * virtual threads do not pin). One reader thread per connection ({@code cueball-mux-<backend>-N}: virtual on JDK 21
@@ -74,7 +75,8 @@ public final class MuxConnection implements Connection {
     /**
      * One request in flight. Its write goes QUEUED (waiting for the write lock) to WRITING to WRITTEN; its timeout
      * may end it while QUEUED (EXPIRED: it is never written). Both moves out of QUEUED are compare-and-sets, so a
-     * timeout knows whether its request was never sent, is stuck in the socket's write, or waits for its response.
+     * timeout knows whether its request was never sent (and never will be), is being written, or waits for its
+     * response.
      */
     private static final class Pending {
         static final int QUEUED = 0;
@@ -112,6 +114,7 @@ public final class MuxConnection implements Connection {
 
     /** The sockets' read and write buffers. */
     private static final int BUFFER = 64 * 1024;
+    private static final long NOT_WRITING = Long.MIN_VALUE;
 
     private final Backend backend;
     private final Socket socket;
@@ -123,6 +126,10 @@ public final class MuxConnection implements Connection {
     private final MuxTimer timer;
     private final int maxInFlight;
     private final long requestTimeoutNanos;
+    private final long writeTimeoutNanos;
+    /** System.nanoTime() when the frame being written began, or NOT_WRITING; see checkWrite. */
+    private volatile long writeStartedAt = NOT_WRITING;
+    private volatile ScheduledFuture<?> watchdog;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
@@ -134,7 +141,7 @@ public final class MuxConnection implements Connection {
     private final Thread reader;
 
     MuxConnection(Backend backend, Socket socket, FrameCodec codec, MuxTimer timer, int maxInFlight,
-            Duration requestTimeout, String readerName, boolean virtual) throws IOException {
+            Duration requestTimeout, Duration writeTimeout, String readerName, boolean virtual) throws IOException {
         this.backend = backend;
         this.socket = socket;
         this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), BUFFER));
@@ -144,6 +151,7 @@ public final class MuxConnection implements Connection {
         this.timer = timer;
         this.maxInFlight = maxInFlight;
         this.requestTimeoutNanos = requestTimeout.toNanos();
+        this.writeTimeoutNanos = writeTimeout.toNanos();
         this.reader = Threads.newThread(readerName, this::readLoop, virtual);
     }
 
@@ -156,6 +164,8 @@ public final class MuxConnection implements Connection {
             timer.release();
             throw e;
         }
+        // a stuck write is found between writeTimeout and 1.5 x writeTimeout after it began
+        watchdog = timer.scheduleEvery(this::checkWrite, Math.max(1, writeTimeoutNanos / 2));
     }
 
     /** The reader thread, for tests. */
@@ -242,6 +252,7 @@ public final class MuxConnection implements Connection {
                 return p.future; // it timed out, or the connection broke, while it waited for the lock: not sent
             }
             long before = written.count;
+            writeStartedAt = System.nanoTime();
             try {
                 codec.write(Frame.of(id, request), out);
                 out.flush();
@@ -257,6 +268,7 @@ public final class MuxConnection implements Connection {
                 }
             }
         } finally {
+            writeStartedAt = NOT_WRITING;
             writeLock.unlock();
         }
         if (writeFailed != null) {
@@ -354,6 +366,7 @@ public final class MuxConnection implements Connection {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        stopWatchdog();
         closeSocket();
         failAll(false);
         if (Thread.currentThread() != reader) {
@@ -416,6 +429,7 @@ public final class MuxConnection implements Connection {
         }
         log.debug("connection to {} broke with {} requests in flight: {}", backend.key(), inFlight.get(),
                 cause.toString());
+        stopWatchdog(); // nothing more is written
         closeSocket();
         failAll(true);
     }
@@ -454,21 +468,29 @@ public final class MuxConnection implements Connection {
         }
         finish(p);
         long ms = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
+        String what;
         if (p.move(Pending.QUEUED, Pending.EXPIRED)) {
-            p.future.completeExceptionally(new MuxTimeoutException("request " + p.id + " to " + backend.key()
-                    + " could not be written within " + ms + " ms (the connection was busy writing other requests,"
-                    + " the server reads slowly); it was not sent"));
+            what = " could not be written within " + ms + " ms (the connection was busy writing other requests, the"
+                    + " server reads slowly); it was not sent";
         } else if (p.state() == Pending.WRITING) {
-            p.future.completeExceptionally(new MuxTimeoutException("request " + p.id + " to " + backend.key()
-                    + " could not be written within " + ms + " ms: the server is not reading, so the connection"
-                    + " breaks"));
-            // Its sender is blocked in the socket's write, which only closing the socket ends; and with part of a
-            // frame written, the stream would be out of step anyway.
-            breakWith(new IOException("the write of request " + p.id + " stalled for " + ms
-                    + " ms: the server is not reading"));
+            what = " got no response within " + ms + " ms (its frame was still being written: the server reads"
+                    + " slowly)";
         } else {
-            p.future.completeExceptionally(new MuxTimeoutException("request " + p.id + " to " + backend.key()
-                    + " got no response within " + ms + " ms"));
+            what = " got no response within " + ms + " ms";
+        }
+        p.future.completeExceptionally(new MuxTimeoutException("request " + p.id + " to " + backend.key() + what));
+    }
+
+    /**
+     * The write watchdog, on the timer thread: a frame's write still under way after writeTimeout means the server
+     * stopped reading. The sender is blocked in the socket's write, which only closing the socket ends (and with part
+     * of a frame written, the stream is out of step anyway): the connection breaks.
+     */
+    private void checkWrite() {
+        long started = writeStartedAt;
+        if (started != NOT_WRITING && System.nanoTime() - started > writeTimeoutNanos) {
+            breakWith(new IOException("a write has not finished in " + TimeUnit.NANOSECONDS.toMillis(
+                    writeTimeoutNanos) + " ms (writeTimeout): the server is not reading"));
         }
     }
 
@@ -511,6 +533,13 @@ public final class MuxConnection implements Connection {
         ScheduledFuture<?> t = p.timeout;
         if (t != null) {
             t.cancel(false);
+        }
+    }
+
+    private void stopWatchdog() {
+        ScheduledFuture<?> w = watchdog;
+        if (w != null) {
+            w.cancel(false);
         }
     }
 

@@ -179,13 +179,43 @@ class MuxConnectionTest {
     }
 
     @Test
-    void aServerThatStopsReadingNeverHoldsASenderPastItsTimeout() throws Exception {
+    void timeoutsRacingTheirResponsesEndEachRequestOnceAndLeaveNothingPending() throws Exception {
+        MuxConnection c = connect(MuxConnectionFactory.create());
+        java.util.Random random = new java.util.Random(7);
+        List<CompletableFuture<byte[]>> futures = new java.util.ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            // answered after 0 to 9 ms, with a timeout of 5 ms: about half come in time, the rest race or are late
+            futures.add(c.send(("sleep " + random.nextInt(10) + " r" + i).getBytes(UTF_8), Duration.ofMillis(5)));
+        }
+        int answered = 0;
+        int timedOut = 0;
+        for (int i = 0; i < futures.size(); i++) {
+            try {
+                assertEquals("r" + i, text(futures.get(i)), "a response went to the wrong request");
+                answered++;
+            } catch (ExecutionException e) {
+                assertInstanceOf(MuxTimeoutException.class, e.getCause(), String.valueOf(e.getCause()) + " broken by "
+                        + c.brokenBy());
+                timedOut++;
+            }
+        }
+        int inTime = answered;
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.answersSent() == 2_000
+                && inTime + c.lateResponses() == 2_000);
+        assertEquals(2_000, answered + timedOut);
+        assertTrue(answered > 0 && timedOut > 0, answered + " answered, " + timedOut + " timed out");
+        assertEquals(timedOut, c.lateResponses(), "every response of a timed-out request is dropped, once");
+        assertEquals(0, c.inFlight(), "nothing left in the pending map");
+        assertFalse(c.isBroken());
+    }
+
+    @Test
+    void aServerThatStopsReadingHoldsNoSenderForEver() throws Exception {
         try (ServerSocket deaf = new ServerSocket()) {
             deaf.setReceiveBufferSize(4096);
             deaf.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            MuxConnection c = MuxConnectionFactory.builder().requestTimeout(Duration.ofMillis(300)).build()
-                    .connect(io.cueball.Backend.of("127.0.0.1", deaf.getLocalPort()));
-            connection = c;
+            MuxConnection c = connect(MuxConnectionFactory.builder().requestTimeout(Duration.ofMillis(300))
+                    .writeTimeout(Duration.ofMillis(500)).build(), deaf);
             try (Socket peer = deaf.accept()) { // accepts, and never reads a byte
                 byte[] big = new byte[LengthPrefixedCodec.DEFAULT_MAX_PAYLOAD]; // more than the socket buffers hold
                 List<CompletableFuture<byte[]>> futures = new CopyOnWriteArrayList<>();
@@ -196,20 +226,24 @@ class MuxConnectionTest {
                     senders.add(t);
                     t.start();
                 }
-                // One sender is stuck in the socket's write, the others wait for it: every send returns once its
-                // 300 ms have passed, failed, and the connection is broken (which closes the socket under the write)
+                // One sender is stuck in the socket's write, the others wait for it: those two give up after their
+                // 300 ms (not sent), and the stuck write breaks the connection after writeTimeout, which closes the
+                // socket under it
                 await().atMost(Duration.ofSeconds(5)).until(() -> senders.stream().noneMatch(Thread::isAlive));
                 assertEquals(3, futures.size());
                 List<String> outcomes = new java.util.ArrayList<>();
                 for (CompletableFuture<byte[]> f : futures) {
                     Throwable t = failure(f);
-                    assertTrue(t instanceof MuxTimeoutException || t instanceof MuxConnectionException, t.toString());
+                    assertInstanceOf(MuxTimeoutException.class, t, "each times out at 300 ms, before the break");
                     outcomes.add(t.getMessage());
                 }
-                assertTrue(outcomes.stream().anyMatch(m -> m.contains("could not be written within 300 ms: the server"
-                        + " is not reading")), outcomes.toString());
+                assertEquals(2, outcomes.stream().filter(m -> m.endsWith("it was not sent")).count(),
+                        outcomes.toString());
+                assertEquals(1, outcomes.stream().filter(m -> m.contains("its frame was still being written"))
+                        .count(), outcomes.toString());
                 assertTrue(c.isBroken());
-                assertTrue(c.brokenBy().getMessage().contains("stalled for 300 ms"), c.brokenBy().toString());
+                assertTrue(c.brokenBy().getMessage().contains("has not finished in 500 ms (writeTimeout)"),
+                        c.brokenBy().toString());
                 assertEquals(0, c.inFlight());
             }
         }
@@ -233,7 +267,7 @@ class MuxConnectionTest {
                 Throwable t = failure(small);
                 assertInstanceOf(MuxTimeoutException.class, t);
                 assertTrue(t.getMessage().endsWith("it was not sent"), t.getMessage());
-                assertFalse(c.isBroken(), "the slow upload's own timeout has not passed: the connection goes on");
+                assertFalse(c.isBroken(), "the upload is within writeTimeout: the connection goes on");
                 assertEquals(1, c.inFlight(), "only the upload is in flight");
             }
         }
@@ -354,7 +388,9 @@ class MuxConnectionTest {
     @Test
     void theFactoryNamesBadOptions() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> MuxConnectionFactory.builder().maxInFlight(0).requestTimeout(Duration.ZERO).build());
+                () -> MuxConnectionFactory.builder().maxInFlight(0).requestTimeout(Duration.ZERO)
+                        .writeTimeout(Duration.ofSeconds(-1)).build());
+        assertTrue(e.getMessage().contains("writeTimeout: PT-1S (expected: > 0)"), e.getMessage());
         assertTrue(e.getMessage().contains("maxInFlight: 0 (expected: >= 1)"), e.getMessage());
         assertTrue(e.getMessage().contains("requestTimeout: PT0S (expected: > 0)"), e.getMessage());
     }
