@@ -48,8 +48,9 @@ import java.util.regex.Pattern;
  * {@code maxLeasesPerConnection} bounds the leases one connection carries; an acquire waits (up to its timeout)
  * while every connection is at the bound.
  *
- * <p><b>Threads.</b> Thread-safe. {@link #acquire()} and {@link Lease#close()} take no lock on their way (one
- * allocation, the lease), except to wait, and for a failure, which the pool's health model records under its lock.
+ * <p><b>Threads.</b> Thread-safe. {@link #acquire()} and {@link Lease#close()} take no lock on their way (an
+ * acquire allocates the lease, and the strategy's small arrays when more than one backend could take it), except to
+ * wait, and for a failure, which the pool's health model records under its lock.
  * The set starts no thread of its own: its upkeep runs on its pool's threads ({@code cueball-<name>-connect-N},
  * {@code cueball-<name>-timer-1}, daemons), which have all exited when {@link #close()} returns.
  *
@@ -82,7 +83,8 @@ public final class ConnectionSet<C extends Connection> implements AutoCloseable 
      * @throws ClaimTimeoutException     if no connection could take a lease in time (no connection yet, or every
      *                                   one at {@code maxLeasesPerConnection}); the message names the set, the wait,
      *                                   its counts and the last connect error
-     * @throws NoBackendsException       if the resolver reports no backend and {@code failFastWhenEmpty} is set
+     * @throws NoBackendsException       if the resolver reports no backend and {@code failFastWhenEmpty} is set,
+     *                                   also when it removes the last one while the acquire waits
      * @throws PoolFailedException       if every backend is dead
      * @throws PoolClosedException       if the set is closing or closed
      * @throws ClaimInterruptedException if the thread was interrupted while waiting

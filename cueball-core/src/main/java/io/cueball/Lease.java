@@ -51,7 +51,10 @@ public final class Lease<C extends Connection> implements AutoCloseable {
     }
 
     /**
-     * The leased connection, shared with other leases.
+     * The leased connection, shared with other leases. A lease still in use when its draining connection reaches
+     * {@code drainTimeout}, or when the set's {@code closeTimeout} passes, is cut: the connection is closed under
+     * it (the listener's {@code leasesCut} counts it) and this still returns it, closed, so its own methods fail
+     * as a closed connection's do; end the lease as usual.
      *
      * @return the connection
      * @throws IllegalStateException if this lease has ended

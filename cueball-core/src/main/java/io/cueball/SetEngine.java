@@ -65,9 +65,10 @@ import org.slf4j.LoggerFactory;
  *
  * LEASES. acquire() reads `groups` (an immutable view of the connections that take leases, per backend, rebuilt
  * under the lock on every change), lets the HostSelection choose a backend (least leases in flight per connection
- * for leastInUse) and takes its least loaded connection: lock-free, one allocation (the Lease). The lease count and
- * the drain are a Dekker pair (SharedConnection). A lease's end records its outcome on the slot lock-free
- * (Slot.recordSharedUse: the pool harvests it as a claim's), or under the pool's lock for a failure.
+ * for leastInUse) and takes its least loaded connection: lock-free; it allocates the Lease, and the strategy's arrays
+ * when more than one backend may take it. The lease count and the drain are a Dekker pair (SharedConnection). A
+ * lease's end records its outcome on the slot lock-free (Slot.recordSharedUse: the pool harvests it as a claim's),
+ * or under the pool's lock for a failure.
  *
  * THREADS. The set starts none: sync runs on the pool's connector threads, ticks and drain timers on its timer
  * thread; close() closes the pool, which joins them.
@@ -182,7 +183,6 @@ final class SetEngine<C extends Connection> implements PoolListener {
     Lease<C> acquire(long timeoutNanos, boolean mayWait) {
         long start = System.nanoTime();
         long deadline = start + timeoutNanos;
-        boolean checkedEmpty = false;
         for (;;) {
             throwIfClosing();
             SharedConnection<C> s = choose();
@@ -203,10 +203,7 @@ final class SetEngine<C extends Connection> implements PoolListener {
             if (e.state() == PoolState.FAILED) {
                 throw failed(e);
             }
-            if (!checkedEmpty) {
-                checkedEmpty = true;
-                throwIfFailingFast(e);
-            }
+            throwIfFailingFast(e); // at first, and after each wait: the resolver may have emptied meanwhile
             if (!mayWait) {
                 return null;
             }

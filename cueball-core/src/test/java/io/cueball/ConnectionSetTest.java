@@ -299,6 +299,30 @@ class ConnectionSetTest {
     }
 
     @Test
+    void aWaitingAcquireFailsFastWhenTheResolverRemovesEveryBackend() {
+        var set = h.start(h.builder(A).connectionsPerBackend(1).maxLeasesPerConnection(1).failFastWhenEmpty(true));
+        var lease = set.acquire(Duration.ZERO);
+        var failure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+        Thread waiter = new Thread(() -> {
+            try {
+                set.acquire(Duration.ofMinutes(1)).close();
+            } catch (RuntimeException e) {
+                failure.set(e);
+            }
+        }, "cueball-test-waiter");
+        waiter.setDaemon(true);
+        waiter.start();
+        org.awaitility.Awaitility.await().until(() -> set.stats().waiting() == 1);
+        h.resolver.remove(A);
+        h.advance(SetHarness.REBALANCE_DELAY);
+        // as a pool's waiting claims do: not after the minute, but once the set has seen the resolver empty
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> failure.get() != null);
+        assertTrue(failure.get() instanceof NoBackendsException, String.valueOf(failure.get()));
+        assertTrue(failure.get().getMessage().contains("failFastWhenEmpty"), failure.get().getMessage());
+        lease.close();
+    }
+
+    @Test
     void failsFastWhenEveryBackendIsDead() {
         h.factory.failAlways(A);
         var set = h.start(h.builder(A).connectionsPerBackend(1));

@@ -220,8 +220,15 @@ final class MuxDemo {
             b.append(String.format(Locale.ROOT, "%6.1fs requests/s %.0f in-flight %d failed %d |", elapsed() / 1e9,
                     rate, s.leasesInFlight(), failed.sum()));
             for (ConnectionSetStats.BackendLoad l : s.backends()) {
-                b.append(String.format(Locale.ROOT, " %s %s conns %d in-flight %d%s;", l.backend().key(),
-                        l.status().name().toLowerCase(Locale.ROOT), l.connections(), l.leasesInFlight(),
+                StringBuilder per = new StringBuilder();
+                for (ConnectionSetStats.ConnectionLoad c : s.connectionLoads()) {
+                    if (c.backend().equals(l.backend())) { // requests in flight per connection; * draining
+                        per.append(per.length() == 0 ? "" : " ").append(c.leasesInFlight())
+                                .append(c.draining() ? "*" : "");
+                    }
+                }
+                b.append(String.format(Locale.ROOT, " %s %s conns %d in-flight %d [%s]%s;", l.backend().key(),
+                        l.status().name().toLowerCase(Locale.ROOT), l.connections(), l.leasesInFlight(), per,
                         l.draining() > 0 ? " draining " + l.draining() : ""));
             }
             b.append('\n');

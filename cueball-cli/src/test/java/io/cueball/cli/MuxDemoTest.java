@@ -23,8 +23,9 @@ class MuxDemoTest {
         assertEquals(0, exit, err.toString(StandardCharsets.UTF_8));
         long status = text.lines().filter(l -> l.matches("\\s+\\d+\\.\\ds requests/s .*")).count();
         assertTrue(status >= 4, "one status line per second:\n" + text);
-        assertTrue(text.lines().anyMatch(l -> l.matches(".*127\\.0\\.0\\.1:\\d+ live conns 2 in-flight \\d+;.*")),
-                "requests in flight per backend:\n" + text);
+        assertTrue(text.lines().anyMatch(
+                l -> l.matches(".*127\\.0\\.0\\.1:\\d+ live conns 2 in-flight \\d+ \\[\\d+ \\d+\\];.*")),
+                "requests in flight per backend, and per connection in brackets:\n" + text);
         assertTrue(text.contains("draining: its backend was removed"), text);
         assertTrue(Pattern.compile("connection 127\\.0\\.0\\.1:\\d+\\.\\d+ closed after \\d+ requests, none cut")
                 .matcher(text).find(), "the removed backend's connections drained without cutting a request:\n" + text);

@@ -49,17 +49,22 @@ public final class TestMuxServer implements AutoCloseable {
         Reply handle(long requestId, byte[] payload);
     }
 
-    /** One answer: a payload or an error, now or after a delay, or none at all. Immutable. */
+    /**
+     * One answer: a payload or an error, now or after a delay, or none at all; or, to test a client's handling of
+     * a broken protocol, raw bytes in place of a frame. Immutable.
+     */
     public static final class Reply {
-        private static final Reply NONE = new Reply(null, false, 0);
+        private static final Reply NONE = new Reply(null, false, false, 0);
 
         private final byte[] payload;
         private final boolean error;
+        private final boolean raw;
         private final long delayNanos;
 
-        private Reply(byte[] payload, boolean error, long delayNanos) {
+        private Reply(byte[] payload, boolean error, boolean raw, long delayNanos) {
             this.payload = payload;
             this.error = error;
+            this.raw = raw;
             this.delayNanos = delayNanos;
         }
 
@@ -68,7 +73,7 @@ public final class TestMuxServer implements AutoCloseable {
          * @return a successful answer, sent at once
          */
         public static Reply of(byte[] payload) {
-            return new Reply(Objects.requireNonNull(payload, "payload"), false, 0);
+            return new Reply(Objects.requireNonNull(payload, "payload"), false, false, 0);
         }
 
         /**
@@ -76,7 +81,16 @@ public final class TestMuxServer implements AutoCloseable {
          * @return an error answer (flag bit 0), sent at once
          */
         public static Reply error(String message) {
-            return new Reply(message.getBytes(StandardCharsets.UTF_8), true, 0);
+            return new Reply(message.getBytes(StandardCharsets.UTF_8), true, false, 0);
+        }
+
+        /**
+         * @param bytes written to the connection as they are, in place of a frame: a frame with another request's
+         *              id, a length out of range, half a frame (then {@link #dropConnections()})
+         * @return an answer that is not a frame of the format, sent at once
+         */
+        public static Reply raw(byte[] bytes) {
+            return new Reply(Objects.requireNonNull(bytes, "bytes").clone(), false, true, 0);
         }
 
         /** @return no answer at all: the client's request times out */
@@ -92,7 +106,7 @@ public final class TestMuxServer implements AutoCloseable {
             if (delay.isNegative()) {
                 throw new IllegalArgumentException("delay: " + delay + " (expected: >= 0)");
             }
-            return payload == null ? this : new Reply(payload, error, delay.toNanos());
+            return payload == null ? this : new Reply(payload, error, raw, delay.toNanos());
         }
     }
 
@@ -354,9 +368,11 @@ public final class TestMuxServer implements AutoCloseable {
     private void answer(DataOutputStream out, ReentrantLock writeLock, long id, Reply reply) {
         writeLock.lock();
         try {
-            out.writeInt(9 + reply.payload.length);
-            out.writeLong(id);
-            out.writeByte(reply.error ? 1 : 0);
+            if (!reply.raw) {
+                out.writeInt(9 + reply.payload.length);
+                out.writeLong(id);
+                out.writeByte(reply.error ? 1 : 0);
+            }
             out.write(reply.payload);
             out.flush();
             answered.incrementAndGet();

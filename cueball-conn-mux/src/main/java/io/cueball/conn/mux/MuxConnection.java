@@ -3,10 +3,16 @@ package io.cueball.conn.mux;
 import io.cueball.Backend;
 import io.cueball.Connection;
 import io.cueball.Lease;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -51,7 +57,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Back-pressure.</b> At most {@code maxInFlight} requests at once: one more fails at once with
  * {@link MuxBusyException} (never blocks). Bound a set's {@code maxLeasesPerConnection} to make acquires wait
- * instead.
+ * instead. A send does block while the requests before it are written (TCP's own back-pressure, from a server
+ * that reads slowly), but a request that could not start its write within its timeout fails alone with
+ * {@link MuxTimeoutException} and was not sent; and a write still under way after the factory's
+ * {@code writeTimeout} (10 s: the server stopped reading) breaks the connection, which frees every sender. So a send
+ * returns within its timeout, or within {@code writeTimeout} of its write's start.
  *
  * <p><b>Threads.</b> Thread-safe. Sends write on the calling thread, one at a time (a {@code ReentrantLock}, so
  * virtual threads do not pin). One reader thread per connection ({@code cueball-mux-<backend>-N}: virtual on JDK 21
@@ -62,25 +72,64 @@ import org.slf4j.LoggerFactory;
 public final class MuxConnection implements Connection {
     private static final Logger log = LoggerFactory.getLogger(MuxConnection.class);
 
-    /** One request in flight. */
+    /**
+     * One request in flight. Its write goes QUEUED (waiting for the write lock) to WRITING to WRITTEN; its timeout
+     * may end it while QUEUED (EXPIRED: it is never written). Both moves out of QUEUED are compare-and-sets, so a
+     * timeout knows whether its request was never sent (and never will be), is being written, or waits for its
+     * response.
+     */
     private static final class Pending {
+        static final int QUEUED = 0;
+        static final int WRITING = 1;
+        static final int WRITTEN = 2;
+        static final int EXPIRED = 3;
+        private static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(Pending.class, "state", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final long id;
         final CompletableFuture<byte[]> future = new CompletableFuture<>();
         volatile ScheduledFuture<?> timeout;
+        @SuppressWarnings("unused") // through STATE
+        private volatile int state;
 
         Pending(long id) {
             this.id = id;
         }
+
+        boolean move(int from, int to) {
+            return STATE.compareAndSet(this, from, to);
+        }
+
+        int state() {
+            return state;
+        }
     }
+
+    /** The sockets' read and write buffers. */
+    private static final int BUFFER = 64 * 1024;
+    private static final long NOT_WRITING = Long.MIN_VALUE;
 
     private final Backend backend;
     private final Socket socket;
     private final DataInputStream in;
     private final DataOutputStream out;
+    /** Under {@code out}: counts what the codec wrote (DataOutputStream.size() stops counting at 2 GiB). */
+    private final CountingOutputStream written;
     private final FrameCodec codec;
     private final MuxTimer timer;
     private final int maxInFlight;
     private final long requestTimeoutNanos;
+    private final long writeTimeoutNanos;
+    /** System.nanoTime() when the frame being written began, or NOT_WRITING; see checkWrite. */
+    private volatile long writeStartedAt = NOT_WRITING;
+    private volatile ScheduledFuture<?> watchdog;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
@@ -91,23 +140,37 @@ public final class MuxConnection implements Connection {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread reader;
 
-    MuxConnection(Backend backend, Socket socket, DataInputStream in, DataOutputStream out, FrameCodec codec,
-            MuxTimer timer, int maxInFlight, Duration requestTimeout, String readerName, boolean virtual) {
+    MuxConnection(Backend backend, Socket socket, FrameCodec codec, MuxTimer timer, int maxInFlight,
+            Duration requestTimeout, Duration writeTimeout, String readerName, boolean virtual) throws IOException {
         this.backend = backend;
         this.socket = socket;
-        this.in = in;
-        this.out = out;
+        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), BUFFER));
+        this.written = new CountingOutputStream(new BufferedOutputStream(socket.getOutputStream(), BUFFER));
+        this.out = new DataOutputStream(written);
         this.codec = codec;
         this.timer = timer;
         this.maxInFlight = maxInFlight;
         this.requestTimeoutNanos = requestTimeout.toNanos();
+        this.writeTimeoutNanos = writeTimeout.toNanos();
         this.reader = Threads.newThread(readerName, this::readLoop, virtual);
     }
 
     /** Starts the reader; the factory calls it once the connection is made. */
     void start() {
         timer.acquire();
-        reader.start();
+        try {
+            reader.start();
+        } catch (Throwable e) { // no thread for it (OutOfMemoryError): the factory drops the connection
+            timer.release();
+            throw e;
+        }
+        // a stuck write is found between writeTimeout and 1.5 x writeTimeout after it began
+        watchdog = timer.scheduleEvery(this::checkWrite, Math.max(1, writeTimeoutNanos / 2));
+    }
+
+    /** The reader thread, for tests. */
+    Thread reader() {
+        return reader;
     }
 
     /** @return the backend this connection goes to */
@@ -173,20 +236,39 @@ public final class MuxConnection implements Connection {
             fail(p, connectionGone(id));
             return p.future;
         }
+        long deadline = System.nanoTime() + timeoutNanos;
         if (timeoutNanos > 0) {
             p.timeout = timer.schedule(() -> expire(p, timeoutNanos), timeoutNanos);
         }
+        if (!lockForWrite(timeoutNanos, deadline)) {
+            // Its whole timeout went by behind other requests' writes (a server that reads slowly, or not at all):
+            // it was never written, so it alone fails, and this thread is not held past its timeout.
+            expire(p, timeoutNanos);
+            return p.future;
+        }
         IOException writeFailed = null;
-        writeLock.lock();
         try {
-            codec.write(Frame.of(id, request), out);
-            out.flush();
-            sent.increment();
-        } catch (IOException e) {
-            writeFailed = e;
-        } catch (RuntimeException e) { // the codec refused the frame before writing it: only this request fails
-            fail(p, e);
+            if (pending.get(id) != p || !p.move(Pending.QUEUED, Pending.WRITING)) {
+                return p.future; // it timed out, or the connection broke, while it waited for the lock: not sent
+            }
+            long before = written.count;
+            writeStartedAt = System.nanoTime();
+            try {
+                codec.write(Frame.of(id, request), out);
+                out.flush();
+                p.move(Pending.WRITING, Pending.WRITTEN);
+                sent.increment();
+            } catch (IOException e) {
+                writeFailed = e;
+            } catch (RuntimeException e) {
+                if (written.count == before) { // the codec refused the frame before writing it: it alone fails
+                    fail(p, e);
+                } else { // part of a frame is in the stream: the server would read what follows out of step
+                    writeFailed = new IOException("the codec failed in the middle of request " + id + "'s frame", e);
+                }
+            }
         } finally {
+            writeStartedAt = NOT_WRITING;
             writeLock.unlock();
         }
         if (writeFailed != null) {
@@ -284,6 +366,7 @@ public final class MuxConnection implements Connection {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        stopWatchdog();
         closeSocket();
         failAll(false);
         if (Thread.currentThread() != reader) {
@@ -346,6 +429,7 @@ public final class MuxConnection implements Connection {
         }
         log.debug("connection to {} broke with {} requests in flight: {}", backend.key(), inFlight.get(),
                 cause.toString());
+        stopWatchdog(); // nothing more is written
         closeSocket();
         failAll(true);
     }
@@ -377,11 +461,69 @@ public final class MuxConnection implements Connection {
         }
     }
 
+    /** The request's timeout (on the timer thread), or a sender that could not get the write lock in time. */
     private void expire(Pending p, long timeoutNanos) {
-        if (pending.remove(p.id, p)) {
-            finish(p);
-            p.future.completeExceptionally(new MuxTimeoutException("request " + p.id + " to " + backend.key()
-                    + " got no response within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
+        if (!pending.remove(p.id, p)) {
+            return; // answered, failed or expired already
+        }
+        finish(p);
+        long ms = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
+        String what;
+        if (p.move(Pending.QUEUED, Pending.EXPIRED)) {
+            what = " could not be written within " + ms + " ms (the connection was busy writing other requests, the"
+                    + " server reads slowly); it was not sent";
+        } else if (p.state() == Pending.WRITING) {
+            what = " got no response within " + ms + " ms (its frame was still being written: the server reads"
+                    + " slowly)";
+        } else {
+            what = " got no response within " + ms + " ms";
+        }
+        p.future.completeExceptionally(new MuxTimeoutException("request " + p.id + " to " + backend.key() + what));
+    }
+
+    /**
+     * The write watchdog, on the timer thread: a frame's write still under way after writeTimeout means the server
+     * stopped reading. The sender is blocked in the socket's write, which only closing the socket ends (and with part
+     * of a frame written, the stream is out of step anyway): the connection breaks.
+     */
+    private void checkWrite() {
+        long started = writeStartedAt;
+        if (started != NOT_WRITING && System.nanoTime() - started > writeTimeoutNanos) {
+            breakWith(new IOException("a write has not finished in " + TimeUnit.NANOSECONDS.toMillis(
+                    writeTimeoutNanos) + " ms (writeTimeout): the server is not reading"));
+        }
+    }
+
+    /**
+     * Takes the write lock, waiting no longer than the request's deadline (for ever with no timeout). Not
+     * interruptible, as the write itself is not: an interrupt is kept for the caller.
+     *
+     * @return false if the deadline passed first
+     */
+    private boolean lockForWrite(long timeoutNanos, long deadline) {
+        if (timeoutNanos <= 0) {
+            writeLock.lock();
+            return true;
+        }
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                long left = deadline - System.nanoTime();
+                try {
+                    if (writeLock.tryLock(Math.max(0, left), TimeUnit.NANOSECONDS)) {
+                        return true;
+                    }
+                    if (left <= 0) {
+                        return false;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -391,6 +533,34 @@ public final class MuxConnection implements Connection {
         ScheduledFuture<?> t = p.timeout;
         if (t != null) {
             t.cancel(false);
+        }
+    }
+
+    private void stopWatchdog() {
+        ScheduledFuture<?> w = watchdog;
+        if (w != null) {
+            w.cancel(false);
+        }
+    }
+
+    /** Counts the bytes written through it; used by senders only, under the write lock. */
+    private static final class CountingOutputStream extends FilterOutputStream {
+        long count;
+
+        CountingOutputStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
         }
     }
 

@@ -2,10 +2,6 @@ package io.cueball.conn.mux;
 
 import io.cueball.Backend;
 import io.cueball.ConnectionFactory;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -37,9 +33,12 @@ public final class MuxConnectionFactory implements ConnectionFactory<MuxConnecti
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
     /** Requests in flight per connection by default. */
     public static final int DEFAULT_MAX_IN_FLIGHT = 1024;
+    /** How long one frame's write may take by default before the connection is judged stuck (as OkHttp's). */
+    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(10);
 
     private final Duration connectTimeout;
     private final Duration requestTimeout;
+    private final Duration writeTimeout;
     private final int maxInFlight;
     private final FrameCodec codec;
     private final boolean tcpNoDelay;
@@ -51,6 +50,7 @@ public final class MuxConnectionFactory implements ConnectionFactory<MuxConnecti
     private MuxConnectionFactory(Builder b) {
         this.connectTimeout = b.connectTimeout;
         this.requestTimeout = b.requestTimeout;
+        this.writeTimeout = b.writeTimeout;
         this.maxInFlight = b.maxInFlight;
         this.codec = b.codec;
         this.tcpNoDelay = b.tcpNoDelay;
@@ -58,7 +58,10 @@ public final class MuxConnectionFactory implements ConnectionFactory<MuxConnecti
         this.virtualThreads = b.virtualThreads;
     }
 
-    /** @return a factory with the defaults: the length-prefixed codec, 5 s connect, 30 s requests, 1024 in flight */
+    /**
+     * @return a factory with the defaults: the length-prefixed codec, 5 s connect, 30 s requests, 10 s writes, 1024
+     *         in flight
+     */
     public static MuxConnectionFactory create() {
         return builder().build();
     }
@@ -98,13 +101,11 @@ public final class MuxConnectionFactory implements ConnectionFactory<MuxConnecti
             } catch (IOException e) {
                 throw new IOException("connect to " + backend.key() + " failed: " + e.getMessage(), e);
             }
-            DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
-            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 64 * 1024));
-            MuxConnection c = new MuxConnection(backend, socket, in, out, codec, timer, maxInFlight, requestTimeout,
-                    "cueball-mux-" + backend.key() + "-" + readers.incrementAndGet(), virtualThreads);
+            MuxConnection c = new MuxConnection(backend, socket, codec, timer, maxInFlight, requestTimeout,
+                    writeTimeout, "cueball-mux-" + backend.key() + "-" + readers.incrementAndGet(), virtualThreads);
             c.start();
             return c;
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) { // rethrown as it is (an IOException, or unchecked): the socket must not leak
             try {
                 socket.close();
             } catch (IOException suppressed) {
@@ -117,7 +118,7 @@ public final class MuxConnectionFactory implements ConnectionFactory<MuxConnecti
     @Override
     public String toString() {
         return "MuxConnectionFactory{codec=" + codec.getClass().getSimpleName() + ", requestTimeout=" + requestTimeout
-                + ", maxInFlight=" + maxInFlight + ", readers=" + (virtualThreads && virtualThreadsAvailable()
+                + ", writeTimeout=" + writeTimeout + ", maxInFlight=" + maxInFlight + ", readers=" + (virtualThreads && virtualThreadsAvailable()
                 ? "virtual" : "platform") + "}";
     }
 
@@ -125,6 +126,7 @@ public final class MuxConnectionFactory implements ConnectionFactory<MuxConnecti
     public static final class Builder {
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
         private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         private FrameCodec codec = new LengthPrefixedCodec();
         private boolean tcpNoDelay = true;
@@ -150,6 +152,19 @@ public final class MuxConnectionFactory implements ConnectionFactory<MuxConnecti
          */
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * @param timeout the longest one request's frame may take to be written to the socket, {@code > 0}; default
+         *                10 s. A write still under way after it means the server stopped reading: the connection
+         *                breaks (every request in flight fails, and the set replaces it), which frees the sender
+         *                blocked in the write. Senders queued behind a slow write wait no longer than their own
+         *                request timeout either way.
+         * @return this builder
+         */
+        public Builder writeTimeout(Duration timeout) {
+            this.writeTimeout = timeout;
             return this;
         }
 
@@ -209,12 +224,16 @@ public final class MuxConnectionFactory implements ConnectionFactory<MuxConnecti
             Objects.requireNonNull(codec, "codec must not be null");
             Objects.requireNonNull(connectTimeout, "connectTimeout must not be null");
             Objects.requireNonNull(requestTimeout, "requestTimeout must not be null");
+            Objects.requireNonNull(writeTimeout, "writeTimeout must not be null");
             StringBuilder errors = new StringBuilder();
             if (connectTimeout.isNegative() || connectTimeout.isZero()) {
                 errors.append("connectTimeout: ").append(connectTimeout).append(" (expected: > 0); ");
             }
             if (requestTimeout.isNegative() || requestTimeout.isZero()) {
                 errors.append("requestTimeout: ").append(requestTimeout).append(" (expected: > 0); ");
+            }
+            if (writeTimeout.isNegative() || writeTimeout.isZero()) {
+                errors.append("writeTimeout: ").append(writeTimeout).append(" (expected: > 0); ");
             }
             if (maxInFlight < 1) {
                 errors.append("maxInFlight: ").append(maxInFlight).append(" (expected: >= 1); ");

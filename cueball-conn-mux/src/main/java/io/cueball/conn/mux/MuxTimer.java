@@ -7,9 +7,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The request timeouts of one factory's connections: one platform daemon thread, {@code cueball-mux-timer-N},
- * started when the first connection opens and stopped (and joined) when the last one closes, so that closing every
- * connection leaves no thread behind. Cancelled timeouts leave the queue at once.
+ * The request timeouts and write watchdogs of one factory's connections: one platform daemon thread,
+ * {@code cueball-mux-timer-N}, started when the first connection opens and stopped (and joined) when the last one
+ * closes, so that closing every connection leaves no thread behind. Cancelled timeouts leave the queue at once.
  */
 final class MuxTimer {
     private static final AtomicInteger TIMERS = new AtomicInteger();
@@ -74,6 +74,19 @@ final class MuxTimer {
      * @param delayNanos the delay
      */
     ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
+        return schedule(task, delayNanos, false);
+    }
+
+    /**
+     * Runs the task every {@code periodNanos} until cancelled; null if the timer is stopped.
+     *
+     * @param periodNanos the delay before the first run and between runs
+     */
+    ScheduledFuture<?> scheduleEvery(Runnable task, long periodNanos) {
+        return schedule(task, periodNanos, true);
+    }
+
+    private ScheduledFuture<?> schedule(Runnable task, long nanos, boolean repeat) {
         ScheduledThreadPoolExecutor e;
         lock.lock();
         try {
@@ -85,7 +98,8 @@ final class MuxTimer {
             return null;
         }
         try {
-            return e.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+            return repeat ? e.scheduleWithFixedDelay(task, nanos, nanos, TimeUnit.NANOSECONDS)
+                    : e.schedule(task, nanos, TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException stopped) {
             return null;
         }

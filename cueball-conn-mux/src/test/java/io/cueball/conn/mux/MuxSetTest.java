@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 class MuxSetTest {
     private final List<TestMuxServer> servers = new ArrayList<>();
     private final List<String> events = new CopyOnWriteArrayList<>();
+    private final Set<Thread> threadsBefore = Set.copyOf(Thread.getAllStackTraces().keySet());
     private ConnectionSet<MuxConnection> set;
 
     @AfterEach
@@ -84,14 +85,34 @@ class MuxSetTest {
         set = builder(resolver, MuxConnectionFactory.builder().maxInFlight(20_000).build())
                 .connectionsPerBackend(1).build();
         awaitConnections(3);
-        Random random = new Random(42);
+        int threads = 8;
         int n = 10_000;
-        List<CompletableFuture<byte[]>> futures = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            // a delay of 0 to 4 ms each: the answers come back out of order, thousands in flight at once
-            String request = "sleep " + random.nextInt(5) + " request-" + i;
-            futures.add(MuxConnection.sendOn(set.acquire(), request.getBytes(UTF_8)));
+        List<CompletableFuture<byte[]>> futures = new ArrayList<>(java.util.Collections.nCopies(n, null));
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        List<Thread> senders = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int first = t;
+            Random random = new Random(42 + t);
+            Thread sender = new Thread(() -> {
+                try {
+                    for (int i = first; i < n; i += threads) {
+                        // a delay of 0 to 4 ms each: the answers come back out of order, thousands in flight at once,
+                        // sent by eight threads at once over the three shared connections
+                        String request = "sleep " + random.nextInt(5) + " request-" + i;
+                        futures.set(i, MuxConnection.sendOn(set.acquire(), request.getBytes(UTF_8)));
+                    }
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            }, "cueball-test-sender-" + t);
+            sender.setDaemon(true);
+            senders.add(sender);
+            sender.start();
         }
+        for (Thread sender : senders) {
+            sender.join(30_000);
+        }
+        assertEquals(List.of(), failures);
         Set<String> answers = new HashSet<>();
         for (int i = 0; i < n; i++) {
             String answer = new String(futures.get(i).get(30, TimeUnit.SECONDS), UTF_8);
@@ -107,6 +128,39 @@ class MuxSetTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> set.stats().leasesInFlight() == 0);
         assertEquals(n, set.stats().leasesServed());
         assertEquals(3, set.stats().connections());
+    }
+
+    @Test
+    void anAcquireWaitingForRoomWakesOnAResponseOnATimeoutAndOnClose() throws Exception {
+        StaticResolver resolver = servers(1);
+        set = builder(resolver, MuxConnectionFactory.builder().requestTimeout(Duration.ofMillis(300)).build())
+                .connectionsPerBackend(1).maxLeasesPerConnection(1).build();
+        awaitConnections(1);
+        for (String request : List.of("sleep 300 answered", "silent")) {
+            CompletableFuture<byte[]> first = MuxConnection.sendOn(set.acquire(), request.getBytes(UTF_8));
+            assertTrue(set.tryAcquire().isEmpty(), "the one connection carries its one lease");
+            // the waiting acquire gets the connection when the first request's lease ends with its outcome
+            try (Lease<MuxConnection> next = set.acquire(Duration.ofSeconds(5))) {
+                Throwable outcome = first.handle((r, e) -> e).get(5, TimeUnit.SECONDS);
+                if (request.equals("silent")) {
+                    assertInstanceOf(MuxTimeoutException.class, MuxConnection.unwrap(outcome));
+                }
+                assertEquals("next", new String(next.connection().send("next".getBytes(UTF_8)).get(5,
+                        TimeUnit.SECONDS), UTF_8));
+            }
+        }
+        MuxConnection.sendOn(set.acquire(), "silent".getBytes(UTF_8));
+        CompletableFuture<Throwable> waiter = CompletableFuture.supplyAsync(() -> {
+            try {
+                set.acquire(Duration.ofSeconds(30)).close();
+                return null;
+            } catch (RuntimeException e) {
+                return e;
+            }
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> set.stats().waiting() == 1);
+        set.close();
+        assertInstanceOf(io.cueball.PoolClosedException.class, waiter.get(5, TimeUnit.SECONDS));
     }
 
     @Test
@@ -203,6 +257,12 @@ class MuxSetTest {
         Lease<MuxConnection> lease = set.acquire();
         CompletableFuture<byte[]> pending = lease.connection().send("silent".getBytes(UTF_8));
         assertFalse(MuxTests.threads("cueball-mux-").isEmpty());
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (!threadsBefore.contains(t) && t.isAlive()) {
+                assertTrue(t.getName().startsWith("cueball-") && t.isDaemon(), "a thread named " + t.getName()
+                        + (t.isDaemon() ? "" : ", not a daemon"));
+            }
+        }
         set.close();
         ExecutionException e = assertThrows(ExecutionException.class, () -> pending.get(5, TimeUnit.SECONDS));
         assertInstanceOf(MuxConnectionException.class, e.getCause());
