@@ -7,9 +7,11 @@
 # refuses an older JDK. Run it with JDK 25:
 #   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 cueball-benchmarks/run.sh
 #
-# About 21 minutes on 2 cores (measured: 21.5 min on the shared 2-core VM, see RESULTS.md's header): the build
-# about 1, ClaimReleaseBenchmark 13 (7 pools x 2 sizes x 4 thread counts, 2 forks each, with -prof gc),
-# ExhaustionBenchmark 2.5, VirtualThreads 2.5 (8 pools x 2 runs), the rest 2.
+# About 20 minutes on 2 cores: one run on the shared 2-core VM took 19 min 17 s with the modules already built
+# (a clean clone's build adds about a minute): the build 0.3, ClaimReleaseBenchmark 12 (7 pools x 2 sizes x 4 thread
+# counts, 2 forks each, -prof gc in the same forks), ExhaustionBenchmark 4 (7 pools, 2 forks each),
+# VirtualThreads 2 (8 pools x 2 runs, each in its own JVM), the rebalance plan and the scenarios 1. RESULTS.md's
+# header says how long its run took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
@@ -25,7 +27,7 @@ step() { printf '[%2d:%02d] %s\n' $(((SECONDS - started) / 60)) $(((SECONDS - st
 step "building (Java $feature)…"
 mvn -B -q -ntp -DskipTests -pl cueball-benchmarks -am package
 jar=cueball-benchmarks/target/benchmarks.jar
-if ! unzip -l "$jar" | grep -q 'io/cueball/benchmarks/StormpotPool.class'; then
+if ! unzip -l "$jar" io/cueball/benchmarks/StormpotPool.class > /dev/null 2>&1; then
   echo "the benchmarks jar has no Stormpot adapter: was it built by a JDK older than 21?" >&2
   exit 2
 fi

@@ -86,7 +86,7 @@ public final class Report {
                 .append("its own.\n\n");
         out.append("- commit: `").append(args[1]).append("`\n");
         out.append("- machine: ").append(args[2]).append('\n');
-        out.append("- JDK: ").append(args[3]).append(" (every benchmark ran on it: Stormpot 4.1 and virtual threads ")
+        out.append("- JDK: ").append(args[3].trim()).append(" (every benchmark ran on it: Stormpot 4.1 and virtual threads ")
                 .append("need Java 21+, so `run.sh` refuses an older JDK)\n");
         out.append("- pools: cueball (this commit), ").append(versions()).append('\n');
         out.append("- cross-core round trip of one cache line (`CrossCoreLatency`; it moves with where the host puts ")
