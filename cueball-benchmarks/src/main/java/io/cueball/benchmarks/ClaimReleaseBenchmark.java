@@ -18,18 +18,20 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * Claim and release, nothing in between: the cost of the pool itself, cueball against HikariCP and
- * commons-pool2, at 1, 4 and 16 threads.
+ * Claim and release, nothing in between: the cost of the pool itself, cueball against HikariCP, commons-pool2,
+ * Stormpot, BeeCP and vibur, at 1, 2, 4 and 16 threads. {@code run.sh} runs it in throughput mode with
+ * {@code -prof gc} (the bytes allocated per claim + release); two forks per point, each with its own JVM.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode({Mode.Throughput, Mode.AverageTime})
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 2)
-@Fork(1)
+@Measurement(iterations = 3, time = 1)
+@Fork(2)
 public class ClaimReleaseBenchmark {
 
-    @Param({"cueball", "cueball-fifo", "hikari", "commons-pool2"})
+    /** The pools (see {@link PoolUnderTest}); "stormpot" needs JDK 21+. */
+    @Param({"cueball", "cueball-fifo", "hikari", "commons-pool2", "stormpot", "beecp", "vibur"})
     public String pool;
 
     @Param({"8", "32"})
@@ -44,12 +46,20 @@ public class ClaimReleaseBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        underTest.close();
+        if (underTest != null) {
+            underTest.close();
+        }
     }
 
     @Benchmark
     @Threads(1)
     public void threads01(Blackhole bh) throws Exception {
+        underTest.cycle(bh, 0);
+    }
+
+    @Benchmark
+    @Threads(2)
+    public void threads02(Blackhole bh) throws Exception {
         underTest.cycle(bh, 0);
     }
 

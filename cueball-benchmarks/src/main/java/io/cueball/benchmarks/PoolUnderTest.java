@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.cueball.Backend;
 import io.cueball.Claim;
+import io.cueball.ClaimTimeoutException;
 import io.cueball.ConnectionPool;
 import io.cueball.HostSelection;
 import io.cueball.PoolOptions;
@@ -15,25 +16,76 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.statsd.StatsdConfig;
 import io.micrometer.statsd.StatsdMeterRegistry;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.commons.pool2.impl.GenericObjectPool;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.openjdk.jmh.infra.Blackhole;
+import org.stone.beecp.BeeDataSource;
+import org.stone.beecp.BeeDataSourceConfig;
+import org.stone.beecp.exception.ConnectionGetTimeoutException;
+import org.vibur.objectpool.ConcurrentPool;
+import org.vibur.objectpool.util.ConcurrentLinkedDequeCollection;
 
-/** One pool implementation, reduced to "claim, do this, release". */
+/**
+ * One pool implementation, reduced to "claim, release". Each is configured as its documentation recommends for
+ * throughput, with a 30 s claim timeout, filled to its fixed size before the benchmark starts; see each class.
+ */
 interface PoolUnderTest extends AutoCloseable {
 
+    /** What every pool is given to wait for a connection before it gives up. */
+    Duration CLAIM_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * Claims a connection (or pooled object), waiting up to {@link #CLAIM_TIMEOUT}.
+     *
+     * @return what the pool hands out (and takes back in {@link #release}), or null if the claim timed out
+     */
+    Object claim() throws Exception;
+
+    /** Gives back what {@link #claim} returned. */
+    void release(Object claimed) throws Exception;
+
     /** Claims a connection, burns {@code tokens} of CPU holding it (0: none), releases it. */
-    void cycle(Blackhole bh, long tokens) throws Exception;
+    default void cycle(Blackhole bh, long tokens) throws Exception {
+        Object claimed = claim();
+        if (claimed == null) {
+            throw new IllegalStateException("claim timed out after " + CLAIM_TIMEOUT);
+        }
+        try {
+            bh.consume(claimed);
+            if (tokens > 0) {
+                Blackhole.consumeCPU(tokens);
+            }
+        } finally {
+            release(claimed);
+        }
+    }
 
     @Override
     void close();
 
+    /** The pools every table compares, in their order. */
+    List<String> COMPARED = List.of("cueball", "cueball-fifo", "hikari", "commons-pool2", "stormpot", "beecp",
+            "vibur");
+
     static PoolUnderTest create(String kind, int size) {
+        return create(kind, size, false);
+    }
+
+    /**
+     * A pool of {@code size}.
+     *
+     * @param virtualThreads whether virtual threads will claim: then the pools whose documentation asks for it use
+     *     their virtual-thread mode (Stormpot's virtual-thread-safe tap, BeeCP without its thread-local cache)
+     */
+    static PoolUnderTest create(String kind, int size, boolean virtualThreads) {
         return switch (kind) {
             case "cueball" -> new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY, HostSelection.roundRobin(), null);
             // The default pool with cueball-micrometer's meters bound: what metrics cost a claim, in memory and
@@ -54,8 +106,42 @@ interface PoolUnderTest extends AutoCloseable {
             case "cueball-leastinuse" -> new Cueball(size, 0, HostSelection.leastInUse(), null);
             case "hikari" -> new Hikari(size);
             case "commons-pool2" -> new CommonsPool(size);
+            case "beecp" -> new BeeCp(size, virtualThreads);
+            case "vibur" -> new Vibur(size);
+            // Stormpot's claim through the pool itself (its thread-local fast path) unless virtual threads claim;
+            // "stormpot-pool" is that path whoever claims (Stormpot's docs ask virtual threads to use the tap).
+            case "stormpot" -> stormpot(size, virtualThreads);
+            case "stormpot-pool" -> stormpot(size, false);
             default -> throw new IllegalArgumentException("pool: " + kind);
         };
+    }
+
+    /**
+     * Stormpot 4.1 is compiled for Java 21, so its adapter is compiled only by a JDK 21+ build (the jdk21+ profile
+     * of this module's pom) and loaded here by name.
+     */
+    private static PoolUnderTest stormpot(int size, boolean virtualThreadTap) {
+        String name = "io.cueball.benchmarks.StormpotPool";
+        Class<?> type;
+        try {
+            type = Class.forName(name);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("pool \"stormpot\" needs Java 21+: Stormpot 4.1 is compiled for Java 21, "
+                    + "and this benchmarks jar was built by an older JDK, without it. Build and run with JDK 21 or "
+                    + "later, e.g. JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 cueball-benchmarks/run.sh", e);
+        } catch (UnsupportedClassVersionError e) {
+            throw new IllegalStateException("pool \"stormpot\" needs Java 21+ (Stormpot 4.1 is compiled for Java 21); "
+                    + "this JVM is " + Runtime.version() + ". Run the benchmarks on JDK 21 or later, e.g. "
+                    + "JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64", e);
+        }
+        try {
+            return (PoolUnderTest) type.getDeclaredConstructor(int.class, boolean.class)
+                    .newInstance(size, virtualThreadTap);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw new IllegalStateException("Stormpot pool did not start", e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create " + name, e);
+        }
     }
 
     /**
@@ -129,7 +215,7 @@ interface PoolUnderTest extends AutoCloseable {
             pool = ConnectionPool.builder(new StaticResolver(backends), Stubs.StubConnection::new)
                     .name("bench").maxConnections(size).threadAffinity(threadAffinity).hostSelection(selection)
                     .rebalanceDelay(Duration.ZERO).leakDetectionThreshold(leakDetectionThreshold)
-                    .claimTimeout(Duration.ofSeconds(30)).build();
+                    .claimTimeout(CLAIM_TIMEOUT).build();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             for (PoolStats s = pool.stats(); s.idle() < size; s = pool.stats()) {
                 if (System.nanoTime() > deadline) {
@@ -147,13 +233,17 @@ interface PoolUnderTest extends AutoCloseable {
         }
 
         @Override
-        public void cycle(Blackhole bh, long tokens) {
-            try (Claim<Stubs.StubConnection> claim = pool.claim()) {
-                bh.consume(claim.connection());
-                if (tokens > 0) {
-                    Blackhole.consumeCPU(tokens);
-                }
+        public Object claim() {
+            try {
+                return pool.claim();
+            } catch (ClaimTimeoutException e) {
+                return null;
             }
+        }
+
+        @Override
+        public void release(Object claimed) {
+            ((Claim<?>) claimed).close();
         }
 
         @Override
@@ -176,7 +266,7 @@ interface PoolUnderTest extends AutoCloseable {
             config.setPoolName("bench");
             config.setMaximumPoolSize(size);
             config.setMinimumIdle(size);
-            config.setConnectionTimeout(30_000);
+            config.setConnectionTimeout(CLAIM_TIMEOUT.toMillis());
             ds = new HikariDataSource(config);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (ds.getHikariPoolMXBean().getIdleConnections() < size) {
@@ -188,13 +278,17 @@ interface PoolUnderTest extends AutoCloseable {
         }
 
         @Override
-        public void cycle(Blackhole bh, long tokens) throws Exception {
-            try (java.sql.Connection c = ds.getConnection()) {
-                bh.consume(c);
-                if (tokens > 0) {
-                    Blackhole.consumeCPU(tokens);
-                }
+        public Object claim() throws SQLException {
+            try {
+                return ds.getConnection();
+            } catch (SQLTransientConnectionException e) {
+                return null;
             }
+        }
+
+        @Override
+        public void release(Object claimed) throws SQLException {
+            ((java.sql.Connection) claimed).close();
         }
 
         @Override
@@ -203,7 +297,7 @@ interface PoolUnderTest extends AutoCloseable {
         }
     }
 
-    /** commons-pool2's GenericObjectPool, fixed size. */
+    /** commons-pool2's GenericObjectPool, fixed size (its defaults: LIFO, not fair). */
     final class CommonsPool implements PoolUnderTest {
         private final GenericObjectPool<Object> pool;
 
@@ -213,6 +307,7 @@ interface PoolUnderTest extends AutoCloseable {
             config.setMaxIdle(size);
             config.setMinIdle(size);
             config.setJmxEnabled(false);
+            config.setMaxWait(CLAIM_TIMEOUT);
             pool = new GenericObjectPool<>(new Stubs.StubObjectFactory(), config);
             try {
                 pool.preparePool();
@@ -222,16 +317,97 @@ interface PoolUnderTest extends AutoCloseable {
         }
 
         @Override
-        public void cycle(Blackhole bh, long tokens) throws Exception {
-            Object o = pool.borrowObject();
+        public Object claim() throws Exception {
             try {
-                bh.consume(o);
-                if (tokens > 0) {
-                    Blackhole.consumeCPU(tokens);
-                }
-            } finally {
-                pool.returnObject(o);
+                return pool.borrowObject();
+            } catch (NoSuchElementException e) {
+                return null;
             }
+        }
+
+        @Override
+        public void release(Object claimed) {
+            pool.returnObject(claimed);
+        }
+
+        @Override
+        public void close() {
+            pool.close();
+        }
+    }
+
+    /**
+     * BeeCP's BeeDataSource over the stub DataSource (the {@code connectionFactory} its docs describe), fixed size:
+     * initial size = max active, the other settings its defaults (unfair, its borrow semaphore of
+     * min(size / 2, cores) permits, the thread-local cache of a thread's last connection). For virtual threads the
+     * cache is off, as BeeCP's docs ask ({@code useThreadLocal} false).
+     */
+    final class BeeCp implements PoolUnderTest {
+        private final BeeDataSource ds;
+
+        BeeCp(int size, boolean virtualThreads) {
+            Stubs.StubDataSource stub = new Stubs.StubDataSource();
+            BeeDataSourceConfig config = new BeeDataSourceConfig();
+            config.setPoolName("bench");
+            config.setConnectionFactory(stub::getConnection);
+            config.setMaxActive(size);
+            config.setInitialSize(size);
+            config.setMaxWait(CLAIM_TIMEOUT.toMillis());
+            config.setUseThreadLocal(!virtualThreads);
+            ds = new BeeDataSource(config);
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (ds.getPoolMonitorVo().getIdleSize() < size) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("beecp did not fill: " + ds.getPoolMonitorVo());
+                    }
+                    LockSupport.parkNanos(1_000_000);
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public Object claim() throws SQLException {
+            try {
+                return ds.getConnection();
+            } catch (ConnectionGetTimeoutException e) {
+                return null;
+            }
+        }
+
+        @Override
+        public void release(Object claimed) throws SQLException {
+            ((java.sql.Connection) claimed).close();
+        }
+
+        @Override
+        public void close() {
+            ds.close();
+        }
+    }
+
+    /**
+     * vibur-object-pool's ConcurrentPool of plain objects, fixed size, over a ConcurrentLinkedDequeCollection (LIFO:
+     * the collection vibur-dbcp builds it with), not fair (its throughput setting).
+     */
+    final class Vibur implements PoolUnderTest {
+        private final ConcurrentPool<Object> pool;
+
+        Vibur(int size) {
+            pool = new ConcurrentPool<>(new ConcurrentLinkedDequeCollection<>(), new Stubs.StubViburFactory(), size,
+                    size, false);
+        }
+
+        @Override
+        public Object claim() {
+            return pool.tryTake(CLAIM_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void release(Object claimed) {
+            pool.restore(claimed);
         }
 
         @Override

@@ -10,6 +10,7 @@ import javax.sql.DataSource;
 import org.apache.commons.pool2.BasePooledObjectFactory;
 import org.apache.commons.pool2.PooledObject;
 import org.apache.commons.pool2.impl.DefaultPooledObject;
+import org.vibur.objectpool.PoolObjectFactory;
 
 /** Connections that do nothing, for each pool under test, so that only the pools' own work is measured. */
 final class Stubs {
@@ -62,7 +63,7 @@ final class Stubs {
                 });
     }
 
-    /** A DataSource of stub JDBC connections, for HikariCP. */
+    /** A DataSource of stub JDBC connections, for HikariCP and BeeCP. */
     static final class StubDataSource implements DataSource {
         @Override
         public java.sql.Connection getConnection() {
@@ -118,6 +119,28 @@ final class Stubs {
         @Override
         public PooledObject<Object> wrap(Object obj) {
             return new DefaultPooledObject<>(obj);
+        }
+    }
+
+    /** Objects for vibur-object-pool, always ready. */
+    static final class StubViburFactory implements PoolObjectFactory<Object> {
+        @Override
+        public Object create() {
+            return new Object();
+        }
+
+        @Override
+        public boolean readyToTake(Object obj) {
+            return true;
+        }
+
+        @Override
+        public boolean readyToRestore(Object obj) {
+            return true;
+        }
+
+        @Override
+        public void destroy(Object obj) {
         }
     }
 }
