@@ -55,12 +55,14 @@ final class IdleSet<C extends Connection> {
     private int lowWater;
 
     /** What one thread keeps for its next claim. Touched by that thread only. */
-    private static final class Affinity<C extends Connection> extends LeadingPadding {
+    static final class Affinity<C extends Connection> extends LeadingPadding {
         /**
          * Virtual threads keep nothing: one usually serves one request and ends, and what it kept would sit
          * outside the queue's turn-taking until another claim found the queue empty.
          */
         final boolean keeps = !isVirtual(Thread.currentThread());
+        /** The thread whose record this is (made by its ThreadLocal's initial value, on that thread). */
+        final Thread owner = Thread.currentThread();
         Slot<C> slot;
         int run;
     }
@@ -94,6 +96,7 @@ final class IdleSet<C extends Connection> {
             Slot<C> kept = mine.slot;
             mine.slot = null;
             if (kept.stickyToClaimed()) {
+                kept.keeper = mine;
                 return kept;
             }
             mine.run = 0;
@@ -107,6 +110,7 @@ final class IdleSet<C extends Connection> {
         if (mine != null) {
             mine.run = 0;
         }
+        slot.keeper = mine;
         return slot;
     }
 
@@ -139,7 +143,11 @@ final class IdleSet<C extends Connection> {
         if (affinity == null || waiters.any()) {
             return false;
         }
-        Affinity<C> mine = affinity.get();
+        // The claim's record, if this is the thread that claimed it: one ThreadLocal lookup per claim and release.
+        Affinity<C> mine = slot.keeper;
+        if (mine == null || mine.owner != Thread.currentThread()) {
+            mine = affinity.get();
+        }
         if (!mine.keeps || mine.slot != null || mine.run >= affinityRun) {
             return false;
         }
@@ -285,7 +293,7 @@ final class IdleSet<C extends Connection> {
         }
     }
 
-    private static boolean isVirtual(Thread thread) {
+    static boolean isVirtual(Thread thread) {
         if (IS_VIRTUAL == null) {
             return false;
         }

@@ -134,6 +134,12 @@ final class Slot<C extends Connection> extends LeadingPadding {
      * record (LEAKS), read by the releasing thread (the same claim's) and by the housekeeper after that record.
      */
     long claimedAt;
+    /**
+     * The affinity record of the thread whose lock-free claim took it (IdleSet: AFFINITY), so that the release
+     * need not look it up again; null if that claim kept nothing. Written by the claimer, read by the releaser,
+     * which uses it only if it is that same thread's.
+     */
+    IdleSet.Affinity<C> keeper;
     /** softEvict asked for it to be replaced: closed when next in the lock's hands. Lock only. */
     boolean evicted;
     /**

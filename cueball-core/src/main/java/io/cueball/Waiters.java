@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  * waiter takes an idle connection itself like any claim (PoolEngine.serveSelf) and then leaves the queue under
  * the lock. Racing is what keeps connections moving when the oldest waiter is descheduled, which with more
  * threads than cores is the common case. A waiter that has waited URGENT_AFTER is handed connections in queue
- * order under the lock instead (as is every waiter of an elastic pool), which bounds the wait of the unlucky.
+ * order under the lock instead (as is every waiter of an elastic pool, and every virtual thread's waiter from its
+ * start: see await), which bounds the wait of the unlucky.
  * A waiter that times out or is interrupted cancels itself under the lock if still waiting and wakes the next.
  *
  * FRESH CLAIMS (go-connpool's Pool.New: ConnectionPool.claimFresh, claimOpenedAfter) wait in the same queue but
@@ -38,7 +39,10 @@ import java.util.function.Supplier;
  * *Locked method runs under the pool lock.
  */
 
-/** The FIFO of waiting claims, and how a waiting claim waits: race, yield, park, then urgent. */
+/**
+ * The FIFO of waiting claims, and how a waiting claim waits: race, yield (platform threads only), park, then
+ * urgent.
+ */
 final class Waiters<C extends Connection> {
     private static final int YIELDS_BEFORE_PARK = 16;
     /** After this long, a waiting claim is handed connections in queue order rather than racing for them. */
@@ -78,6 +82,11 @@ final class Waiters<C extends Connection> {
 
     int sizeLocked() {
         return queue.size();
+    }
+
+    /** The waiting claims, oldest first (for tests). */
+    Iterable<Claim<C>> queueLocked() {
+        return queue;
     }
 
     /** Fresh claims in the queue. */
@@ -249,6 +258,14 @@ final class Waiters<C extends Connection> {
         // each side: yield a few times first, which also lets a holder that was descheduled run. No busy spin:
         // with more threads than cores it only steals the holder's CPU.
         boolean race = !pool.lockedClaims && !isFresh; // a fresh claim is handed its connection (FRESH CLAIMS)
+        // A virtual thread waits urgent at once, handed its connection in queue order: its yield only requeues it
+        // on its carrier, its timed park costs a timer, and a woken virtual thread runs soon, so racing buys it
+        // nothing; a thousand of them yielding and re-parking in turn kept the carriers from the holders.
+        boolean virtual = IdleSet.isVirtual(claim.thread);
+        if (virtual && !isFresh) {
+            claim.markUrgent();
+        }
+        int yields = virtual ? 0 : YIELDS_BEFORE_PARK;
         for (int round = 0;; round++) {
             int s = claim.state;
             if (s == Claim.ACTIVE) {
@@ -272,7 +289,7 @@ final class Waiters<C extends Connection> {
             if (now - start >= URGENT_AFTER_NANOS && !isFresh) {
                 claim.markUrgent(); // from now on a release hands it a connection in queue order (WAITERS)
             }
-            if (round < YIELDS_BEFORE_PARK) {
+            if (round < yields) {
                 Thread.yield();
                 continue;
             }
