@@ -61,11 +61,15 @@ commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null ||
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 machine="$(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); the run took $(((SECONDS - started) / 60)) min"
 jdk="$("$java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.vm.name|java.runtime.version/ {printf "%s ", $2}')"
-# The JDBC section comes from run-jdbc.sh, a run of its own: keep it.
+# The JDBC section comes from run-jdbc.sh and the shared-connections one from MuxBenchmark, runs of their own: keep
+# them.
 jdbc_section="$(sed -n '/<!-- jdbc:start -->/,/<!-- jdbc:end -->/p' cueball-benchmarks/RESULTS.md 2>/dev/null || true)"
+mux_section="$(sed -n '/<!-- mux:start -->/,/<!-- mux:end -->/p' cueball-benchmarks/RESULTS.md 2>/dev/null || true)"
 "$java" -cp "$jar" io.cueball.benchmarks.Report "$out" "$commit" "$machine" "$jdk" > "$out/RESULTS.md"
 cp "$out/RESULTS.md" cueball-benchmarks/RESULTS.md
-if [ -n "$jdbc_section" ]; then
-  printf '\n%s\n' "$jdbc_section" >> cueball-benchmarks/RESULTS.md
-fi
+for section in "$mux_section" "$jdbc_section"; do
+  if [ -n "$section" ]; then
+    printf '\n%s\n' "$section" >> cueball-benchmarks/RESULTS.md
+  fi
+done
 step "wrote cueball-benchmarks/RESULTS.md"
