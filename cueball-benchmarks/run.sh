@@ -61,13 +61,15 @@ commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null ||
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 machine="$(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); the run took $(((SECONDS - started) / 60)) min"
 jdk="$("$java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.vm.name|java.runtime.version/ {printf "%s ", $2}')"
-# The JDBC section comes from run-jdbc.sh and the shared-connections one from MuxBenchmark, runs of their own: keep
-# them.
-jdbc_section="$(sed -n '/<!-- jdbc:start -->/,/<!-- jdbc:end -->/p' cueball-benchmarks/RESULTS.md 2>/dev/null || true)"
-mux_section="$(sed -n '/<!-- mux:start -->/,/<!-- mux:end -->/p' cueball-benchmarks/RESULTS.md 2>/dev/null || true)"
+# Sections written by hand or by runs of their own are kept: the reading of the claim-path numbers against issue 19's
+# targets (gap), the shared-connections one from MuxBenchmark (mux) and the JDBC one from run-jdbc.sh (jdbc).
+kept() { sed -n "/<!-- $1:start -->/,/<!-- $1:end -->/p" cueball-benchmarks/RESULTS.md 2>/dev/null || true; }
+gap_section="$(kept gap)"
+mux_section="$(kept mux)"
+jdbc_section="$(kept jdbc)"
 "$java" -cp "$jar" io.cueball.benchmarks.Report "$out" "$commit" "$machine" "$jdk" > "$out/RESULTS.md"
 cp "$out/RESULTS.md" cueball-benchmarks/RESULTS.md
-for section in "$mux_section" "$jdbc_section"; do
+for section in "$gap_section" "$mux_section" "$jdbc_section"; do
   if [ -n "$section" ]; then
     printf '\n%s\n' "$section" >> cueball-benchmarks/RESULTS.md
   fi
