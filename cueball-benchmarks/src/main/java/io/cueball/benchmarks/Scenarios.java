@@ -181,7 +181,7 @@ public final class Scenarios {
             long addAt = System.nanoTime();
             resolver.add(added);
             long shareAt = awaitFor(pool, s -> s.backend(added.key()).map(b -> b.status() == BackendStatus.LIVE
-                    && b.open() == 2).orElse(false), 10_000);
+                    && b.open() >= MAX / 4).orElse(false), 10_000); // 2, or 3 if it is first in the pool's preference
             System.out.printf(Locale.ROOT, "| %d | %.1f |%n", run, (shareAt - addAt) / 1e6);
         } finally {
             servers.forEach(TestTcpServer::close);
