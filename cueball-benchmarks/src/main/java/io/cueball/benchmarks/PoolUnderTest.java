@@ -8,7 +8,6 @@ import io.cueball.ClaimTimeoutException;
 import io.cueball.ConnectionPool;
 import io.cueball.HostSelection;
 import io.cueball.PoolOptions;
-import io.cueball.PoolStats;
 import io.cueball.micrometer.CueballPoolMetrics;
 import io.cueball.resolver.fixed.StaticResolver;
 import io.micrometer.core.instrument.Clock;
@@ -41,6 +40,41 @@ interface PoolUnderTest extends AutoCloseable {
 
     /** What every pool is given to wait for a connection before it gives up. */
     Duration CLAIM_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Reads something from a pool under test; may throw what the pool's own API throws. */
+    @FunctionalInterface
+    interface Probe<T> {
+        /**
+         * @return what it reads
+         * @throws Exception whatever the pool's API throws
+         */
+        T read() throws Exception;
+    }
+
+    /**
+     * Waits, up to 10 s, until a pool has {@code size} idle connections (setup, not measured).
+     *
+     * @param name  the pool, for the error
+     * @param size  the idle connections to wait for
+     * @param idle  reads the pool's idle count
+     * @param state what the error shows of the pool if it never fills
+     * @throws IllegalStateException if it does not fill in time, or a probe throws
+     */
+    static void awaitFilled(String name, int size, Probe<Integer> idle, Probe<Object> state) {
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (idle.read() < size) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(name + " did not fill: " + state.read());
+                }
+                LockSupport.parkNanos(1_000_000);
+            }
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(name + " did not fill", e);
+        }
+    }
 
     /**
      * Claims a connection (or pooled object), waiting up to {@link #CLAIM_TIMEOUT}.
@@ -216,13 +250,7 @@ interface PoolUnderTest extends AutoCloseable {
                     .name("bench").maxConnections(size).threadAffinity(threadAffinity).hostSelection(selection)
                     .rebalanceDelay(Duration.ZERO).leakDetectionThreshold(leakDetectionThreshold)
                     .claimTimeout(CLAIM_TIMEOUT).build();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            for (PoolStats s = pool.stats(); s.idle() < size; s = pool.stats()) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("pool did not fill: " + s);
-                }
-                LockSupport.parkNanos(1_000_000);
-            }
+            awaitFilled("cueball", size, () -> pool.stats().idle(), pool::stats);
             this.registry = registry;
             if (registry != null) {
                 metrics = new CueballPoolMetrics(pool);
@@ -268,13 +296,8 @@ interface PoolUnderTest extends AutoCloseable {
             config.setMinimumIdle(size);
             config.setConnectionTimeout(CLAIM_TIMEOUT.toMillis());
             ds = new HikariDataSource(config);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (ds.getHikariPoolMXBean().getIdleConnections() < size) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("hikari did not fill");
-                }
-                LockSupport.parkNanos(1_000_000);
-            }
+            awaitFilled("hikari", size, () -> ds.getHikariPoolMXBean().getIdleConnections(),
+                    () -> ds.getHikariPoolMXBean().getTotalConnections() + " connections in all");
         }
 
         @Override
@@ -355,17 +378,7 @@ interface PoolUnderTest extends AutoCloseable {
             config.setMaxWait(CLAIM_TIMEOUT.toMillis());
             config.setUseThreadLocal(!virtualThreads);
             ds = new BeeDataSource(config);
-            try {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (ds.getPoolMonitorVo().getIdleSize() < size) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("beecp did not fill: " + ds.getPoolMonitorVo());
-                    }
-                    LockSupport.parkNanos(1_000_000);
-                }
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
+            awaitFilled("beecp", size, () -> ds.getPoolMonitorVo().getIdleSize(), ds::getPoolMonitorVo);
         }
 
         @Override
