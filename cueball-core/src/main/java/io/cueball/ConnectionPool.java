@@ -594,8 +594,15 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
          * claim benchmark at 4 threads on 2 cores about a fifth of claims were served beside the queue, and
          * about one in 100 000 waited.
          *
+         * <p>Each move to another connection has a cost when a connection is a server's session (a PostgreSQL
+         * session is a server process, whose caches go cold while it sleeps): database pools want long runs, such
+         * as 10 000 (see {@code CueballDataSource}). The bound is in claims, not time, so the spread over backends
+         * holds in units of load: over any window of N claims from one thread, each backend's count is within
+         * (threadAffinity + 1) &times; maxConnections of its share.
+         *
          * @param threadAffinity 0 (first-in, first-out: every claim takes the oldest idle connection) to
-         *                       1000; default {@value PoolOptions#DEFAULT_THREAD_AFFINITY}
+         *                       {@value PoolOptions#MAX_THREAD_AFFINITY}; default
+         *                       {@value PoolOptions#DEFAULT_THREAD_AFFINITY}
          * @return this builder
          */
         public Builder<C> threadAffinity(int threadAffinity) {
@@ -847,8 +854,8 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
             atLeast(errors, "connectTimeout", connectTimeout, true);
             atLeast(errors, "closeTimeout", closeTimeout, false);
             Objects.requireNonNull(backoff, "backoff must not be null");
-            if (threadAffinity < 0 || threadAffinity > 1000) {
-                errors.add("threadAffinity: " + threadAffinity + " (expected: 0..1000)");
+            if (threadAffinity < 0 || threadAffinity > PoolOptions.MAX_THREAD_AFFINITY) {
+                errors.add("threadAffinity: " + threadAffinity + " (expected: 0.." + PoolOptions.MAX_THREAD_AFFINITY + ")");
             }
             if (deadAfterFailures < 1) {
                 errors.add("deadAfterFailures: " + deadAfterFailures + " (expected: >= 1)");

@@ -33,6 +33,13 @@ public final class PoolOptions {
      * release themselves, while a thread still moves on to the next connection every 65 claims.
      */
     public static final int DEFAULT_THREAD_AFFINITY = 64;
+
+    /**
+     * The longest run {@code threadAffinity} allows: one million claims. Database pools want long runs (10 000:
+     * a move to another session costs the server far more than the queue's turn costs the client); the bound keeps
+     * every connection, and so every backend, taking its turn under load.
+     */
+    public static final int MAX_THREAD_AFFINITY = 1_000_000;
     /** How long {@link ConnectionPool#close()} waits for claimed connections. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
     /** The window over which a backend's use score decays (pooly's {@code DecayDuration}). */

@@ -48,8 +48,8 @@ class BuilderValidationTest {
                 bad("connectTimeout: PT0S (expected: > 0)", b -> b.connectTimeout(Duration.ZERO)),
                 bad("closeTimeout: PT-1S (expected: >= 0)", b -> b.closeTimeout(Duration.ofSeconds(-1))),
                 bad("deadAfterFailures: 0 (expected: >= 1)", b -> b.deadAfterFailures(0)),
-                bad("threadAffinity: -1 (expected: 0..1000)", b -> b.threadAffinity(-1)),
-                bad("threadAffinity: 1001 (expected: 0..1000)", b -> b.threadAffinity(1001)),
+                bad("threadAffinity: -1 (expected: 0..1000000)", b -> b.threadAffinity(-1)),
+                bad("threadAffinity: 1000001 (expected: 0..1000000)", b -> b.threadAffinity(1_000_001)),
                 bad("scoreDecay: PT0.019S (expected: >= PT0.02S)", b -> b.scoreDecay(Duration.ofMillis(19))),
                 bad("maxEjectionPercent: -1 (expected: 0..100)", b -> b.maxEjectionPercent(-1)),
                 bad("maxEjectionPercent: 101 (expected: 0..100)", b -> b.maxEjectionPercent(101)),
@@ -133,6 +133,15 @@ class BuilderValidationTest {
         assertEquals(Duration.ofSeconds(30), o.baseEjectionTime());
         assertEquals(Duration.ofMinutes(5), o.maxEjectionTime());
         assertTrue(o.name().matches("pool-\\d+"), o.name());
+    }
+
+    @Test
+    void threadAffinityTakesLongRunsUpToItsMaximum() {
+        // database pools want runs of 10 000 and more (CueballDataSource's advice)
+        assertEquals(PoolOptions.MAX_THREAD_AFFINITY, ConnectionPool.builder(new NoResolver(), NEVER)
+                .threadAffinity(PoolOptions.MAX_THREAD_AFFINITY).options().threadAffinity());
+        assertEquals(10_000, ConnectionPool.builder(new NoResolver(), NEVER).threadAffinity(10_000).options()
+                .threadAffinity());
     }
 
     @Test

@@ -128,7 +128,7 @@ public class JdbcBenchmark {
                 ConnectionPool<JdbcConnection> p = ConnectionPool
                         .builder(new StaticResolver(backends), new JdbcConnectionFactory(cueballSettings()))
                         .name("bench").maxConnections(POOL_SIZE).claimTimeout(Duration.ofSeconds(30))
-                        .threadAffinity(Integer.getInteger("cueball.bench.affinity", 1000)).build();
+                        .threadAffinity(Integer.getInteger("cueball.bench.affinity", 10_000)).build();
                 ds = new CueballDataSource(p);
                 closer = p;
                 await("cueball to open " + POOL_SIZE + " connections", () -> {

@@ -75,6 +75,7 @@ public final class JdbcProbe {
 
     static void run(DataSource ds, String name, int threads, int w, List<Backend> backends) throws Exception {
         LongAdder ops = new LongAdder();
+        LongAdder switches = new LongAdder();
         java.util.concurrent.ConcurrentLinkedQueue<long[]> lat = new java.util.concurrent.ConcurrentLinkedQueue<>();
         long end = System.nanoTime() + 4_000_000_000L;
         long warm = System.nanoTime() + 1_000_000_000L;
@@ -84,11 +85,17 @@ public final class JdbcProbe {
             Thread th = new Thread(() -> {
                 long[] mine = new long[2_000_000];
                 int k = 0;
+                Object last = null;
                 try {
                     while (System.nanoTime() < end) {
                         long s0 = System.nanoTime();
                         try (Connection c = ds.getConnection(); Statement s = c.createStatement();
                                 ResultSet rs = s.executeQuery("SELECT 1")) {
+                            Object physical = c.unwrap(org.postgresql.PGConnection.class);
+                            if (physical != last && s0 > warm) {
+                                switches.increment();
+                            }
+                            last = physical;
                             rs.next();
                             rs.getInt(1);
                         }
@@ -129,7 +136,9 @@ public final class JdbcProbe {
                 "%d %-8s qps %8.0f  jvm µs/q %6.2f  pg µs/q %6.2f  p99 %7.0f p99.9 %7.0f%n", w, name,
                 n / ((t1 - t0) / 1e9), (jvm1 - jvm0) / 1e3 / n, (pg1 - pg0) / 1e3 / n, p99, p999);
         System.out.println("   servers' share of their CPU, busiest first (%): "
-                + ServerLoad.shares(per0, per1, backends.size()));
+                + ServerLoad.shares(per0, per1, backends.size()) + "; a thread changed connections "
+                + switches.sum() + " times (" + String.format(Locale.ROOT, "%.2f", 1e3 * switches.sum() / n)
+                + " per 1000 queries)");
     }
 
     /** Waits until both pools hold all their connections. */

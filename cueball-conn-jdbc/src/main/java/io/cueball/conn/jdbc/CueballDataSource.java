@@ -22,10 +22,11 @@ import javax.sql.DataSource;
  * will not help); a closed pool an {@link SQLNonTransientConnectionException} (08003); anything else (a claim
  * timeout, a failed pool, no backends, an interrupt) an {@link SQLTransientConnectionException} (08001).
  *
- * <p><b>Build the pool with {@code threadAffinity(1000)}.</b> A database session is a server process (PostgreSQL)
- * or thread, and a thread that keeps its session costs the server less than one that moves between sessions: with
- * the core's default of 64, PostgreSQL spent measurably more CPU per query (see the README's PostgreSQL section
- * and {@code JdbcProbe} in {@code cueball-benchmarks}).
+ * <p><b>Build the pool with {@code threadAffinity(10_000)}.</b> A database session is a server process
+ * (PostgreSQL) or thread, and a thread that keeps its session costs the server less than one that moves between
+ * sessions: with the core's default of 64, PostgreSQL spent measurably more CPU per query, and even a move every
+ * 1000 claims cost about a tenth of the queries per second on loopback servers (see the README's PostgreSQL
+ * section and {@code JdbcProbe} in {@code cueball-benchmarks}).
  */
 public final class CueballDataSource implements DataSource {
     private final ConnectionPool<JdbcConnection> pool;

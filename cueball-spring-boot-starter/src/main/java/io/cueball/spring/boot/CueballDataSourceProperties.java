@@ -19,7 +19,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * {@link ConnectionPool.Builder}, by the same names in Boot's kebab case ({@code max-connections},
  * {@code claim-timeout}). Durations take Boot's forms: {@code 500ms}, {@code 30s}, {@code 5m}, ISO-8601
  * {@code PT5S}; a bare number is milliseconds. The defaults are the core's ({@link PoolOptions}{@code .DEFAULT_*},
- * {@link JdbcSettings}{@code .DEFAULT_*}) except {@code thread-affinity}, 1000 here, as
+ * {@link JdbcSettings}{@code .DEFAULT_*}) except {@code thread-affinity}, 10 000 here, as
  * {@link io.cueball.conn.jdbc.CueballDataSource} advises for database sessions.
  *
  * <p>Bound once by Spring Boot at startup (and again by tools that rebind properties, such as Spring Cloud's
@@ -34,8 +34,8 @@ public class CueballDataSourceProperties {
     /** The properties' prefix. */
     public static final String PREFIX = "cueball.datasource";
 
-    /** The starter's default {@code thread-affinity}: 1000, as CueballDataSource advises (not the core's 64). */
-    public static final int DEFAULT_THREAD_AFFINITY = 1000;
+    /** The starter's default {@code thread-affinity}: 10 000, as CueballDataSource advises (not the core's 64). */
+    public static final int DEFAULT_THREAD_AFFINITY = 10_000;
 
     /** Whether to configure the cueball pool and DataSource (when no other DataSource bean is defined). */
     private boolean enabled = true;
@@ -115,11 +115,11 @@ public class CueballDataSourceProperties {
     private int deadAfterFailures = 3;
 
     /**
-     * Claims in a row in which a thread gets back the connection it released last, 0 to 1000 (0: first-in,
-     * first-out). Fixed-size pools only. 1000 here (the core's default is 64): a database session that keeps its
+     * Claims in a row in which a thread gets back the connection it released last, 0 to 1000000 (0: first-in,
+     * first-out). Fixed-size pools only. 10000 here (the core's default is 64): a database session that keeps its
      * thread costs the server less CPU.
      */
-    private int threadAffinity = 1000;
+    private int threadAffinity = DEFAULT_THREAD_AFFINITY;
 
     /** The window of a backend's use score; recent outcomes weigh more. At least 20ms. */
     private Duration scoreDecay = Duration.ofMinutes(1);
@@ -694,7 +694,7 @@ public class CueballDataSourceProperties {
         return threadAffinity;
     }
 
-    /** @param threadAffinity claims in a row a thread keeps its connection, 0 to 1000 */
+    /** @param threadAffinity claims in a row a thread keeps its connection, 0 to 1000000 */
     public void setThreadAffinity(int threadAffinity) {
         this.threadAffinity = threadAffinity;
     }

@@ -82,10 +82,10 @@ class BadPropertiesTest {
     @Test
     void everyPropertyTheCoreRefusesIsNamedAndTheFirstCarriesTheOthers() {
         runner.withPropertyValues("cueball.datasource.claim-timeout=-1s", "cueball.datasource.max-waiters=-1",
-                "cueball.datasource.thread-affinity=5000").run(context -> {
+                "cueball.datasource.thread-affinity=5000000").run(context -> {
                     InvalidConfigurationPropertyValueException e = invalid(context);
                     assertThat(e.getName()).isEqualTo("cueball.datasource.claim-timeout");
-                    assertThat(e.getReason()).contains("cueball.datasource.thread-affinity = 5000 (expected: 0..1000)",
+                    assertThat(e.getReason()).contains("cueball.datasource.thread-affinity = 5000000 (expected: 0..1000000)",
                             "cueball.datasource.max-waiters = -1 (expected: >= 0");
                 });
     }

@@ -70,7 +70,7 @@ class PropertiesTest {
                 "management.health.cueball.enabled");
         assertThat(defaultOf(metadata, "cueball.datasource.claim-timeout")).isEqualTo("30s");
         assertThat(defaultOf(metadata, "cueball.datasource.max-connections")).isEqualTo("10");
-        assertThat(defaultOf(metadata, "cueball.datasource.thread-affinity")).isEqualTo("1000");
+        assertThat(defaultOf(metadata, "cueball.datasource.thread-affinity")).isEqualTo("10000");
     }
 
     private static String defaultOf(JsonNode metadata, String name) {

@@ -74,7 +74,7 @@ class SpringBootApplicationTest {
         assertThat(options.targetClaimDelay()).isEqualTo(Duration.ofMillis(250));
         assertThat(options.hostSelection()).isEqualTo(HostSelection.epsilonGreedy(0.2));
         assertThat(options.backoff().initial()).isEqualTo(Duration.ofMillis(50));
-        assertThat(options.threadAffinity()).isEqualTo(1000);
+        assertThat(options.threadAffinity()).isEqualTo(10_000);
     }
 
     @Test
