@@ -855,7 +855,8 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
             atLeast(errors, "closeTimeout", closeTimeout, false);
             Objects.requireNonNull(backoff, "backoff must not be null");
             if (threadAffinity < 0 || threadAffinity > PoolOptions.MAX_THREAD_AFFINITY) {
-                errors.add("threadAffinity: " + threadAffinity + " (expected: 0.." + PoolOptions.MAX_THREAD_AFFINITY + ")");
+                errors.add("threadAffinity: " + threadAffinity + " (expected: 0.." + PoolOptions.MAX_THREAD_AFFINITY
+                        + ")");
             }
             if (deadAfterFailures < 1) {
                 errors.add("deadAfterFailures: " + deadAfterFailures + " (expected: >= 1)");
