@@ -333,8 +333,8 @@ final class DemoCommand implements Callable<Integer> {
         long inWindow = failures.stream().filter(f -> !silent.equals(f.backend()) && !busy.equals(f.backend()))
                 .filter(f -> killedAt >= 0 && f.at() >= killedAt && f.at() <= windowEnd).count();
         long failed = failures.size();
-        out.printf(Locale.ROOT, "%nsummary after %.1f s: %s served, %d failed (%d while %s was down, %s "
-                + "of the silent %s, %s answered BUSY by %s, %d otherwise)%n", length.toMillis() / 1e3,
+        out.printf(Locale.ROOT, "%nsummary after %.1f s: %s served, %,d failed (%,d while %s was down, %s "
+                + "of the silent %s, %s answered BUSY by %s, %,d otherwise)%n", length.toMillis() / 1e3,
                 Words.count(load.served.sum(), "claim"), failed, inWindow, killed, Words.count(onSilent, "use"), silent,
                 Words.count(onBusy, "use"), busy, failed - inWindow - onSilent - onBusy);
         out.printf("  %-22s %-8s %10s  %-12s %s%n", "backend", "state", "claims", "share at end", "story");
