@@ -22,8 +22,17 @@ import java.lang.invoke.VarHandle;
  * its leases end. A connection that says {@link Connection#isBroken()} when a lease ends is treated as discarded.
  * Failures lower its backend's score and can get it ejected; they never make it dead.
  *
- * <p>{@code close()}, {@code fail()} and {@code discard()} end the lease once; later calls do nothing. They are
- * safe from any thread and take no lock unless the lease was a failure or its connection is draining.
+ * {@link #abandon()} ends it with no outcome, for a use that never reached the backend (refused by the connection
+ * itself, such as a multiplexed connection at its limit of requests in flight).
+ *
+ * <p><b>A connection that breaks</b> is one use failure of its backend, however many leases were using it: the
+ * set records it when it gives the broken connection back, and a lease that then ends with {@code fail()} or
+ * {@code discard()} on it adds nothing of its own (a multiplexed connection fails every request in flight, and
+ * twenty requests on one broken connection must not eject a backend that broke once).
+ *
+ * <p>{@code close()}, {@code fail()}, {@code discard()} and {@code abandon()} end the lease once; later calls do
+ * nothing. They are safe from any thread and take no lock unless the lease was a failure or its connection is
+ * draining.
  *
  * @param <C> the type of connection
  */
@@ -90,7 +99,7 @@ public final class Lease<C extends Connection> implements AutoCloseable {
     @Override
     public void close() {
         if (ENDED.compareAndSet(this, false, true)) {
-            set.leaseEnded(this, false, reported, null, false);
+            set.leaseEnded(this, true, false, reported, null, false);
         }
     }
 
@@ -103,7 +112,7 @@ public final class Lease<C extends Connection> implements AutoCloseable {
      */
     public void fail(Throwable cause) {
         if (ENDED.compareAndSet(this, false, true)) {
-            set.leaseEnded(this, true, 0.0, cause, false);
+            set.leaseEnded(this, true, true, 0.0, cause, false);
         }
     }
 
@@ -116,8 +125,20 @@ public final class Lease<C extends Connection> implements AutoCloseable {
      */
     public void discard(Throwable cause) {
         if (ENDED.compareAndSet(this, false, true)) {
-            set.leaseEnded(this, true, 0.0, cause == null ? new CueballException("connection " + shared.id
+            set.leaseEnded(this, true, true, 0.0, cause == null ? new CueballException("connection " + shared.id
                     + " discarded by a lease") : cause, true);
+        }
+    }
+
+    /**
+     * Ends the lease with no outcome: neither a success nor a failure of its backend. For a use that never
+     * reached the backend, such as a request the connection refused before sending it because too many were in
+     * flight. The connection stays in service; if it says {@link Connection#isBroken()}, it is replaced (and its
+     * break counted once), as when any lease ends. Idempotent.
+     */
+    public void abandon() {
+        if (ENDED.compareAndSet(this, false, true)) {
+            set.leaseEnded(this, false, false, 1.0, null, false);
         }
     }
 

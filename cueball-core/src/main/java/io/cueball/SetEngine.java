@@ -418,17 +418,29 @@ final class SetEngine<C extends Connection> implements PoolListener {
     /**
      * A lease ended: its outcome, a broken connection's drain, the give-back of a drained one, waiting acquires.
      *
+     * <p>BROKEN ONCE. A connection that breaks is one use failure of its backend, however many leases it fails
+     * (a multiplexed connection fails every request in flight): the give-back of a connection drained as broken
+     * records it (Claim.fail), and a lease that ends as a failure on a broken connection records nothing of its
+     * own. A lease's success still counts.
+     *
+     * @param counted false for {@link Lease#abandon()}: no outcome at all
      * @param failed  a failure (fail, discard) rather than a success or a reported score
      * @param value   the outcome in [0, 1]: 0 for a failure
      * @param discard the connection itself failed: it drains and is replaced
      */
-    void leaseEnded(Lease<C> lease, boolean failed, double value, Throwable cause, boolean discard) {
+    void leaseEnded(Lease<C> lease, boolean counted, boolean failed, double value, Throwable cause,
+            boolean discard) {
         SharedConnection<C> s = lease.shared;
-        recordOutcome(s, failed, value, cause);
-        if (discard || (!s.draining && ConnectionHooks.isBroken(s.connection))) {
+        boolean broken = discard || ConnectionHooks.isBroken(s.connection);
+        if (counted && !(failed && broken)) {
+            recordOutcome(s, failed, value, cause);
+        }
+        if (broken && (discard || s.brokenCause == null)) {
             Throwable why = cause != null ? cause : new CueballException("connection set '" + name + "': connection "
                     + s.id + " reported itself broken (Connection.isBroken) when a lease ended");
-            drain(s, "it broke: " + why, why); // this lease still counts: the give-back is its end's, below
+            // marks it broken even if it drains already (removed by a rebalance), so that its give-back is the
+            // failure; this lease still counts: the give-back is its end's, below
+            drain(s, "it broke: " + why, why);
         }
         if (s.endLease()) {
             giveBack(s);

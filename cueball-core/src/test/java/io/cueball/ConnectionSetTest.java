@@ -154,8 +154,44 @@ class ConnectionSetTest {
         assertNotSame(conn, a.get(0));
         assertEquals(1, h.connections(A));
         BackendStats health = set.stats().backend(A.key()).orElseThrow().health();
-        assertEquals(2, health.useFailures(), "the failed lease and the broken connection");
+        assertEquals(1, health.useFailures(), "the broken connection, once (the failed lease on it adds nothing)");
         assertEquals(BackendStatus.LIVE, health.status(), "use failures never make a backend dead");
+    }
+
+    @Test
+    void aConnectionThatBreaksUnderTwentyLeasesIsOneUseFailureAndEjectsNothing() {
+        // a multiplexed connection that breaks fails every request in flight: one break, not twenty failures
+        var set = h.start(h.builder(A, B).connectionsPerBackend(1).maxLeasesPerConnection(100));
+        List<Lease<MemoryConnection>> onA = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            onA.add(h.leaseOn(A));
+        }
+        MemoryConnection conn = onA.get(0).connection();
+        assertTrue(onA.stream().allMatch(l -> l.connection() == conn), "all twenty share A's one connection");
+        conn.broken = true;
+        for (Lease<MemoryConnection> l : onA) {
+            l.fail(new java.io.IOException("connection reset"));
+        }
+        assertTrue(conn.isClosed(), "given back once its last lease ended");
+        var stats = set.stats().backend(A.key()).orElseThrow();
+        assertEquals(1, stats.health().useFailures(), "one broken connection, one use failure");
+        assertEquals(BackendStatus.LIVE, stats.status(), "ejection needs 10 outcomes (default): one break is one");
+        assertEquals(1, h.connections(A), "replaced");
+    }
+
+    @Test
+    void anAbandonedLeaseIsNoOutcomeOfItsBackend() {
+        var set = h.start(h.builder(A, B).connectionsPerBackend(1));
+        Lease<MemoryConnection> lease = h.leaseOn(A);
+        long usesBefore = set.stats().backend(A.key()).orElseThrow().health().uses();
+        lease.abandon();
+        assertTrue(lease.isEnded());
+        lease.fail(new RuntimeException("too late")); // ended already: nothing
+        BackendStats a = set.stats().backend(A.key()).orElseThrow().health();
+        assertEquals(usesBefore, a.uses(), "neither a success nor a failure");
+        assertEquals(0, a.useFailures());
+        assertEquals(0, set.stats().leasesInFlight(), "the lease ended");
+        assertEquals(0, set.stats().draining(), "the connection stays in service");
     }
 
     @Test

@@ -280,8 +280,9 @@ public final class MuxConnection implements Connection {
     /**
      * Sends on a lease's connection and ends the lease when the outcome is known: {@link Lease#close()} on a
      * response, {@link Lease#fail(Throwable)} on a timeout, a server error or a broken connection (which the set then
-     * replaces, since the connection says {@link #isBroken()}). A {@link MuxBusyException} ends the lease without
-     * blaming the backend.
+     * replaces, since the connection says {@link #isBroken()}, and counts as one use failure of its backend however
+     * many requests it failed). A {@link MuxBusyException} (the request was never sent) ends the lease with
+     * {@link Lease#abandon()}: neither a success nor a failure of the backend.
      *
      * @param lease   a lease of a {@link io.cueball.ConnectionSet} of mux connections; this call ends it
      * @param request the request's payload
@@ -297,8 +298,10 @@ public final class MuxConnection implements Connection {
         }
         return f.whenComplete((response, error) -> {
             Throwable cause = unwrap(error);
-            if (cause == null || cause instanceof MuxBusyException) {
+            if (cause == null) {
                 lease.close();
+            } else if (cause instanceof MuxBusyException) {
+                lease.abandon();
             } else {
                 lease.fail(cause);
             }

@@ -164,6 +164,27 @@ class MuxSetTest {
     }
 
     @Test
+    void aRequestRefusedAsBusyIsNoOutcomeOfItsBackend() throws Exception {
+        StaticResolver resolver = servers(1);
+        set = builder(resolver, MuxConnectionFactory.builder().maxInFlight(1).build()).connectionsPerBackend(1)
+                .build();
+        awaitConnections(1);
+        String key = servers.get(0).backend().key();
+        long usesBefore = set.stats().backend(key).orElseThrow().health().uses();
+        CompletableFuture<byte[]> first = MuxConnection.sendOn(set.acquire(), "sleep 1000 one".getBytes(UTF_8));
+        CompletableFuture<byte[]> refused = MuxConnection.sendOn(set.acquire(), "two".getBytes(UTF_8));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> refused.get(5, TimeUnit.SECONDS));
+        assertInstanceOf(MuxBusyException.class, e.getCause());
+        assertEquals(1, set.stats().leasesInFlight(), "the refused request's lease ended (abandoned)");
+        assertEquals("one", new String(first.get(5, TimeUnit.SECONDS), UTF_8));
+        await().atMost(Duration.ofSeconds(5)).until(() -> set.stats().leasesInFlight() == 0);
+        var health = set.stats().backend(key).orElseThrow().health();
+        assertEquals(usesBefore + 1, health.uses(), "the answered request counts, the refused one does not");
+        assertEquals(0, health.useFailures());
+        assertEquals(1.0, health.score(), "its one use, a success");
+    }
+
+    @Test
     void aBrokenConnectionFailsItsPendingRequestsAndTheSetReplacesIt() throws Exception {
         StaticResolver resolver = servers(1);
         set = builder(resolver, MuxConnectionFactory.create()).connectionsPerBackend(1).build();
@@ -183,7 +204,8 @@ class MuxSetTest {
                 && !set.stats().connectionLoads().get(0).id().equals(before));
         assertEquals(2, servers.get(0).acceptedTotal(), "a new connection replaced the broken one");
         var health = set.stats().backend(servers.get(0).backend().key()).orElseThrow().health();
-        assertTrue(health.useFailures() >= 4, "each failed request is a use failure: " + health);
+        assertEquals(1, health.useFailures(), "the broken connection is one use failure, though it failed four "
+                + "requests: " + health);
         assertEquals(BackendStatus.LIVE, health.status());
         assertTrue(events.stream().anyMatch(e -> e.startsWith("draining " + before + ": it broke")), events.toString());
         try (Lease<MuxConnection> lease = set.acquire()) {
