@@ -3,9 +3,11 @@ package io.cueball;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -58,9 +60,9 @@ import org.slf4j.LoggerFactory;
  * may check a connection that sat idle (isHealthy), which is why it runs on the executor and not on an
  * application thread.
  *
- * LOCKS. The set's `lock` guards `held`, `serials`, `views`, `servedByClosed`, `acquireTimeouts` and is what
- * waiting acquires and close wait on (`changed`). It is innermost: nothing under it calls the pool (no pool lock
- * taken under it), a listener or a connection. The pool's lock is taken by sync, by outcomes that must reach it
+ * LOCKS. The set's `lock` guards `held`, `serials`, `views`, `servedByClosed`, `servedByForgotten`,
+ * `acquireTimeouts` and is what waiting acquires and close wait on (`changed`). It is innermost: nothing under it
+ * calls the pool (no pool lock taken under it), a listener or a connection. The pool's lock is taken by sync, by outcomes that must reach it
  * (failures, and successes on retired slots) and by give-backs; never with the set's lock held.
  *
  * LEASES. acquire() reads `groups` (an immutable view of the connections that take leases, per backend, rebuilt
@@ -117,6 +119,8 @@ final class SetEngine<C extends Connection> implements PoolListener {
     private final List<SharedConnection<C>> held = new ArrayList<>();
     private final Map<String, Integer> serials = new HashMap<>();
     private final Map<String, Long> servedByClosed = new HashMap<>();
+    /** Leases served by the connections of backends the pool has forgotten (FORGOTTEN). Under `lock`. */
+    private long servedByForgotten;
     private Map<String, View> views = Map.of();
     private long acquireTimeouts;
 
@@ -728,12 +732,49 @@ final class SetEngine<C extends Connection> implements PoolListener {
         lock.lock();
         try {
             views = fresh;
+            forgetLocked(fresh.keySet());
             rebuildGroupsLocked();
             changed.signalAll();
         } finally {
             lock.unlock();
         }
         deliverEvents();
+    }
+
+    /**
+     * FORGOTTEN. The per-backend records of a backend the pool no longer knows (removed and drained) and the set
+     * holds no connection of go: its served count joins the set's total, and its serial restarts if it comes back
+     * (a connection id is unique among the connections open at once, not for ever). Without this a resolver whose
+     * backends churn (new addresses at every deploy) would grow the maps for as long as the set runs.
+     */
+    private void forgetLocked(Set<String> known) {
+        if (servedByClosed.isEmpty() && serials.size() <= known.size()) {
+            return;
+        }
+        Set<String> holding = new HashSet<>();
+        for (SharedConnection<C> s : held) {
+            holding.add(s.backend.key());
+        }
+        servedByClosed.entrySet().removeIf(en -> {
+            if (known.contains(en.getKey()) || holding.contains(en.getKey())) {
+                return false;
+            }
+            servedByForgotten += en.getValue();
+            return true;
+        });
+        serials.keySet().removeIf(k -> !known.contains(k) && !holding.contains(k));
+    }
+
+    /** Visible for tests: how many backend keys the set keeps records of. */
+    int recordedKeys() {
+        lock.lock();
+        try {
+            Set<String> keys = new HashSet<>(servedByClosed.keySet());
+            keys.addAll(serials.keySet());
+            return keys.size();
+        } finally {
+            lock.unlock();
+        }
     }
 
     private static <C extends Connection> boolean decided(List<Decision<C>> decisions, SharedConnection<C> s) {
@@ -960,6 +1001,7 @@ final class SetEngine<C extends Connection> implements PoolListener {
             for (SharedConnection<C> s : held) {
                 byBackend.computeIfAbsent(s.backend.key(), k -> new ArrayList<>()).add(s);
             }
+            served += servedByForgotten;
             for (long n : servedByClosed.values()) {
                 served += n;
             }

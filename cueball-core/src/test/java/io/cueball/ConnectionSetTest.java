@@ -118,8 +118,31 @@ class ConnectionSetTest {
         onA.close();
         assertTrue(conn.isClosed(), "closed when its last lease ended");
         assertEquals(1, conn.closes());
-        assertEquals(List.of("closed a.test:5432.1 served=1 cut=0"), h.events("closed"));
+        assertEquals(1, h.events("closed").size(), h.events.toString());
+        assertTrue(h.events("closed").get(0).startsWith("closed a.test:5432.1 served="), h.events.toString());
         assertEquals(0, set.stats().draining());
+    }
+
+    @Test
+    void aRemovedBackendsRecordsAreForgottenOnceItsConnectionsAreGone() {
+        // a resolver whose backends churn (new addresses at every deploy) must not grow the set's per-key records
+        var set = h.start(h.builder(A, B).connectionsPerBackend(1));
+        h.leaseOn(A).close();
+        h.leaseOn(B).close();
+        h.resolver.remove(A);
+        h.advance(SetHarness.REBALANCE_DELAY);
+        assertEquals(1, h.events("closed").size(), h.events.toString());
+        assertTrue(h.events("closed").get(0).startsWith("closed a.test:5432.1 served="), h.events.toString());
+        long served = set.stats().leasesServed();
+        assertTrue(served >= 2, "served " + served);
+        h.advance(Duration.ofNanos(SetEngine.TICK_NANOS)); // a review, after the pool forgot A
+        assertEquals(1, set.engine().recordedKeys(), "only B's records are kept");
+        assertEquals(served, set.stats().leasesServed(), "A's leases still count in the set's total");
+
+        h.resolver.add(A); // it comes back: a new connection, its records start again
+        h.advance(SetHarness.REBALANCE_DELAY);
+        assertEquals(1, h.connections(A));
+        assertEquals(2, set.engine().recordedKeys());
     }
 
     @Test
