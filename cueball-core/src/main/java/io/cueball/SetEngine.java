@@ -436,7 +436,10 @@ final class SetEngine<C extends Connection> implements PoolListener {
             boolean discard) {
         SharedConnection<C> s = lease.shared;
         boolean broken = discard || ConnectionHooks.isBroken(s.connection);
-        if (counted && !(failed && broken)) {
+        // gone before its lease ended: the drain timeout or closeTimeout cut it, and the set closed it under this
+        // lease (a closed connection need not say isBroken, and a mux one fails every request): the set's doing
+        boolean cut = s.gone.get();
+        if (counted && !(failed && (broken || cut))) {
             recordOutcome(s, failed, value, cause);
         }
         if (broken && (discard || s.brokenCause == null)) {
@@ -541,6 +544,12 @@ final class SetEngine<C extends Connection> implements PoolListener {
             lock.unlock();
         }
         Throwable broken = s.brokenCause;
+        if (broken == null && ConnectionHooks.isBroken(s.connection)) {
+            // it broke while it drained for another reason and the drain timeout cuts it (the review does not look
+            // at draining connections, and the cut leases' failures record nothing): still its one use failure
+            broken = new CueballException("connection set '" + name + "': connection " + s.id
+                    + " reported itself broken (Connection.isBroken) when it was given back");
+        }
         if (broken != null) {
             s.claim.fail(broken); // a use failure of its backend; the pool closes and replaces it
         } else {

@@ -203,6 +203,45 @@ class ConnectionSetTest {
     }
 
     @Test
+    void leasesCutByTheDrainTimeoutAreNoFailuresOfTheirBackend() {
+        // the set closed the connection under them (a mux connection then fails every request in flight, and a
+        // closed one does not say isBroken): twenty cut requests are the set's doing, not twenty backend failures
+        var set = h.start(h.builder(A, B).connectionsPerBackend(1).maxLeasesPerConnection(100)
+                .maxLifetime(Duration.ofMinutes(1)));
+        List<Lease<MemoryConnection>> onA = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            onA.add(h.leaseOn(A));
+        }
+        MemoryConnection conn = onA.get(0).connection();
+        long failuresBefore = set.stats().backend(A.key()).orElseThrow().health().useFailures();
+        h.advance(Duration.ofMinutes(1).plusSeconds(1)); // it reached its lifetime: drains, its leases are slow
+        h.advance(DRAIN_TIMEOUT.plusSeconds(1));
+        assertTrue(conn.isClosed(), "cut by the drain timeout");
+        assertTrue(h.events("closed").contains("closed a.test:5432.1 served=20 cut=20"), h.events.toString());
+        for (Lease<MemoryConnection> l : onA) {
+            l.fail(new java.io.IOException("connection closed under the request"));
+        }
+        var a = set.stats().backend(A.key()).orElseThrow();
+        assertEquals(failuresBefore, a.health().useFailures(), "the set cut them: " + a.health());
+        assertEquals(BackendStatus.LIVE, a.status(), "a backend is not ejected for the set's own cut");
+    }
+
+    @Test
+    void aConnectionThatBreaksWhileDrainingAndIsCutIsStillOneUseFailure() {
+        var set = h.start(h.builder(A, B).connectionsPerBackend(1).maxLifetime(Duration.ofMinutes(1)));
+        Lease<MemoryConnection> onA = h.leaseOn(A);
+        MemoryConnection conn = onA.connection();
+        h.advance(Duration.ofMinutes(1).plusSeconds(1)); // drains (lifetime) under its lease
+        assertEquals(1, set.stats().draining());
+        conn.broken = true; // then breaks; its lease hangs until the drain timeout cuts it
+        h.advance(DRAIN_TIMEOUT.plusSeconds(1));
+        assertTrue(conn.isClosed());
+        onA.fail(new java.io.IOException("connection reset"));
+        var a = set.stats().backend(A.key()).orElseThrow().health();
+        assertEquals(1, a.useFailures(), "it broke once: " + a);
+    }
+
+    @Test
     void anAbandonedLeaseIsNoOutcomeOfItsBackend() {
         var set = h.start(h.builder(A, B).connectionsPerBackend(1));
         Lease<MemoryConnection> lease = h.leaseOn(A);
