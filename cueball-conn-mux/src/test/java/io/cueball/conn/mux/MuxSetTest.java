@@ -185,6 +185,31 @@ class MuxSetTest {
     }
 
     @Test
+    void requestsCutByTheDrainTimeoutAreNoFailuresOfTheirBackend() throws Exception {
+        // the connection reaches its lifetime with twenty requests in flight, drains, and the drain timeout closes
+        // it under them: the set's doing, not the backend's (a closed mux connection is not a broken one)
+        StaticResolver resolver = servers(1);
+        set = builder(resolver, MuxConnectionFactory.create()).connectionsPerBackend(1)
+                .maxLifetime(Duration.ofSeconds(1)).drainTimeout(Duration.ofMillis(300)).build();
+        awaitConnections(1);
+        String key = servers.get(0).backend().key();
+        List<CompletableFuture<byte[]>> pending = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            pending.add(MuxConnection.sendOn(set.acquire(), ("sleep 60000 r" + i).getBytes(UTF_8)));
+        }
+        for (CompletableFuture<byte[]> f : pending) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(MuxConnectionException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("was closed while request"), e.getCause().getMessage());
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> set.stats().leasesInFlight() == 0);
+        assertTrue(events.stream().anyMatch(e -> e.startsWith("closed ") && e.endsWith("cut=20")), events.toString());
+        var stats = set.stats().backend(key).orElseThrow();
+        assertEquals(0, stats.health().useFailures(), "twenty cut requests: " + stats);
+        assertEquals(BackendStatus.LIVE, stats.status());
+    }
+
+    @Test
     void aBrokenConnectionFailsItsPendingRequestsAndTheSetReplacesIt() throws Exception {
         StaticResolver resolver = servers(1);
         set = builder(resolver, MuxConnectionFactory.create()).connectionsPerBackend(1).build();
