@@ -77,6 +77,10 @@ public final class JdbcProbe {
         LongAdder ops = new LongAdder();
         LongAdder switches = new LongAdder();
         java.util.concurrent.ConcurrentLinkedQueue<long[]> lat = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        // the same operations split in three: get the connection, run the query and read it, close the connection
+        java.util.concurrent.ConcurrentLinkedQueue<long[]> getLat = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.ConcurrentLinkedQueue<long[]> queryLat = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.ConcurrentLinkedQueue<long[]> closeLat = new java.util.concurrent.ConcurrentLinkedQueue<>();
         long end = System.nanoTime() + 4_000_000_000L;
         long warm = System.nanoTime() + 1_000_000_000L;
         List<Thread> ts = new ArrayList<>();
@@ -84,26 +88,41 @@ public final class JdbcProbe {
         for (int t = 0; t < threads; t++) {
             Thread th = new Thread(() -> {
                 long[] mine = new long[2_000_000];
+                long[] gets = new long[2_000_000];
+                long[] queries = new long[2_000_000];
+                long[] closes = new long[2_000_000];
                 int k = 0;
                 Object last = null;
                 try {
                     while (System.nanoTime() < end) {
                         long s0 = System.nanoTime();
-                        try (Connection c = ds.getConnection(); Statement s = c.createStatement();
-                                ResultSet rs = s.executeQuery("SELECT 1")) {
-                            Object physical = c.unwrap(org.postgresql.PGConnection.class);
-                            if (physical != last && s0 > warm) {
-                                switches.increment();
+                        long got;
+                        long queried;
+                        Connection c = ds.getConnection();
+                        try {
+                            got = System.nanoTime();
+                            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 1")) {
+                                Object physical = c.unwrap(org.postgresql.PGConnection.class);
+                                if (physical != last && s0 > warm) {
+                                    switches.increment();
+                                }
+                                last = physical;
+                                rs.next();
+                                rs.getInt(1);
                             }
-                            last = physical;
-                            rs.next();
-                            rs.getInt(1);
+                            queried = System.nanoTime();
+                        } finally {
+                            c.close();
                         }
                         long s1 = System.nanoTime();
                         if (s1 > warm) {
                             ops.increment();
                             if (k < mine.length) {
-                                mine[k++] = s1 - s0;
+                                mine[k] = s1 - s0;
+                                gets[k] = got - s0;
+                                queries[k] = queried - got;
+                                closes[k] = s1 - queried;
+                                k++;
                             }
                         }
                     }
@@ -111,6 +130,9 @@ public final class JdbcProbe {
                     e.printStackTrace();
                 }
                 lat.add(java.util.Arrays.copyOf(mine, k));
+                getLat.add(java.util.Arrays.copyOf(gets, k));
+                queryLat.add(java.util.Arrays.copyOf(queries, k));
+                closeLat.add(java.util.Arrays.copyOf(closes, k));
             });
             th.setName("probe-" + name + "-" + t);
             ts.add(th);
@@ -135,10 +157,22 @@ public final class JdbcProbe {
         System.out.printf(Locale.ROOT,
                 "%d %-8s qps %8.0f  jvm µs/q %6.2f  pg µs/q %6.2f  p99 %7.0f p99.9 %7.0f%n", w, name,
                 n / ((t1 - t0) / 1e9), (jvm1 - jvm0) / 1e3 / n, (pg1 - pg0) / 1e3 / n, p99, p999);
+        System.out.printf(Locale.ROOT, "   p99 / p99.9 (µs): get %s, query %s, close %s%n", tail(getLat), tail(queryLat),
+                tail(closeLat));
         System.out.println("   servers' share of their CPU, busiest first (%): "
                 + ServerLoad.shares(per0, per1, backends.size()) + "; a thread changed connections "
                 + switches.sum() + " times (" + String.format(Locale.ROOT, "%.2f", 1e3 * switches.sum() / n)
                 + " per 1000 queries)");
+    }
+
+    /** "p99 / p99.9" of the merged samples, in µs. */
+    private static String tail(java.util.Collection<long[]> parts) {
+        long[] all = parts.stream().flatMapToLong(java.util.Arrays::stream).sorted().toArray();
+        if (all.length == 0) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%.0f / %.0f", all[(int) (all.length * 0.99)] / 1e3,
+                all[(int) (all.length * 0.999)] / 1e3);
     }
 
     /** Waits until both pools hold all their connections. */
