@@ -78,9 +78,9 @@ public final class JdbcProbe {
         LongAdder switches = new LongAdder();
         java.util.concurrent.ConcurrentLinkedQueue<long[]> lat = new java.util.concurrent.ConcurrentLinkedQueue<>();
         // the same operations split in three: get the connection, run the query and read it, close the connection
-        java.util.concurrent.ConcurrentLinkedQueue<long[]> getLat = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        java.util.concurrent.ConcurrentLinkedQueue<long[]> queryLat = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        java.util.concurrent.ConcurrentLinkedQueue<long[]> closeLat = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.Queue<long[]> getLat = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.Queue<long[]> queryLat = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.Queue<long[]> closeLat = new java.util.concurrent.ConcurrentLinkedQueue<>();
         long end = System.nanoTime() + 4_000_000_000L;
         long warm = System.nanoTime() + 1_000_000_000L;
         List<Thread> ts = new ArrayList<>();
@@ -157,8 +157,8 @@ public final class JdbcProbe {
         System.out.printf(Locale.ROOT,
                 "%d %-8s qps %8.0f  jvm µs/q %6.2f  pg µs/q %6.2f  p99 %7.0f p99.9 %7.0f%n", w, name,
                 n / ((t1 - t0) / 1e9), (jvm1 - jvm0) / 1e3 / n, (pg1 - pg0) / 1e3 / n, p99, p999);
-        System.out.printf(Locale.ROOT, "   p99 / p99.9 (µs): get %s, query %s, close %s%n", tail(getLat), tail(queryLat),
-                tail(closeLat));
+        System.out.printf(Locale.ROOT, "   p99 / p99.9 (µs): get %s, query %s, close %s%n", tail(getLat),
+                tail(queryLat), tail(closeLat));
         System.out.println("   servers' share of their CPU, busiest first (%): "
                 + ServerLoad.shares(per0, per1, backends.size()) + "; a thread changed connections "
                 + switches.sum() + " times (" + String.format(Locale.ROOT, "%.2f", 1e3 * switches.sum() / n)
