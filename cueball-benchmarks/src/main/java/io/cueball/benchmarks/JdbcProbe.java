@@ -23,7 +23,8 @@ import javax.sql.DataSource;
  * (configured as in {@link JdbcBenchmark}) in one JVM, and runs {@code SELECT 1} through each in turn, in windows of
  * 4 s (the first second not counted), alternating which pool goes first. For each window it prints queries per
  * second, this JVM's CPU per query, the servers' CPU per query (every {@code postgres} process's utime + stime
- * from {@code /proc}, at 100 ticks per second) and the p99 and p99.9 of one operation.
+ * from {@code /proc}, at 100 ticks per second) and the p99 and p99.9 of one operation, then of its three parts
+ * (getting the connection, the query with its result, the close), and how often a thread changed connections.
  *
  * <p>It is how the cost of a connection switch was found: with {@code threadAffinity 0} (every claim takes the
  * oldest idle connection, so every query lands on another server process) the servers spent about 42 µs per
