@@ -22,7 +22,7 @@ import java.lang.invoke.VarHandle;
  * its leases end. A connection that says {@link Connection#isBroken()} when a lease ends is treated as discarded.
  * Failures lower its backend's score and can get it ejected; they never make it dead.
  *
- * {@link #abandon()} ends it with no outcome, for a use that never reached the backend (refused by the connection
+ * <p>{@link #abandon()} ends it with no outcome, for a use that never reached the backend (refused by the connection
  * itself, such as a multiplexed connection at its limit of requests in flight).
  *
  * <p><b>A connection that breaks</b> is one use failure of its backend, however many leases were using it: the

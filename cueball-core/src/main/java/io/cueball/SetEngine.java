@@ -62,8 +62,9 @@ import org.slf4j.LoggerFactory;
  *
  * LOCKS. The set's `lock` guards `held`, `serials`, `views`, `servedByClosed`, `servedByForgotten`,
  * `acquireTimeouts` and is what waiting acquires and close wait on (`changed`). It is innermost: nothing under it
- * calls the pool (no pool lock taken under it), a listener or a connection. The pool's lock is taken by sync, by outcomes that must reach it
- * (failures, and successes on retired slots) and by give-backs; never with the set's lock held.
+ * calls the pool (no pool lock taken under it), a listener or a connection. The pool's lock is taken by sync, by
+ * outcomes that must reach it (failures, and successes on retired slots) and by give-backs; never with the set's
+ * lock held.
  *
  * LEASES. acquire() reads `groups` (an immutable view of the connections that take leases, per backend, rebuilt
  * under the lock on every change), lets the HostSelection choose a backend (least leases in flight per connection
@@ -443,8 +444,7 @@ final class SetEngine<C extends Connection> implements PoolListener {
             recordOutcome(s, failed, value, cause);
         }
         if (broken && (discard || s.brokenCause == null)) {
-            Throwable why = cause != null ? cause : new CueballException("connection set '" + name + "': connection "
-                    + s.id + " reported itself broken (Connection.isBroken) when a lease ended");
+            Throwable why = cause != null ? cause : reportedBroken(s, " when a lease ended");
             // marks it broken even if it drains already (removed by a rebalance), so that its give-back is the
             // failure; this lease still counts: the give-back is its end's, below
             drain(s, "it broke: " + why, why);
@@ -526,6 +526,12 @@ final class SetEngine<C extends Connection> implements PoolListener {
         deliverEvents();
     }
 
+    /** The cause given for a connection that said {@link Connection#isBroken()}; {@code when} ends the message. */
+    private CueballException reportedBroken(SharedConnection<C> s, String when) {
+        return new CueballException("connection set '" + name + "': connection " + s.id
+                + " reported itself broken (Connection.isBroken)" + when);
+    }
+
     /** Gives a drained (or timed-out) connection back to the pool, once: closed, or failed if it broke. */
     private void giveBack(SharedConnection<C> s) {
         if (!s.gone.compareAndSet(false, true)) {
@@ -547,8 +553,7 @@ final class SetEngine<C extends Connection> implements PoolListener {
         if (broken == null && ConnectionHooks.isBroken(s.connection)) {
             // it broke while it drained for another reason and the drain timeout cuts it (the review does not look
             // at draining connections, and the cut leases' failures record nothing): still its one use failure
-            broken = new CueballException("connection set '" + name + "': connection " + s.id
-                    + " reported itself broken (Connection.isBroken) when it was given back");
+            broken = reportedBroken(s, " when it was given back");
         }
         if (broken != null) {
             s.claim.fail(broken); // a use failure of its backend; the pool closes and replaces it
@@ -683,8 +688,7 @@ final class SetEngine<C extends Connection> implements PoolListener {
                     overdue.add(s);
                 }
             } else if (ConnectionHooks.isBroken(s.connection)) {
-                decisions.add(new Decision<>(s, "it broke", new CueballException("connection set '" + name
-                        + "': connection " + s.id + " reported itself broken (Connection.isBroken)")));
+                decisions.add(new Decision<>(s, "it broke", reportedBroken(s, "")));
             } else if (s.slot.expired(now)) {
                 decisions.add(new Decision<>(s, "it reached its maximum lifetime", null));
             }
@@ -757,9 +761,6 @@ final class SetEngine<C extends Connection> implements PoolListener {
      * backends churn (new addresses at every deploy) would grow the maps for as long as the set runs.
      */
     private void forgetLocked(Set<String> known) {
-        if (servedByClosed.isEmpty() && serials.size() <= known.size()) {
-            return;
-        }
         Set<String> holding = new HashSet<>();
         for (SharedConnection<C> s : held) {
             holding.add(s.backend.key());
