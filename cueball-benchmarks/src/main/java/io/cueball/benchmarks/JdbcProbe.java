@@ -152,9 +152,9 @@ public final class JdbcProbe {
         java.util.Map<String, Long> per1 = ServerLoad.snapshot();
         long pg1 = ServerLoad.total(per1) * 10_000_000L;
         double n = ops.sum();
-        long[] all = lat.stream().flatMapToLong(java.util.Arrays::stream).sorted().toArray();
-        double p99 = all[(int) (all.length * 0.99)] / 1e3;
-        double p999 = all[(int) (all.length * 0.999)] / 1e3;
+        long[] all = merged(lat);
+        double p99 = percentileMicros(all, 0.99);
+        double p999 = percentileMicros(all, 0.999);
         System.out.printf(Locale.ROOT,
                 "%d %-8s qps %8.0f  jvm µs/q %6.2f  pg µs/q %6.2f  p99 %7.0f p99.9 %7.0f%n", w, name,
                 n / ((t1 - t0) / 1e9), (jvm1 - jvm0) / 1e3 / n, (pg1 - pg0) / 1e3 / n, p99, p999);
@@ -168,12 +168,21 @@ public final class JdbcProbe {
 
     /** "p99 / p99.9" of the merged samples, in µs. */
     private static String tail(java.util.Collection<long[]> parts) {
-        long[] all = parts.stream().flatMapToLong(java.util.Arrays::stream).sorted().toArray();
+        long[] all = merged(parts);
         if (all.length == 0) {
             return "-";
         }
-        return String.format(Locale.ROOT, "%.0f / %.0f", all[(int) (all.length * 0.99)] / 1e3,
-                all[(int) (all.length * 0.999)] / 1e3);
+        return String.format(Locale.ROOT, "%.0f / %.0f", percentileMicros(all, 0.99), percentileMicros(all, 0.999));
+    }
+
+    /** Every thread's samples, sorted. */
+    private static long[] merged(java.util.Collection<long[]> parts) {
+        return parts.stream().flatMapToLong(java.util.Arrays::stream).sorted().toArray();
+    }
+
+    /** The q-quantile of sorted nanosecond samples, in µs. */
+    private static double percentileMicros(long[] sorted, double q) {
+        return sorted[(int) (sorted.length * q)] / 1e3;
     }
 
     /** Waits until both pools hold all their connections. */
