@@ -51,7 +51,8 @@ public final class Claim<C extends Connection> implements AutoCloseable {
     /**
      * Still waiting, and long enough to be handed a connection in queue order rather than race for one. Only
      * the waiting thread moves WAITING to URGENT, by compare-and-set, so a handoff or failure written under the
-     * pool lock always wins.
+     * pool lock always wins. A WAITING claim that has been first in the queue long enough is handed one too,
+     * without becoming URGENT (HEAD URGENT in Waiters).
      */
     static final int URGENT = 5;
 

@@ -94,7 +94,8 @@ import org.slf4j.LoggerFactory;
  * only if something needs the release's own instant (a lifetime to check, leak detection, recorders), else it
  * takes the claim's. So lastUsedAt may be when the last use began, not when it ended: a connection held longer
  * than CHECK_ON_CLAIM_AFTER_IDLE is checked at its next claim as if it had sat idle (never the other way round),
- * and the housekeeper's health check may come one hold early. Paths that take the lock read the clock afresh.
+ * and the housekeeper's health check may come one hold early. Paths that take the lock read the clock afresh
+ * (a claim that queues reads it again for its dispatch, which judges the head by it: HEAD URGENT in Waiters).
  *
  * LEAKS (leakDetectionThreshold > 0). The claimer records a stack in its slot after claimedAt; the housekeeper
  * reports a record older than the threshold once (Housekeeper: LEAKS); the release clears it and says if it was
@@ -299,8 +300,9 @@ final class PoolEngine<C extends Connection> {
                             if (elastic) {
                                 connector.fillLocked(now); // grow on demand
                             }
-                            // a lock-free release may have slipped one in as this claim queued
-                            waiters.dispatchLocked(now);
+                            // a lock-free release may have slipped one in as this claim queued; a fresh reading,
+                            // as `now` may be from before the lock and this may judge another head (HEAD URGENT)
+                            waiters.dispatchLocked(clock.nanoTime());
                         }
                     } finally {
                         unlock();

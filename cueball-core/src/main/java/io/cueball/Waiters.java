@@ -9,7 +9,8 @@ import java.util.function.Supplier;
 /*
  * WAITERS. A claim that finds nothing enqueues itself (the Claim object is the waiter; `waiting` mirrors the
  * queue's size, volatile) and then looks once more: a Dekker pair with a release, which puts its slot in the
- * ring (or keeps it) and then reads `waiting`. A release that sees waiters wakes the oldest; woken or not, a
+ * ring (or keeps it) and then reads `waiting`. A release that sees waiters wakes the oldest (or hands it the
+ * connection: URGENT and HEAD URGENT below); woken or not, a
  * waiter takes an idle connection itself like any claim (PoolEngine.serveSelf) and then leaves the queue under
  * the lock. Racing is what keeps connections moving when the oldest waiter is descheduled, which with more
  * threads than cores is the common case. A waiter that has waited URGENT_AFTER is handed connections in queue
@@ -329,7 +330,10 @@ final class Waiters<C extends Connection> {
 
     /**
      * Makes room for fresh claims' connections if it is wanted, then hands idle connections to waiting (normal)
-     * claims, oldest first, while there are both. Under the lock.
+     * claims, oldest first, while there are both; a lock-free pool only to an urgent head (URGENT, HEAD URGENT),
+     * else it wakes the head to race. Under the lock.
+     *
+     * @param now a pool clock reading taken under the lock: it judges the head (HEAD URGENT)
      */
     void dispatchLocked(long now) {
         if (roomWanted > 0) {
