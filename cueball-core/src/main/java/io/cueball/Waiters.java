@@ -7,26 +7,25 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /*
- * WAITERS. A claim that finds nothing enqueues itself (the Claim object is the waiter; `waiting` mirrors the
- * queue's size, volatile) and then looks once more: a Dekker pair with a release, which puts its slot in the
- * ring (or keeps it) and then reads `waiting`. A release that sees waiters wakes the oldest (or hands it the
- * connection: URGENT and HEAD URGENT below); woken or not, a
- * waiter takes an idle connection itself like any claim (PoolEngine.serveSelf) and then leaves the queue under
- * the lock. Racing is what keeps connections moving when the oldest waiter is descheduled, which with more
- * threads than cores is the common case. A waiter that has waited URGENT_AFTER is handed connections in queue
+ * WAITERS. A claim that finds nothing enqueues itself (the Claim object is the waiter; `waiting` mirrors the queue's
+ * size, volatile) and then looks once more: a Dekker pair with a release, which puts its slot in the ring (or keeps it)
+ * and then reads `waiting`. A release that sees waiters wakes the oldest (or hands it the connection: URGENT and HEAD
+ * URGENT below); woken or not, a waiter takes an idle connection itself like any claim (PoolEngine.serveSelf) and then
+ * leaves the queue under the lock. Racing is what keeps connections moving when the oldest waiter is descheduled, which
+ * with more threads than cores is the common case. A waiter that has waited URGENT_AFTER is handed connections in queue
  * order under the lock instead (as is every waiter of an elastic pool, and every virtual thread's waiter from its
  * start: see await), which bounds the wait of the unlucky.
+ * A waiter that times out or is interrupted cancels itself under the lock if still waiting and wakes the next.
  *
  * HEAD URGENT. A waiter marks itself urgent only when it runs, and a parked waiter on a busy machine runs late:
- * meanwhile the threads that release go on claiming the connections they release, ahead of it. So a release
- * also judges the head itself: once the head has been at the head for HEAD_URGENT_AFTER (pool clock; counted from
- * its queueing into an empty queue, else from the first release that saw it there, so never more than it waited),
- * the release hands it the connection instead of waking it to race. Measured with JdbcProbe (16 threads on 12
- * PostgreSQL sessions, 2 cores, 4 runs of 8 windows against HikariCP in the same JVM): without the rule cueball's
- * p99 was 1.01-1.32x HikariCP's; with it at 500 us 0.74-0.84x, queries per second 0.95-1.20x; at 200 us the p99
- * fell to about 0.55x but queries per second to about 0.85-0.9x (more connections handed to descheduled
- * threads, which hold them until they run).
- * A waiter that times out or is interrupted cancels itself under the lock if still waiting and wakes the next.
+ * meanwhile the threads that release go on claiming the connections they release, ahead of it. So a release also judges
+ * the head itself: once the head has been at the head for HEAD_URGENT_AFTER (pool clock; counted from its queueing into
+ * an empty queue, else from the first dispatch, by a release or a queueing claim, that saw it there, so never more than
+ * it waited), the release hands it the connection instead of waking it to race. Measured with JdbcProbe (16 threads on
+ * 12 PostgreSQL sessions, 2 cores, 4 runs of 8 windows against HikariCP in the same JVM): without the rule cueball's
+ * p99 was 1.01-1.32x HikariCP's; with it at 500 us 0.74-0.84x, queries per second 0.95-1.20x; at 200 us the p99 fell to
+ * about 0.55x but queries per second to about 0.85-0.9x (more connections handed to descheduled threads, which hold
+ * them until they run).
  *
  * FRESH CLAIMS (go-connpool's Pool.New: ConnectionPool.claimFresh, claimOpenedAfter) wait in the same queue but
  * never race and are never woken to look for themselves: they accept only a connection opened after their
