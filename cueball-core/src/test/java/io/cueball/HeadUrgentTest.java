@@ -1,6 +1,7 @@
 package io.cueball;
 
 import static io.cueball.EngineHarness.A;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -9,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.AbstractQueuedSynchronizer;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -17,18 +20,28 @@ import org.junit.jupiter.api.Test;
  * {@link Waiters#HEAD_URGENT_AFTER_NANOS} by the pool clock, instead of leaving the connection in the ring where the
  * releasing thread's next claim takes it first. The waiting claims here are queued by hand, with no thread running
  * their wait, so they never mark themselves urgent: only the release's judgement can serve them.
+ *
+ * <p>A claim that queues dispatches too, and judges the head by a fresh reading: claim() reads the clock before it
+ * takes the lock, and dispatching with that instant made it the next head's start when the judged head had left
+ * meanwhile, which may be before that head was even queued, so the next release handed it a connection at once
+ * (found by a review).
  */
 class HeadUrgentTest {
     private static final long HEAD_URGENT = Waiters.HEAD_URGENT_AFTER_NANOS;
 
     private final EngineHarness h = new EngineHarness();
+    private Thread claimer;
 
     @AfterEach
-    void tearDown() {
+    void tearDown() throws InterruptedException {
         h.close();
+        if (claimer != null) {
+            claimer.join(10_000);
+            assertFalse(claimer.isAlive());
+        }
     }
 
-    /** Queues a claim with no thread waiting on it, as claim() would (pool clock instant). */
+    /** Queues a claim with no thread waiting on it, as claim() would (pool clock instant); the lock is reentrant. */
     private static Claim<MemoryConnection> queue(PoolEngine<MemoryConnection> engine, long now) {
         Claim<MemoryConnection> claim = new Claim<>(engine);
         engine.lock();
@@ -92,5 +105,65 @@ class HeadUrgentTest {
         pool.tryClaim().orElseThrow().close();
         assertEquals(Claim.ACTIVE, second.state);
         second.close();
+    }
+
+    @Test
+    void aClaimsStaleInstantDoesNotCountAsTimeAtTheHead() throws InterruptedException {
+        var pool = h.startAndSettle(h.builder(A).maxConnections(1));
+        PoolEngine<MemoryConnection> engine = pool.engine();
+        Claim<MemoryConnection> held = pool.claim();
+        MemoryConnection only = held.connection();
+
+        Claim<MemoryConnection> head;
+        engine.lock();
+        try {
+            // A claimer reads the clock (T0), finds nothing lock-free, and blocks on the pool lock.
+            claimer = new Thread(() -> {
+                try {
+                    pool.claim(Duration.ofSeconds(5)).close();
+                } catch (ClaimInterruptedException e) {
+                    // expected: the test interrupts it once it has queued and dispatched
+                }
+            }, "stale-now-claimer");
+            claimer.start();
+            await("the claimer blocks on the pool lock").atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(1))
+                    .until(() -> LockSupport.getBlocker(claimer) instanceof AbstractQueuedSynchronizer);
+            // Meanwhile, 1 ms later by the pool clock (T1), a claim G is queued and leaves; H is queued behind it.
+            h.clock.advanceNanos(2 * Waiters.HEAD_URGENT_AFTER_NANOS);
+            Claim<MemoryConnection> g = queue(engine, h.clock.nanoTime());
+            head = queue(engine, h.clock.nanoTime());
+            engine.waiters.removeLocked(g);
+        } finally {
+            engine.unlock();
+        }
+        // The claimer queues behind H and dispatches with T0: H, new to the judge, is judged from T0.
+        await("the claimer queued").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(() -> {
+            engine.lock();
+            try {
+                return engine.waiters.sizeLocked() == 2;
+            } finally {
+                engine.unlock();
+            }
+        });
+
+        // The claimer leaves (interrupted: it cancels itself), so that no racing thread can take the connection.
+        claimer.interrupt();
+        claimer.join(10_000);
+        assertFalse(claimer.isAlive());
+
+        // At T1, H has been at the head (and waited at all) for 0 ns of pool time: this release should not hand it
+        // the connection (HEAD URGENT: "never more than it waited").
+        held.close();
+        assertTrue(head.isWaiting(), "H was handed the connection after 0 ns at the head: judged from the claimer's "
+                + "stale instant; state " + head.state);
+
+        // Sanity: 500 us later it is.
+        pool.tryClaim().ifPresent(Claim::close);
+        h.clock.advanceNanos(Waiters.HEAD_URGENT_AFTER_NANOS);
+        pool.tryClaim().ifPresent(Claim::close);
+        assertEquals(Claim.ACTIVE, head.state);
+        assertSame(only, head.connection());
+        head.close();
     }
 }
