@@ -268,6 +268,7 @@ final class BackendHealth<C extends Connection> {
             }
             if (ok && !pool.isClosing() && !pool.unwantedLocked(slot, now)) {
                 slot.lastUsedAt = now;
+                slot.checkDue = false; // just checked (Housekeeper: STAMPS)
                 slot.checkingToIdle();
                 pool.offerLocked(slot); // parks it again if it is (still) ejected
             } else {

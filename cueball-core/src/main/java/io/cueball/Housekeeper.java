@@ -9,13 +9,29 @@ import org.slf4j.LoggerFactory;
 
 /*
  * HOUSEKEEPING as a function of now (OkHttp's cleanup(now)): tick(now) does what is due and returns how long
- * until it is next due. Four schedules share it:
+ * until it is next due. Five schedules share it:
  *   - every housekeeping interval (healthCheckInterval, shorter for an elastic pool's idleTimeout or a quarter of
  *     maxLifetime): shrinking, expired connections, health checks of connections idle for healthCheckInterval;
  *   - every decoherenceInterval: a shuffle of the idle queue, so that claims do not hit one backend in runs;
  *   - every score slot (scoreDecay / Score.SLOTS): the use outcomes are harvested and judged (BackendHealth),
  *     and a score-driven strategy (epsilon-greedy, softmax) re-plans the shares (Backends: SHARES);
- *   - with leak detection on, every quarter of leakDetectionThreshold (at least 100 ms): LEAKS.
+ *   - with leak detection on, every quarter of leakDetectionThreshold (at least 100 ms): LEAKS;
+ *   - in a CLOCKLESS pool (PoolEngine), every CHECK_ON_CLAIM_AFTER_IDLE / 4 while some slot is not yet due for
+ *     its check: STAMPS.
+ *
+ * STAMPS. Lock-free claims of a clockless pool read no clock, so this pass stands in for it. A slot whose claims
+ * counter moved since the previous pass was claimed after that pass began: it gets lastUsedAt = the previous pass's
+ * instant (never later than the claim, so the slot can only look older than it is). A slot whose counter stood still
+ * gets checkDue if it would be CHECK_ON_CLAIM_AFTER_IDLE old before the next pass: so a connection whose last claim
+ * began more than CHECK_ON_CLAIM_AFTER_IDLE ago is always checked, one claimed within the last three quarters of it
+ * never, and in between it may be (given a timer that runs on time; a late pass makes the check late by as much).
+ * A quarter, not a half: by the same sums, at a half a connection claimed every 0.6 s could be checked at every
+ * other claim. The counter is read without the lock (its holder writes it): a stale read stamps or flags once
+ * more, toward checking.
+ * It starts stopped (there is no slot yet), and stops when every slot is due (an idle pool does not wake for it);
+ * whatever makes a slot not due (a claim's check, a health check, a new connection, a locked release:
+ * stampsWantedLocked from offerLocked and checkOnClaim) starts it again, with that instant as the previous pass's.
+ * So it runs while connections are in use and for a second after.
  *
  * LEAKS. A claimer with leak detection on records its stack in its slot after the instant it was served
  * (Slot.leakClaimed). The scan looks at every slot: one whose record is older than the threshold is taken for the
@@ -38,6 +54,9 @@ import org.slf4j.LoggerFactory;
 final class Housekeeper<C extends Connection> {
     private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
 
+    /** A schedule that is off: never due (its distance from now never wraps, see untilNext). */
+    private static final long NEVER = Long.MAX_VALUE / 4;
+
     private final PoolEngine<C> pool;
     private final long interval;
     private final long healthCheckInterval;
@@ -50,6 +69,13 @@ final class Housekeeper<C extends Connection> {
     private long nextDecoherenceAt;
     private final long scoreInterval;
     private long nextScoreAt;
+    private final long stampInterval;
+    private long nextStampAt;
+    /** STAMPS: the previous pass's instant (or the one it was started again at); false: stopped, every slot due. */
+    private long lastStampAt;
+    private boolean stamping;
+    /** When the timer is due: a restarted stamp pass that falls due earlier moves it. */
+    private long timerDueAt;
     private long lowWaterSince;
     private PoolClock.Timer timer;
 
@@ -72,17 +98,44 @@ final class Housekeeper<C extends Connection> {
         this.scoreInterval = Math.max(1, o.scoreDecay().toNanos() / Score.SLOTS);
         this.leakInterval = pool.leakThreshold > 0
                 ? Math.max(TimeUnit.MILLISECONDS.toNanos(100), pool.leakThreshold / 4)
-                : Long.MAX_VALUE / 4; // off: never due
+                : NEVER; // off
+        this.stampInterval = Math.max(1, pool.checkOnClaimAfter / 4);
     }
 
-    /** Starts both schedules at {@code now}: the first tick comes at the earlier of the two intervals. */
+    /** Starts the schedules at {@code now}: the first tick comes at the earliest of their intervals. */
     void startLocked(long now) {
         lowWaterSince = now;
         nextHousekeepingAt = now + interval;
         nextDecoherenceAt = now + decoherenceInterval;
         nextScoreAt = now + scoreInterval;
         nextLeakCheckAt = now + leakInterval;
-        timer = pool.schedule(this::run, untilNext(now));
+        stamping = false; // no slot yet: the first to arrive starts it (offerLocked)
+        lastStampAt = now;
+        nextStampAt = now + (stamping ? stampInterval : NEVER);
+        scheduleLocked(now);
+    }
+
+    private void scheduleLocked(long now) {
+        long delay = untilNext(now);
+        timerDueAt = now + delay;
+        timer = pool.schedule(this::run, delay);
+    }
+
+    /**
+     * STAMPS: a slot is no longer due for its check (or is new); starts the stopped pass again, with {@code now} as
+     * its previous instant, and brings the timer forward if it would come later. Under the lock.
+     */
+    void stampsWantedLocked(long now) {
+        if (stamping || !pool.clockless) {
+            return;
+        }
+        stamping = true;
+        lastStampAt = now;
+        nextStampAt = now + stampInterval;
+        if (timer != null && nextStampAt - timerDueAt < 0) { // null: closing, or tick() is running and will see it
+            timer.cancel();
+            scheduleLocked(now);
+        }
     }
 
     /** Stops the schedules (the pool is closing). */
@@ -99,7 +152,10 @@ final class Housekeeper<C extends Connection> {
         try {
             timer = null;
             if (!pool.isClosing()) {
-                timer = pool.schedule(this::run, tick(pool.clock.nanoTime()));
+                long now = pool.clock.nanoTime();
+                long delay = tick(now);
+                timerDueAt = now + delay;
+                timer = pool.schedule(this::run, delay);
             }
         } finally {
             pool.unlock();
@@ -131,7 +187,37 @@ final class Housekeeper<C extends Connection> {
             reportLeaksLocked(now);
             nextLeakCheckAt = now + leakInterval;
         }
+        if (stamping && now - nextStampAt >= 0) {
+            stampLocked(now);
+        }
         return untilNext(now);
+    }
+
+    /** STAMPS: lastUsedAt from the claims counters, checkDue for the slots that will have sat too long. */
+    private void stampLocked(long now) {
+        long dueAfter = pool.checkOnClaimAfter - stampInterval; // due before the next pass: flag it now
+        boolean allDue = true;
+        for (BackendState<C> b : pool.backends.allLocked()) {
+            for (Slot<C> slot : b.slots) {
+                long claims = slot.claims;
+                if (claims != slot.seenClaims) {
+                    slot.seenClaims = claims;
+                    if (lastStampAt - slot.lastUsedAt > 0) {
+                        slot.lastUsedAt = lastStampAt; // claimed since then
+                    }
+                    allDue = false;
+                } else if (!slot.checkDue) {
+                    if (now - slot.lastUsedAt > dueAfter) {
+                        slot.checkDue = true;
+                    } else {
+                        allDue = false;
+                    }
+                }
+            }
+        }
+        lastStampAt = now;
+        stamping = !allDue;
+        nextStampAt = now + (stamping ? stampInterval : NEVER);
     }
 
     /** LEAKS: reports every claim held longer than the threshold, once. */
@@ -159,8 +245,8 @@ final class Housekeeper<C extends Connection> {
      * may have wrapped past Long.MAX_VALUE (decoherenceInterval of "forever"), but its distance from now has not.
      */
     private long untilNext(long now) {
-        return Math.max(1, Math.min(Math.min(Math.min(nextHousekeepingAt - now, nextDecoherenceAt - now),
-                nextScoreAt - now), nextLeakCheckAt - now));
+        return Math.max(1, Math.min(Math.min(Math.min(Math.min(nextHousekeepingAt - now, nextDecoherenceAt - now),
+                nextScoreAt - now), nextLeakCheckAt - now), nextStampAt - now));
     }
 
     private void housekeepLocked(long now) {
@@ -233,6 +319,7 @@ final class Housekeeper<C extends Connection> {
             }
             if (ok && !pool.isClosing() && !pool.unwantedLocked(slot, now)) {
                 slot.lastUsedAt = now;
+                slot.checkDue = false; // just checked (offerLocked starts the STAMPS pass again if stopped)
                 slot.retire = b.dead;
                 slot.checkingToIdle();
                 pool.offerLocked(slot);

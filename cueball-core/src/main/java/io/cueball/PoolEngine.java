@@ -89,13 +89,21 @@ import org.slf4j.LoggerFactory;
  * lock; with none, the claim path reads an empty array. A claim's served instant is Slot.claimedAt (the claimer
  * writes it); its usage is the release's now minus that.
  *
- * CLOCK. The claim path reads the clock once per claim and release: the claim reads it (its served instant,
- * Slot.claimedAt, which check-on-claim, expiry, usage and leak detection go by); a lock-free release reads it
- * only if something needs the release's own instant (a lifetime to check, leak detection, recorders), else it
+ * CLOCK. The claim path reads the clock at most once per claim and release: the claim reads it (its served
+ * instant, Slot.claimedAt, which check-on-claim, expiry, usage and leak detection go by); a lock-free release reads
+ * it only if something needs the release's own instant (a lifetime to check, leak detection, recorders), else it
  * takes the claim's. So lastUsedAt may be when the last use began, not when it ended: a connection held longer
  * than CHECK_ON_CLAIM_AFTER_IDLE is checked at its next claim as if it had sat idle (never the other way round),
  * and the housekeeper's health check may come one hold early. Paths that take the lock read the clock afresh
  * (a claim that queues reads it again for its dispatch, which judges the head by it: HEAD URGENT in Waiters).
+ *
+ * CLOCKLESS. In a pool whose claims are lock-free (fixed size, round-robin or weighted) with no maxLifetime and no
+ * leak detection, a lock-free claim needs the time only for check-on-claim and the recorders. While there are no
+ * recorders (looked at per claim: they may come and go), it reads no clock: its check goes by Slot.checkDue, which
+ * the housekeeper's STAMPS pass sets from the slots' claims counters, and which also stamps their lastUsedAt (the
+ * release does not). A clockless claim's claimedAt is NO_INSTANT: its release reports nothing to a recorder added
+ * meanwhile (it never saw the claim begin). A claim that goes down the locked path reads the clock as before.
+ * One System.nanoTime() was about half of a one-thread claim + release on our VM (RESULTS.md, issue 19).
  *
  * LEAKS (leakDetectionThreshold > 0). The claimer records a stack in its slot after claimedAt; the housekeeper
  * reports a record older than the threshold once (Housekeeper: LEAKS); the release clears it and says if it was
@@ -167,7 +175,7 @@ final class PoolEngine<C extends Connection> {
     int spares;
     /** A ConnectionSet's connectionsPerBackend: each re-plan sets max to it x the backends (0: off). Lock. */
     int perBackend;
-    private final long checkOnClaimAfter;
+    final long checkOnClaimAfter;
     /** leakDetectionThreshold in nanoseconds; 0 when off (LEAKS). */
     final long leakThreshold;
     /** maxWaiters: a claim that would be waiter number maxWaiters + 1 fails with PoolBusyException. */
@@ -202,6 +210,10 @@ final class PoolEngine<C extends Connection> {
     /** Timings go to these (METRICS); copied on write under the lock, read without it. */
     private volatile MetricsRecorder[] recorders = NO_RECORDERS;
     private static final MetricsRecorder[] NO_RECORDERS = new MetricsRecorder[0];
+    /** CLOCKLESS: the instant a claim that read no clock was served at (never compared). */
+    static final long NO_INSTANT = Long.MIN_VALUE;
+    /** CLOCKLESS: lock-free claims skip the clock while there are no recorders. */
+    final boolean clockless;
     /** Blocking work decided under the lock, handed to the executor by unlock(). */
     private final ConcurrentLinkedQueue<Runnable> work = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean closeStarted = new AtomicBoolean();
@@ -234,6 +246,7 @@ final class PoolEngine<C extends Connection> {
         this.connector = new Connector<>(this, factory);
         this.health = new BackendHealth<>(this);
         this.backends = new Backends<>(this, options.rebalanceDelay().toNanos());
+        this.clockless = !lockedClaims && options.maxLifetime().toNanos() <= 0 && leakThreshold == 0;
         this.housekeeper = new Housekeeper<>(this);
     }
 
@@ -262,18 +275,25 @@ final class PoolEngine<C extends Connection> {
      * @param mayWait      false for tryClaim: return null instead of waiting
      */
     Claim<C> claim(long timeoutNanos, boolean mayWait) {
-        long began = 0;
-        boolean again = false;
+        long began = NO_INSTANT;
         try {
             for (;;) {
                 // Allocation and the clock read stay outside the critical section: it is the pool's bottleneck.
                 Claim<C> claim = new Claim<>(this);
-                long now = clock.nanoTime();
-                if (!again) {
+                boolean timed = !clockless || recorders.length != 0; // else no clock (CLOCKLESS)
+                long now = timed ? clock.nanoTime() : NO_INSTANT;
+                if (began == NO_INSTANT) {
                     began = now;
                 }
                 Slot<C> slot = lockedClaims ? null : pollFast(now, true);
                 if (slot == null) {
+                    if (!timed) { // the locked path goes by the clock
+                        timed = true;
+                        now = clock.nanoTime();
+                        if (began == NO_INSTANT) {
+                            began = now;
+                        }
+                    }
                     long waitFor = timeoutNanos;
                     lock();
                     try {
@@ -315,11 +335,11 @@ final class PoolEngine<C extends Connection> {
                     }
                 }
                 claim.serve(slot);
-                if (now - slot.lastUsedAt <= checkOnClaimAfter || checkOnClaim(claim)) {
+                boolean fresh = timed ? now - slot.lastUsedAt <= checkOnClaimAfter : !slot.checkDue;
+                if (fresh || checkOnClaim(claim)) {
                     return served(claim, began, now);
                 }
                 // The connection was stale and has been replaced; try again within the same deadline.
-                again = true;
             }
         } catch (CueballException e) {
             claimFailed(e, began);
@@ -339,9 +359,9 @@ final class PoolEngine<C extends Connection> {
                     + TimeUnit.NANOSECONDS.toMillis(leakThreshold) + " ms)"));
         }
         MetricsRecorder[] r = recorders;
-        if (r.length != 0) {
+        if (r.length != 0 && now != NO_INSTANT) { // a recorder added since the claim looked sees none (CLOCKLESS)
             Backend b = slot.backend.backend;
-            long waited = Math.max(0, now - began);
+            long waited = began == NO_INSTANT ? 0 : Math.max(0, now - began);
             for (MetricsRecorder m : r) {
                 try {
                     m.claimed(b, waited);
@@ -357,7 +377,7 @@ final class PoolEngine<C extends Connection> {
     private void claimFailed(CueballException e, long began) {
         MetricsRecorder[] r = recorders;
         if (r.length != 0 && !(e instanceof ClaimInterruptedException)) {
-            long waited = Math.max(0, clock.nanoTime() - began);
+            long waited = began == NO_INSTANT ? 0 : Math.max(0, clock.nanoTime() - began);
             for (MetricsRecorder m : r) {
                 try {
                     m.claimFailed(e, waited);
@@ -375,7 +395,7 @@ final class PoolEngine<C extends Connection> {
                     + "ms", name, slot.backend.key, TimeUnit.NANOSECONDS.toMillis(now - slot.claimedAt));
         }
         MetricsRecorder[] r = recorders;
-        if (r.length != 0) {
+        if (r.length != 0 && now != NO_INSTANT && slot.claimedAt != NO_INSTANT) { // not an unseen claim (CLOCKLESS)
             Backend b = slot.backend.backend;
             long held = Math.max(0, now - slot.claimedAt);
             for (MetricsRecorder m : r) {
@@ -539,11 +559,11 @@ final class PoolEngine<C extends Connection> {
         if (slot == null) {
             return null;
         }
-        if (slot.retire || slot.expired(now)) {
+        if (slot.retire || slot.expired(now)) { // a CLOCKLESS pool's slots never expire: NO_INSTANT is not compared
             lock();
             try {
                 slot.claimedToIdle();
-                disposeLocked(slot, now);
+                disposeLocked(slot, now == NO_INSTANT ? clock.nanoTime() : now);
             } finally {
                 unlock();
             }
@@ -572,9 +592,9 @@ final class PoolEngine<C extends Connection> {
             }
         }
         boolean lockFree = !lockedClaims && how == Disposition.RETURN;
-        // ONE CLOCK READ: a plain lock-free release needs no time of its own (see CLOCK).
-        long now = lockFree && !slot.expires && leakThreshold == 0 && recorders.length == 0
-                ? slot.claimedAt : clock.nanoTime();
+        // ONE CLOCK READ: a plain lock-free release needs no time of its own (CLOCK); NO_INSTANT if clockless.
+        boolean read = !lockFree || slot.expires || leakThreshold != 0 || recorders.length != 0;
+        long now = read ? clock.nanoTime() : slot.claimedAt;
         if (how != Disposition.STALE) { // a connection found broken before its use was not used
             ended(slot, how == Disposition.DISCARD, now);
         }
@@ -582,11 +602,16 @@ final class PoolEngine<C extends Connection> {
         double value = how == Disposition.DISCARD ? 0.0 : reported;
         if (lockFree && !slot.retire && !slot.expired(now)) {
             slot.recordUse(value); // before the slot leaves this thread
-            slot.lastUsedAt = now;
+            if (now != NO_INSTANT) { // else the housekeeper stamps it from the claims counter (CLOCKLESS)
+                slot.lastUsedAt = now;
+            }
             if (!idle.keep(slot, waiters)) {
                 releaseToRing(slot);
             }
             return;
+        }
+        if (!read) {
+            now = clock.nanoTime(); // the lock's decisions go by the present, not the claim's instant (or none)
         }
         lock();
         try {
@@ -634,6 +659,7 @@ final class PoolEngine<C extends Connection> {
             connector.fillLocked(now);
         } else {
             slot.lastUsedAt = now;
+            slot.checkDue = false; // lastUsedAt is the present (offerLocked starts the STAMPS pass if stopped)
             slot.claimedToIdle();
             disposeLocked(slot, now);
             if (waiters.roomWanted > 0) {
@@ -732,7 +758,11 @@ final class PoolEngine<C extends Connection> {
             health.parkLocked(slot);
             return;
         }
-        Claim<C> waiter = suspended ? null : waiters.takeForLocked(slot, clock.nanoTime());
+        long now = clock.nanoTime();
+        if (clockless && !slot.checkDue) {
+            housekeeper.stampsWantedLocked(now); // a new, checked or freshly released slot (Housekeeper: STAMPS)
+        }
+        Claim<C> waiter = suspended ? null : waiters.takeForLocked(slot, now);
         if (waiter == null) {
             idle.offerLocked(slot);
             return;
@@ -767,6 +797,15 @@ final class PoolEngine<C extends Connection> {
      */
     private boolean checkOnClaim(Claim<C> claim) {
         Slot<C> slot = claim.slot;
+        if (slot.checkDue) { // the check the housekeeper asked for (CLOCKLESS): it may have stopped its stamps
+            slot.checkDue = false;
+            lock();
+            try {
+                housekeeper.stampsWantedLocked(clock.nanoTime());
+            } finally {
+                unlock();
+            }
+        }
         if (ConnectionHooks.isHealthy(slot.connection)) {
             return true;
         }

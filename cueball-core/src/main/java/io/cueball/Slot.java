@@ -61,7 +61,11 @@ import java.lang.invoke.VarHandle;
  * One open connection and the pool's bookkeeping for it: its state machine (see the diagram above the class).
  * The slot belongs to whoever holds it: the idle ring, a claim, a thread that keeps it, or the pool lock. Its
  * holder writes {@code state}, {@code lastUsedAt} and {@code claims}; the handover (the ring's offer and poll, a
- * compare-and-set out of STICKY, or the lock) publishes them.
+ * compare-and-set out of STICKY, or the lock) publishes them. One exception: in a CLOCKLESS pool (PoolEngine) the
+ * housekeeper's STAMPS pass writes lastUsedAt under the lock while someone else may hold the slot. Its clockless
+ * claims do not read lastUsedAt (they read checkDue), and its lock-free releases write it only while recorders are
+ * present; then the two writers race, each with an instant no older than the slot's last claim, and a claim may
+ * see either: both are its last use to within one pass.
  */
 final class Slot<C extends Connection> extends LeadingPadding {
     /** In the idle ring (or between a ring poll and the taker's next transition). */
@@ -118,7 +122,8 @@ final class Slot<C extends Connection> extends LeadingPadding {
     long claims;
     /**
      * Last time it was released or passed a health check (a used connection is a checked one); after a plain
-     * lock-free release, when that last claim was served (PoolEngine: CLOCK).
+     * lock-free release, when that last claim was served (PoolEngine: CLOCK); in a CLOCKLESS pool, an instant no
+     * later than that (Housekeeper: STAMPS).
      */
     long lastUsedAt;
     /** Use outcomes its lock-free releases recorded, and their total shortfall from 1 (see USE OUTCOMES). */
@@ -134,6 +139,14 @@ final class Slot<C extends Connection> extends LeadingPadding {
      * record (LEAKS), read by the releasing thread (the same claim's) and by the housekeeper after that record.
      */
     long claimedAt;
+    /**
+     * CLOCKLESS (PoolEngine): the housekeeper's STAMPS pass found this slot unclaimed for long enough that its next
+     * claim must check it. Set by that pass (under the lock); cleared by the claimer that runs the check, and under
+     * the lock when lastUsedAt is set to the present (a health check, a locked release).
+     */
+    volatile boolean checkDue;
+    /** CLOCKLESS: {@link #claims} as the housekeeper's last STAMPS pass saw it. Lock only. */
+    long seenClaims;
     /**
      * The affinity record of the thread whose lock-free claim took it (IdleSet: AFFINITY), so that the release
      * need not look it up again; null if that claim kept nothing. Written by the claimer, read by the releaser,

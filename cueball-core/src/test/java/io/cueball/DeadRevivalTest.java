@@ -189,6 +189,27 @@ class DeadRevivalTest {
         }
     }
 
+    @Test
+    void aSurvivorClaimedWithoutAClockReadingAndReleasedToTheLockIsHealthCheckedFromItsRelease() {
+        // Its claim was lock-free and read no clock (PoolEngine: CLOCKLESS); its backend died while it was held,
+        // so its release comes to the lock, which must stamp it with the present, not with the claim's no-instant.
+        var pool = start(builder(A).maxConnections(2).healthCheckInterval(Duration.ofSeconds(10))
+                .backoff(new BackoffPolicy(Duration.ofMillis(100), Duration.ofSeconds(1), 0)));
+        Claim<MemoryConnection> held = pool.claim();
+        MemoryConnection survivor = held.connection();
+        h.advanceTo(REFUSES);
+        h.factory.failAlways(A);
+        h.useOnce(A, Claim::discard); // the other one: its replacement and the retry fail
+        h.advanceTo(DIES);
+        assertEquals(BackendStatus.DEAD, h.stats(A).status());
+        h.advanceTo(Duration.ofMillis(1200));
+        held.close(); // a successful use: revived, then dead again at its next failed probe
+        h.advanceTo(Duration.ofSeconds(10));
+        assertEquals(List.of(), survivor.healthChecks, "idle 8.8 s at the 10 s round: not checked");
+        h.advanceTo(Duration.ofSeconds(20));
+        assertEquals(List.of(at(Duration.ofSeconds(20))), survivor.healthChecks, "idle 18.8 s at the 20 s round");
+    }
+
     /**
      * A backend that refuses new connections but whose surviving connection still serves is revived by a use of
      * that survivor (as issue 12 asks), but stays UNPROVEN (BackendHealth): live, with its monitor slot only, until

@@ -43,7 +43,8 @@ class HousekeeperTest {
         // A seed whose first shuffle changes the claim order (one in six leave a, a, b, b as it was).
         h.startAndSettle(h.builder(A, B).maxConnections(4).threadAffinity(0).random(new Random(SHUFFLING_SEED))
                 .healthCheckInterval(HEALTH).decoherenceInterval(DECOHERENCE)
-                .scoreDecay(Duration.ofHours(20))); // score ticks every hour: out of the way
+                .scoreDecay(Duration.ofHours(20)) // score ticks every hour: out of the way
+                .maxLifetime(Duration.ofDays(30))); // not CLOCKLESS: no STAMPS pass among the ticks
         assertEquals(4, h.pool.stats().idle());
 
         // Not yet due: nothing happens, and it asks to be called again when housekeeping falls due.
