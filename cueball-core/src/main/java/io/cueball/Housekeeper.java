@@ -30,8 +30,12 @@ import org.slf4j.LoggerFactory;
  * more, toward checking.
  * It starts stopped (there is no slot yet), and stops when every slot is due (an idle pool does not wake for it);
  * whatever makes a slot not due (a claim's check, a health check, a new connection, a locked release:
- * stampsWantedLocked from offerLocked and checkOnClaim) starts it again, with that instant as the previous pass's.
- * So it runs while connections are in use and for a second after.
+ * stampsWantedLocked from offerLocked, before it may park the slot, and from checkOnClaim) starts it again, with
+ * that instant as the previous pass's. So it runs while connections are in use and for a second after. Claims
+ * made while it was stopped are not stamped at the restart (each took a due slot, which stays due unless that
+ * claim ran the check, which stamps it itself).
+ * Found in review, and covered by ClocklessPathsTest: a slot parked after a locked release, and a due slot that a
+ * claim reading the clock or a waiting claim took without checking it.
  *
  * LEAKS. A claimer with leak detection on records its stack in its slot after the instant it was served
  * (Slot.leakClaimed). The scan looks at every slot: one whose record is older than the threshold is taken for the
@@ -132,6 +136,13 @@ final class Housekeeper<C extends Connection> {
         stamping = true;
         lastStampAt = now;
         nextStampAt = now + stampInterval;
+        // Claims made while it was stopped were before `now`: stamping them with it would make them look younger.
+        // They left their slots due (only a claim that runs the check clears it), so their next claim checks them.
+        for (BackendState<C> b : pool.backends.allLocked()) {
+            for (Slot<C> slot : b.slots) {
+                slot.seenClaims = slot.claims;
+            }
+        }
         if (timer != null && nextStampAt - timerDueAt < 0) { // null: closing, or tick() is running and will see it
             timer.cancel();
             scheduleLocked(now);

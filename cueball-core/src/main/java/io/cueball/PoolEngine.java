@@ -101,7 +101,8 @@ import org.slf4j.LoggerFactory;
  * leak detection, a lock-free claim needs the time only for check-on-claim and the recorders. While there are no
  * recorders (looked at per claim: they may come and go), it reads no clock: its check goes by Slot.checkDue, which
  * the housekeeper's STAMPS pass sets from the slots' claims counters, and which also stamps their lastUsedAt (the
- * release does not). A clockless claim's claimedAt is NO_INSTANT: its release reports nothing to a recorder added
+ * release does not). A due slot is checked by whichever claim gets it next, one that reads the clock or waited
+ * included; running the check clears the flag and counts as the slot's use. A clockless claim's claimedAt is NO_INSTANT: its release reports nothing to a recorder added
  * meanwhile (it never saw the claim begin). A claim that goes down the locked path reads the clock as before.
  * One System.nanoTime() was about half of a one-thread claim + release on our VM (RESULTS.md, issue 19).
  *
@@ -330,12 +331,17 @@ final class PoolEngine<C extends Connection> {
                     if (slot == null) {
                         long start = System.nanoTime();
                         waiters.await(claim, start, start + waitFor, false);
-                        // handed over at release: in use a moment ago, no check needed
-                        return served(claim, began, clock.nanoTime());
+                        // Handed over at a release: in use a moment ago, no check needed; but a connection that
+                        // sat idle (handed over by resume(), or taken from the ring by serveSelf) may be due.
+                        if (!claim.slot.checkDue || checkOnClaim(claim)) {
+                            return served(claim, began, clock.nanoTime());
+                        }
+                        continue; // stale and replaced: as below
                     }
                 }
                 claim.serve(slot);
-                boolean fresh = timed ? now - slot.lastUsedAt <= checkOnClaimAfter : !slot.checkDue;
+                // A due slot is checked by whichever claim gets it next, timed or not (CLOCKLESS).
+                boolean fresh = !slot.checkDue && (!timed || now - slot.lastUsedAt <= checkOnClaimAfter);
                 if (fresh || checkOnClaim(claim)) {
                     return served(claim, began, now);
                 }
@@ -754,15 +760,15 @@ final class PoolEngine<C extends Connection> {
      * its backend is ejected.
      */
     void offerLocked(Slot<C> slot) {
+        if (clockless && !slot.checkDue) {
+            // a new, checked or lock-released slot, parked or not (Housekeeper: STAMPS)
+            housekeeper.stampsWantedLocked(clock.nanoTime());
+        }
         if (slot.backend.ejected) {
             health.parkLocked(slot);
             return;
         }
-        long now = clock.nanoTime();
-        if (clockless && !slot.checkDue) {
-            housekeeper.stampsWantedLocked(now); // a new, checked or freshly released slot (Housekeeper: STAMPS)
-        }
-        Claim<C> waiter = suspended ? null : waiters.takeForLocked(slot, now);
+        Claim<C> waiter = suspended ? null : waiters.takeForLocked(slot, clock.nanoTime());
         if (waiter == null) {
             idle.offerLocked(slot);
             return;
@@ -801,7 +807,9 @@ final class PoolEngine<C extends Connection> {
             slot.checkDue = false;
             lock();
             try {
-                housekeeper.stampsWantedLocked(clock.nanoTime());
+                long now = clock.nanoTime();
+                slot.lastUsedAt = now; // checked now; the pass, if it restarts, does not stamp this claim
+                housekeeper.stampsWantedLocked(now);
             } finally {
                 unlock();
             }

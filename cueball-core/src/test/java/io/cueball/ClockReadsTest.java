@@ -167,6 +167,10 @@ class ClockReadsTest {
         pool.claim().close();
         assertEquals(1, h.factory.connections.stream().mapToInt(c -> c.healthChecks.size()).sum());
         assertNextTaskWithin(stampEvery, "stamps run again");
+        h.clock.advance(stampEvery.plusMillis(50));
+        pool.claim().close();
+        assertEquals(1, h.factory.connections.stream().mapToInt(c -> c.healthChecks.size()).sum(),
+                "a check is a use: not due again 300 ms later");
         h.clock.advance(IDLE_CHECK.plusMillis(1));
         Claim<MemoryConnection> first = pool.claim();
         Claim<MemoryConnection> second = pool.claim();
