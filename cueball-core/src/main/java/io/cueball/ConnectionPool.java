@@ -522,6 +522,10 @@ public final class ConnectionPool<C extends Connection> implements AutoCloseable
         }
 
         /**
+         * Connections idle this long are checked with {@link Connection#isHealthy()} on the pool's threads. In a
+         * pool whose claims read no clock (see {@link PoolOptions#CHECK_ON_CLAIM_AFTER_IDLE}) idle is known to a
+         * quarter of a second, and a check may come that much early.
+         *
          * @param healthCheckInterval how often idle connections are checked, {@code > 0}; default 30 s
          * @return this builder
          */

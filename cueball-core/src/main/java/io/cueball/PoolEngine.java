@@ -97,7 +97,7 @@ import org.slf4j.LoggerFactory;
  * and the housekeeper's health check may come one hold early. Paths that take the lock read the clock afresh
  * (a claim that queues reads it again for its dispatch, which judges the head by it: HEAD URGENT in Waiters).
  *
- * CLOCKLESS. In a pool whose claims are lock-free (fixed size, round-robin or weighted) with no maxLifetime and no
+ * CLOCKLESS. In a pool whose claims are lock-free (fixed size, round-robin) with no maxLifetime and no
  * leak detection, a lock-free claim needs the time only for check-on-claim and the recorders. While there are no
  * recorders (looked at per claim: they may come and go), it reads no clock: its check goes by Slot.checkDue, which
  * the housekeeper's STAMPS pass sets from the slots' claims counters, and which also stamps their lastUsedAt (the
@@ -474,46 +474,58 @@ final class PoolEngine<C extends Connection> {
      * one, for which the pool makes room (FRESH CLAIMS in Waiters). Always through the lock: a rare path.
      */
     Claim<C> claimFresh(long timeoutNanos, long openedAfter, boolean scanIdle) {
-        Claim<C> claim = new Claim<>(this);
         long now = clock.nanoTime();
         try {
-            boolean found = false;
-            lock();
-            try {
-                throwIfClosingLocked();
-                Slot<C> slot = scanIdle && !suspended ? takeOpenedAfterLocked(openedAfter, now) : null;
-                if (slot != null) {
-                    activateLocked(slot);
-                    claim.serve(slot);
-                    found = true;
-                } else {
-                    if (state == PoolState.FAILED) {
-                        connector.probeNowLocked(now);
-                        throw failedException();
-                    }
-                    throwIfFailingFastLocked();
-                    throwIfBusyLocked();
-                    waiters.addFreshLocked(claim, openedAfter, now);
-                    int before = countable;
-                    connector.fillLocked(now); // a pool that may grow opens one for it
-                    if (countable == before) {
-                        waiters.roomWanted++;
-                        makeRoomLocked(now);
-                    }
+            for (long at = now;; at = clock.nanoTime()) {
+                Claim<C> claim = claimFreshOnce(timeoutNanos, openedAfter, scanIdle, at);
+                // A connection that sat idle may be due for its check, as at any claim (CLOCKLESS)
+                if (!claim.slot.checkDue || checkOnClaim(claim)) {
+                    return served(claim, now, clock.nanoTime());
                 }
-            } finally {
-                unlock();
+                // stale and replaced: try again
             }
-            if (found) {
-                return served(claim, now, now);
-            }
-            long start = System.nanoTime();
-            waiters.await(claim, start, start + timeoutNanos, true);
-            return served(claim, now, clock.nanoTime());
         } catch (CueballException e) {
             claimFailed(e, now);
             throw e;
         }
+    }
+
+    /** One attempt of claimFresh: the claim it was served, not yet reported to the recorders. */
+    private Claim<C> claimFreshOnce(long timeoutNanos, long openedAfter, boolean scanIdle, long now) {
+        Claim<C> claim = new Claim<>(this);
+        boolean found = false;
+        lock();
+        try {
+            throwIfClosingLocked();
+            Slot<C> slot = scanIdle && !suspended ? takeOpenedAfterLocked(openedAfter, now) : null;
+            if (slot != null) {
+                activateLocked(slot);
+                claim.serve(slot);
+                found = true;
+            } else {
+                if (state == PoolState.FAILED) {
+                    connector.probeNowLocked(now);
+                    throw failedException();
+                }
+                throwIfFailingFastLocked();
+                throwIfBusyLocked();
+                waiters.addFreshLocked(claim, openedAfter, now);
+                int before = countable;
+                connector.fillLocked(now); // a pool that may grow opens one for it
+                if (countable == before) {
+                    waiters.roomWanted++;
+                    makeRoomLocked(now);
+                }
+            }
+        } finally {
+            unlock();
+        }
+        if (found) {
+            return claim;
+        }
+        long start = System.nanoTime();
+        waiters.await(claim, start, start + timeoutNanos, true);
+        return claim;
     }
 
     /** Takes the oldest idle slot opened after {@code openedAfter} out of the idle set; null if none. */
@@ -656,6 +668,22 @@ final class PoolEngine<C extends Connection> {
 
     /** The locked release: the slot is in hand, CLAIMED. */
     void releaseLocked(Slot<C> slot, Disposition how, long now) {
+        releaseLocked(slot, how, now, true);
+    }
+
+    /**
+     * Gives back a slot a claim took (pollFast) but never used: as it was, neither stamped nor checked, and its
+     * claim not counted (Waiters.serveSelf, when the claim was served meanwhile or shed).
+     */
+    void giveBackLocked(Slot<C> slot, long now) {
+        slot.claims--;
+        if (slot.seenClaims == slot.claims + 1) {
+            slot.seenClaims = slot.claims; // a STAMPS pass saw the take: it must not count as a claim since
+        }
+        releaseLocked(slot, Disposition.RETURN, now, false);
+    }
+
+    private void releaseLocked(Slot<C> slot, Disposition how, long now, boolean used) {
         BackendState<C> b = slot.backend;
         if (elastic && !slot.exempt) {
             claimedCounted--;
@@ -664,8 +692,10 @@ final class PoolEngine<C extends Connection> {
             closeLocked(slot);
             connector.fillLocked(now);
         } else {
-            slot.lastUsedAt = now;
-            slot.checkDue = false; // lastUsedAt is the present (offerLocked starts the STAMPS pass if stopped)
+            if (used) {
+                slot.lastUsedAt = now;
+                slot.checkDue = false; // lastUsedAt is the present (offerLocked starts the STAMPS pass if stopped)
+            }
             slot.claimedToIdle();
             disposeLocked(slot, now);
             if (waiters.roomWanted > 0) {
@@ -804,11 +834,11 @@ final class PoolEngine<C extends Connection> {
     private boolean checkOnClaim(Claim<C> claim) {
         Slot<C> slot = claim.slot;
         if (slot.checkDue) { // the check the housekeeper asked for (CLOCKLESS): it may have stopped its stamps
-            slot.checkDue = false;
             lock();
             try {
                 long now = clock.nanoTime();
                 slot.lastUsedAt = now; // checked now; the pass, if it restarts, does not stamp this claim
+                slot.checkDue = false; // under the lock with lastUsedAt: no pass in between flags it again
                 housekeeper.stampsWantedLocked(now);
             } finally {
                 unlock();

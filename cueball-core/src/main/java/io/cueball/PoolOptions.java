@@ -65,7 +65,7 @@ public final class PoolOptions {
     /**
      * A connection that sat idle longer than this is checked with {@link Connection#isHealthy()} before it
      * is handed out (in addition to the periodic checks). Idle counts from when its last claim began (or its last
-     * health check). A pool whose claims read no clock (fixed size, round-robin or weighted, no {@code maxLifetime},
+     * health check). A pool whose claims read no clock (fixed size, round-robin, no {@code maxLifetime},
      * no leak detection, no {@link MetricsRecorder}) learns it from a timer pass every quarter of this while its
      * connections are in use: there a connection may already be checked after three quarters of this.
      */

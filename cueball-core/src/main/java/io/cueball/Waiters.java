@@ -377,15 +377,13 @@ final class Waiters<C extends Connection> {
         pool.lock();
         try {
             if (claim.isWaiting() && shedLocked(claim, pool.clock.nanoTime())) {
-                slot.claims--; // not served: it goes to the next waiter or the ring
-                pool.releaseLocked(slot, PoolEngine.Disposition.RETURN, pool.clock.nanoTime());
+                pool.giveBackLocked(slot, pool.clock.nanoTime()); // not served: to the next waiter or the ring
             } else if (claim.isWaiting()) {
                 removeLocked(claim);
                 claim.serve(slot);
             } else {
-                // Handed one, failed or closed meanwhile: this one goes back (it was counted claimed).
-                slot.claims--;
-                pool.releaseLocked(slot, PoolEngine.Disposition.RETURN, pool.clock.nanoTime());
+                // Handed one, failed or closed meanwhile: this one goes back, unused.
+                pool.giveBackLocked(slot, pool.clock.nanoTime());
             }
             wakeLocked(); // there may be more for the next waiter
         } finally {

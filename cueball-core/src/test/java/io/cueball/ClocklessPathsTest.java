@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -86,7 +87,7 @@ class ClocklessPathsTest {
      * review: offerLocked parked it before starting the pass, and it was handed out unchecked.
      */
     @Test
-    void aParkedConnectionRestoredWithoutAProbeIsHandedOutUncheckedAfterSecondsIdle() {
+    void aParkedConnectionRestoredWithoutAProbeIsCheckedAfterSecondsIdle() {
         h.executor.inline();
         var pool = h.startAndSettle(h.builder(A, B).maxConnections(4).threadAffinity(0)
                 .scoreDecay(Duration.ofSeconds(20)).healthCheckInterval(Duration.ofHours(1)).ejectionMinOutcomes(5)
@@ -117,5 +118,174 @@ class ClocklessPathsTest {
         next.close();
         assertEquals(1, monitor.healthChecks.size(), "claimed at " + h.sinceStart() + ", released to the lock at"
                 + " 3 s and parked since: handed out unchecked");
+    }
+
+    /**
+     * claimOpenedAfter takes an idle connection under the lock (takeOpenedAfterLocked): it runs the check a due
+     * connection asks for, which clears the flag, so the next claim, 10 ms after, does not check it again (found in
+     * the second review: it served it without looking at the flag).
+     */
+    @Test
+    void aClaimOpenedAfterClearsTheFlagOfTheConnectionItChecked() {
+        h.executor.inline();
+        var pool = h.startAndSettle(h.builder(A).maxConnections(1).threadAffinity(0)
+                .healthCheckInterval(Duration.ofHours(1)));
+        MemoryConnection c1 = h.factory.connections.get(0);
+        h.advanceTo(Duration.ofSeconds(3)); // due, the pass stopped
+        try (var c = pool.claimOpenedAfter(Instant.now().minusSeconds(3600), Duration.ofSeconds(5))) {
+            assertSame(c1, c.connection());
+        }
+        int checksAfterFresh = c1.healthChecks.size();
+        h.advanceTo(Duration.ofMillis(3010));
+        pool.claim().close(); // clockless: its last claim began 10 ms ago
+        assertEquals(checksAfterFresh, c1.healthChecks.size(), "claimed 10 ms before by claimOpenedAfter, yet"
+                + " checked at " + c1.healthChecks + " (start " + h.t0 + ")");
+    }
+
+    /** claimOpenedAfter checks a due connection as any claim does (it did not, before CLOCKLESS either). */
+    @Test
+    void aClaimOpenedAfterChecksADueConnection() {
+        h.executor.inline();
+        var pool = h.startAndSettle(h.builder(A).maxConnections(1).threadAffinity(0)
+                .healthCheckInterval(Duration.ofHours(1)));
+        MemoryConnection c1 = h.factory.connections.get(0);
+        h.advanceTo(Duration.ofSeconds(3));
+        try (var c = pool.claimOpenedAfter(Instant.now().minusSeconds(3600), Duration.ofSeconds(5))) {
+            assertSame(c1, c.connection());
+            assertEquals(List.of(h.t0 + Duration.ofSeconds(3).toNanos()), c1.healthChecks,
+                    "idle 2.9 s, handed out by claimOpenedAfter unchecked");
+        }
+    }
+
+    /**
+     * A racing waiter (Waiters.serveSelf) polls an idle connection lock-free while it is handed another under the
+     * lock: it gives the polled one back as it was (giveBackLocked), neither used nor checked, so the next claim
+     * checks it. Found in the second review: it went back through the release, which stamped it as used now and
+     * cleared its flag. The interleaving is driven by hand: the waiter is queued with no thread, handed the
+     * replacement of a failed connection, and then runs the serveSelf its thread was about to run.
+     */
+    @Test
+    void aDueConnectionAWaiterGivesBackUnusedStaysDue() throws Exception {
+        h.executor.inline();
+        var pool = h.startAndSettle(h.builder(A).maxConnections(2).threadAffinity(0)
+                .healthCheckInterval(Duration.ofHours(1)));
+        PoolEngine<MemoryConnection> engine = pool.engine();
+        h.advanceTo(Duration.ofSeconds(3)); // both due, the pass stopped
+        Claim<MemoryConnection> held = pool.claim(); // the oldest: checked
+        MemoryConnection first = held.connection();
+        MemoryConnection other = h.factory.connections.get(0) == first ? h.factory.connections.get(1)
+                : h.factory.connections.get(0);
+        assertEquals(1, first.healthChecks.size());
+
+        Claim<MemoryConnection> waiter = new Claim<>(engine);
+        engine.lock();
+        try {
+            engine.waiters.addLocked(waiter, h.clock.nanoTime(), java.util.concurrent.TimeUnit.SECONDS.toNanos(30));
+        } finally {
+            engine.unlock();
+        }
+        held.fail(new java.net.SocketTimeoutException("read timed out")); // closed; its refill goes to the waiter
+        assertEquals(Claim.ACTIVE, waiter.state);
+        MemoryConnection handed = waiter.connection();
+        assertEquals(3, h.factory.connections.size());
+        assertSame(h.factory.connections.get(2), handed);
+
+        // The waiter's thread, which had read WAITING just before the handover, now races for a connection.
+        java.lang.reflect.Method serveSelf = Waiters.class.getDeclaredMethod("serveSelf", Claim.class);
+        serveSelf.setAccessible(true);
+        serveSelf.invoke(engine.waiters, waiter); // polls `other` (idle 2.9 s), not waiting: gives it back
+        assertEquals(0, other.healthChecks.size());
+
+        h.advanceTo(Duration.ofMillis(3002));
+        try (var next = pool.claim()) {
+            assertSame(other, next.connection());
+        }
+        assertEquals(1, other.healthChecks.size(), "last claimed before 0.1 s, idle since, handed out at "
+                + h.sinceStart() + " unchecked: " + other.healthChecks);
+        waiter.close();
+    }
+
+    /**
+     * checkOnClaim clears checkDue under the lock, with lastUsedAt: a pass that runs while the claimer waits for
+     * the lock (after another claim's check restarted it and took the counters) cannot flag the slot again behind
+     * it, so the next claim, 10 ms after the check, does not check it again (found in the second review: the flag
+     * was cleared before the lock). The test thread holds the pool lock (the claimer waits as it would behind a
+     * busy lock or a descheduling); the other claim and the timer run on the test thread (the lock is reentrant).
+     */
+    @Test
+    void aCheckThatWaitsForTheLockIsNotFlaggedAgainBehindIt() throws Exception {
+        h.executor.inline();
+        var pool = h.startAndSettle(h.builder(A).maxConnections(2).threadAffinity(0)
+                .healthCheckInterval(Duration.ofHours(1)));
+        PoolEngine<MemoryConnection> engine = pool.engine();
+        h.advanceTo(Duration.ofSeconds(3)); // both due, the pass stopped
+        java.util.concurrent.CompletableFuture<MemoryConnection> got = new java.util.concurrent.CompletableFuture<>();
+        Thread claimer = new Thread(() -> {
+            try (Claim<MemoryConnection> c = pool.claim(Duration.ofSeconds(30))) {
+                got.complete(c.connection());
+            } catch (RuntimeException e) {
+                got.completeExceptionally(e);
+            }
+        }, "claimer");
+        claimer.setDaemon(true);
+        Claim<MemoryConnection> other;
+        engine.lock();
+        try {
+            claimer.start();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> claimer.getState() == Thread.State.WAITING); // in checkOnClaim, on the lock
+            other = pool.claim(); // the other due connection: checked, and the pass restarts (snapshot)
+            h.clock.advance(Duration.ofMillis(300)); // the pass at 3.25 s, while the claimer waits
+        } finally {
+            engine.unlock();
+        }
+        MemoryConnection first = got.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(1, first.healthChecks.size());
+        other.close();
+
+        h.advanceTo(Duration.ofMillis(3310));
+        Claim<MemoryConnection> x = pool.claim();
+        Claim<MemoryConnection> y = pool.claim();
+        x.close();
+        y.close();
+        assertEquals(1, first.healthChecks.size(), "its last claim began at 3 s (checked at 3.3 s), claimed again"
+                + " at 3.31 s and checked again: " + first.healthChecks + " (start " + h.t0 + ")");
+    }
+
+    /** A pool that chooses each claim's backend (weighted) takes the lock to claim, and reads the clock. */
+    @Test
+    void aWeightedPoolIsNotClocklessAndReadsTheClock() {
+        var pool = h.startAndSettle(h.builder(A).maxConnections(4).hostSelection(HostSelection.weighted()));
+        assertEquals(false, pool.engine().clockless);
+        long before = h.clock.reads.get();
+        for (int i = 0; i < 100; i++) {
+            pool.claim().close();
+        }
+        long reads = h.clock.reads.get() - before;
+        assertEquals(true, reads >= 200, "clock reads for 100 weighted claims and releases: " + reads);
+    }
+
+    /**
+     * The housekeeper's health check goes by lastUsedAt, which in a clockless pool is a stamp up to one pass (250 ms)
+     * older than the claim it stands for, and is not written until the pass after that claim: a connection claimed
+     * since the last pass is not taken for a check (found in the second review: one claimed every `gap` was taken
+     * out for a health check at a healthCheckInterval longer than the gap). What remains is the pass's lag: with
+     * the interval one pass longer than the gap, it is never checked.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {510, 590, 610, 660, 700, 740})
+    void aConnectionClaimedMoreOftenThanTheHealthCheckIntervalLessAPassIsNotHealthChecked(int gapMs) {
+        Duration interval = Duration.ofMillis(gapMs).plus(PoolOptions.CHECK_ON_CLAIM_AFTER_IDLE.dividedBy(4))
+                .plusMillis(10);
+        var pool = h.startAndSettle(h.builder(A).maxConnections(1).threadAffinity(0).healthCheckInterval(interval));
+        MemoryConnection only = h.factory.connections.get(0);
+        pool.claim().close();
+        for (int i = 0; i < 40; i++) {
+            h.clock.advance(Duration.ofMillis(gapMs));
+            h.executor.runAll();
+            pool.claim().close();
+        }
+        assertEquals(List.of(), only.healthChecks.stream().map(t -> Duration.ofNanos(t - h.t0)).toList(),
+                "claimed every " + gapMs + " ms, healthCheckInterval " + interval + ", yet health-checked");
     }
 }
