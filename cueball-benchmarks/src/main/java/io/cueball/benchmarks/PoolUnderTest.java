@@ -105,6 +105,9 @@ interface PoolUnderTest extends AutoCloseable {
     @Override
     void close();
 
+    /** A pool name {@code cueball-affinity-N}: the default pool with {@code threadAffinity(N)}. */
+    String AFFINITY_PREFIX = "cueball-affinity-";
+
     /** The pools every table compares, in their order. */
     List<String> COMPARED = List.of("cueball", "cueball-fifo", "hikari", "commons-pool2", "stormpot", "beecp",
             "vibur");
@@ -120,6 +123,15 @@ interface PoolUnderTest extends AutoCloseable {
      *     their virtual-thread mode (Stormpot's virtual-thread-safe tap, BeeCP without its thread-local cache)
      */
     static PoolUnderTest create(String kind, int size, boolean virtualThreads) {
+        if (kind.startsWith(AFFINITY_PREFIX)) {
+            // "cueball-affinity-N": the default pool with threadAffinity N, to price the spread bound's run length
+            String run = kind.substring(AFFINITY_PREFIX.length());
+            try {
+                return new Cueball(size, Integer.parseInt(run), HostSelection.roundRobin(), null);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("pool: " + kind + " (expected " + AFFINITY_PREFIX + "<claims>)", e);
+            }
+        }
         return switch (kind) {
             case "cueball" -> new Cueball(size, PoolOptions.DEFAULT_THREAD_AFFINITY, HostSelection.roundRobin(), null);
             // The default pool with cueball-micrometer's meters bound: what metrics cost a claim, in memory and

@@ -12,6 +12,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Thread-safe: pool threads may read and schedule while a test advances. Tasks run outside the clock's
  * lock.
+ *
+ * <p>The next task is not always the one a test has in mind: besides its rebalances, backoff retries and
+ * housekeeping, a fixed-size pool whose claims read no clock runs a pass every quarter of
+ * {@link io.cueball.PoolOptions#CHECK_ON_CLAIM_AFTER_IDLE} while its connections are in use and for about a second
+ * after (it stands in for the clock in check-on-claim). To reach a given event, step from task to task until it
+ * has happened rather than assuming {@link #untilNextTask()} leads to it.
  */
 public final class ManualClock implements PoolClock {
     private final ReentrantLock lock = new ReentrantLock();
