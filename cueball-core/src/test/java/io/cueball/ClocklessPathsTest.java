@@ -2,12 +2,15 @@ package io.cueball;
 
 import static io.cueball.EngineHarness.A;
 import static io.cueball.EngineHarness.B;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +25,32 @@ class ClocklessPathsTest {
     @AfterEach
     void tearDown() {
         h.close();
+    }
+
+    /**
+     * A pool of {@code connections} (strict FIFO, no periodic checks, connect work run inline) whose connections were
+     * opened at 0.1 s and never claimed, at 3 s: every one due for its check, and the STAMPS pass stopped.
+     */
+    private ConnectionPool<MemoryConnection> idleUntilDue(int connections) {
+        h.executor.inline();
+        var pool = h.startAndSettle(h.builder(A).maxConnections(connections).threadAffinity(0)
+                .healthCheckInterval(Duration.ofHours(1)));
+        h.advanceTo(Duration.ofSeconds(3));
+        return pool;
+    }
+
+    /** A daemon thread, not yet started, that claims (30 s timeout) and completes {@code got} with what it held. */
+    private static Thread claimingThread(ConnectionPool<MemoryConnection> pool, String name,
+            CompletableFuture<MemoryConnection> got) {
+        Thread t = new Thread(() -> {
+            try (Claim<MemoryConnection> c = pool.claim(Duration.ofSeconds(30))) {
+                got.complete(c.connection());
+            } catch (RuntimeException e) {
+                got.completeExceptionally(e);
+            }
+        }, name);
+        t.setDaemon(true);
+        return t;
     }
 
     /**
@@ -64,19 +93,11 @@ class ClocklessPathsTest {
         pool.claim().close();
         h.advanceTo(Duration.ofSeconds(3)); // due, and the pass stopped
         pool.suspend();
-        java.util.concurrent.CompletableFuture<MemoryConnection> waiter = new java.util.concurrent.CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try (Claim<MemoryConnection> c = pool.claim(Duration.ofSeconds(30))) {
-                waiter.complete(c.connection());
-            } catch (RuntimeException e) {
-                waiter.completeExceptionally(e);
-            }
-        }, "waiter");
-        t.setDaemon(true);
-        t.start();
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().waiting() == 1);
+        CompletableFuture<MemoryConnection> waiter = new CompletableFuture<>();
+        claimingThread(pool, "waiter", waiter).start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().waiting() == 1);
         pool.resume();
-        assertSame(c1, waiter.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertSame(c1, waiter.get(10, TimeUnit.SECONDS));
         assertEquals(List.of(h.t0 + Duration.ofSeconds(3).toNanos()), c1.healthChecks, "checked by the waiter");
     }
 
@@ -127,11 +148,8 @@ class ClocklessPathsTest {
      */
     @Test
     void aClaimOpenedAfterClearsTheFlagOfTheConnectionItChecked() {
-        h.executor.inline();
-        var pool = h.startAndSettle(h.builder(A).maxConnections(1).threadAffinity(0)
-                .healthCheckInterval(Duration.ofHours(1)));
+        var pool = idleUntilDue(1);
         MemoryConnection c1 = h.factory.connections.get(0);
-        h.advanceTo(Duration.ofSeconds(3)); // due, the pass stopped
         try (var c = pool.claimOpenedAfter(Instant.now().minusSeconds(3600), Duration.ofSeconds(5))) {
             assertSame(c1, c.connection());
         }
@@ -145,11 +163,8 @@ class ClocklessPathsTest {
     /** claimOpenedAfter checks a due connection as any claim does (it did not, before CLOCKLESS either). */
     @Test
     void aClaimOpenedAfterChecksADueConnection() {
-        h.executor.inline();
-        var pool = h.startAndSettle(h.builder(A).maxConnections(1).threadAffinity(0)
-                .healthCheckInterval(Duration.ofHours(1)));
+        var pool = idleUntilDue(1);
         MemoryConnection c1 = h.factory.connections.get(0);
-        h.advanceTo(Duration.ofSeconds(3));
         try (var c = pool.claimOpenedAfter(Instant.now().minusSeconds(3600), Duration.ofSeconds(5))) {
             assertSame(c1, c.connection());
             assertEquals(List.of(h.t0 + Duration.ofSeconds(3).toNanos()), c1.healthChecks,
@@ -166,11 +181,8 @@ class ClocklessPathsTest {
      */
     @Test
     void aDueConnectionAWaiterGivesBackUnusedStaysDue() throws Exception {
-        h.executor.inline();
-        var pool = h.startAndSettle(h.builder(A).maxConnections(2).threadAffinity(0)
-                .healthCheckInterval(Duration.ofHours(1)));
+        var pool = idleUntilDue(2);
         PoolEngine<MemoryConnection> engine = pool.engine();
-        h.advanceTo(Duration.ofSeconds(3)); // both due, the pass stopped
         Claim<MemoryConnection> held = pool.claim(); // the oldest: checked
         MemoryConnection first = held.connection();
         MemoryConnection other = h.factory.connections.get(0) == first ? h.factory.connections.get(1)
@@ -214,32 +226,22 @@ class ClocklessPathsTest {
      */
     @Test
     void aCheckThatWaitsForTheLockIsNotFlaggedAgainBehindIt() throws Exception {
-        h.executor.inline();
-        var pool = h.startAndSettle(h.builder(A).maxConnections(2).threadAffinity(0)
-                .healthCheckInterval(Duration.ofHours(1)));
+        var pool = idleUntilDue(2);
         PoolEngine<MemoryConnection> engine = pool.engine();
-        h.advanceTo(Duration.ofSeconds(3)); // both due, the pass stopped
-        java.util.concurrent.CompletableFuture<MemoryConnection> got = new java.util.concurrent.CompletableFuture<>();
-        Thread claimer = new Thread(() -> {
-            try (Claim<MemoryConnection> c = pool.claim(Duration.ofSeconds(30))) {
-                got.complete(c.connection());
-            } catch (RuntimeException e) {
-                got.completeExceptionally(e);
-            }
-        }, "claimer");
-        claimer.setDaemon(true);
+        CompletableFuture<MemoryConnection> got = new CompletableFuture<>();
+        Thread claimer = claimingThread(pool, "claimer", got);
         Claim<MemoryConnection> other;
         engine.lock();
         try {
             claimer.start();
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+            await().atMost(Duration.ofSeconds(10))
                     .until(() -> claimer.getState() == Thread.State.WAITING); // in checkOnClaim, on the lock
             other = pool.claim(); // the other due connection: checked, and the pass restarts (snapshot)
             h.clock.advance(Duration.ofMillis(300)); // the pass at 3.25 s, while the claimer waits
         } finally {
             engine.unlock();
         }
-        MemoryConnection first = got.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        MemoryConnection first = got.get(10, TimeUnit.SECONDS);
         assertEquals(1, first.healthChecks.size());
         other.close();
 
