@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * The periodic health check goes by lastUsedAt too, and leaves alone a slot claimed since the last pass (its stamp
  * is not written yet); still, in such a pool it may come up to one pass early (a stamp is up to a pass older than
  * the claim it stands for): not worth a per-slot "stamped" bit.
- * Found in review, and covered by ClocklessPathsTest: a slot parked after a locked release, and a due slot that a
- * claim reading the clock or a waiting claim took without checking it.
+ * ClocklessPathsTest holds the paths two reviews found round this (a slot parked after a locked release, due slots
+ * taken unchecked by claims that read the clock, waited, or came through claimOpenedAfter, and the rest).
  *
  * LEAKS. A claimer with leak detection on records its stack in its slot after the instant it was served
  * (Slot.leakClaimed). The scan looks at every slot: one whose record is older than the threshold is taken for the

@@ -101,9 +101,11 @@ import org.slf4j.LoggerFactory;
  * leak detection, a lock-free claim needs the time only for check-on-claim and the recorders. While there are no
  * recorders (looked at per claim: they may come and go), it reads no clock: its check goes by Slot.checkDue, which
  * the housekeeper's STAMPS pass sets from the slots' claims counters, and which also stamps their lastUsedAt (the
- * release does not). A due slot is checked by whichever claim gets it next, one that reads the clock or waited
- * included; running the check clears the flag and counts as the slot's use. A clockless claim's claimedAt is NO_INSTANT: its release reports nothing to a recorder added
- * meanwhile (it never saw the claim begin). A claim that goes down the locked path reads the clock as before.
+ * release does not). A due slot is checked by whichever claim gets it next (one that reads the clock, one that
+ * waited, claimOpenedAfter); running the check clears the flag under the lock and counts as the slot's use; a
+ * waiting claim gives back a slot it took but did not use as it was (giveBackLocked). A clockless claim's claimedAt
+ * is NO_INSTANT: its release reports nothing to a recorder added meanwhile (it never saw the claim begin), and a
+ * release that must take the lock reads the clock. A claim that goes down the locked path reads it as before.
  * One System.nanoTime() was about half of a one-thread claim + release on our VM (RESULTS.md, issue 19).
  *
  * LEAKS (leakDetectionThreshold > 0). The claimer records a stack in its slot after claimedAt; the housekeeper
@@ -790,15 +792,15 @@ final class PoolEngine<C extends Connection> {
      * its backend is ejected.
      */
     void offerLocked(Slot<C> slot) {
+        long now = clock.nanoTime();
         if (clockless && !slot.checkDue) {
-            // a new, checked or lock-released slot, parked or not (Housekeeper: STAMPS)
-            housekeeper.stampsWantedLocked(clock.nanoTime());
+            housekeeper.stampsWantedLocked(now); // a new, checked or lock-released slot, parked or not (STAMPS)
         }
         if (slot.backend.ejected) {
             health.parkLocked(slot);
             return;
         }
-        Claim<C> waiter = suspended ? null : waiters.takeForLocked(slot, clock.nanoTime());
+        Claim<C> waiter = suspended ? null : waiters.takeForLocked(slot, now);
         if (waiter == null) {
             idle.offerLocked(slot);
             return;
