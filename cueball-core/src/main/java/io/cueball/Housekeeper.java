@@ -119,11 +119,11 @@ final class Housekeeper<C extends Connection> {
         stamping = false; // no slot yet: the first to arrive starts it (offerLocked)
         lastStampAt = now;
         nextStampAt = now + (stamping ? stampInterval : NEVER);
-        scheduleLocked(now);
+        scheduleLocked(now, untilNext(now));
     }
 
-    private void scheduleLocked(long now) {
-        long delay = untilNext(now);
+    /** Arms the timer {@code delay} from {@code now}, and remembers when it is due (stampsWantedLocked). */
+    private void scheduleLocked(long now, long delay) {
         timerDueAt = now + delay;
         timer = pool.schedule(this::run, delay);
     }
@@ -148,7 +148,7 @@ final class Housekeeper<C extends Connection> {
         }
         if (timer != null && nextStampAt - timerDueAt < 0) { // null: closing, or tick() is running and will see it
             timer.cancel();
-            scheduleLocked(now);
+            scheduleLocked(now, untilNext(now));
         }
     }
 
@@ -167,9 +167,7 @@ final class Housekeeper<C extends Connection> {
             timer = null;
             if (!pool.isClosing()) {
                 long now = pool.clock.nanoTime();
-                long delay = tick(now);
-                timerDueAt = now + delay;
-                timer = pool.schedule(this::run, delay);
+                scheduleLocked(now, tick(now));
             }
         } finally {
             pool.unlock();

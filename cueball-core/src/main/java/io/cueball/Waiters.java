@@ -376,14 +376,15 @@ final class Waiters<C extends Connection> {
         }
         pool.lock();
         try {
-            if (claim.isWaiting() && shedLocked(claim, pool.clock.nanoTime())) {
-                pool.giveBackLocked(slot, pool.clock.nanoTime()); // not served: to the next waiter or the ring
+            long now = pool.clock.nanoTime();
+            if (claim.isWaiting() && shedLocked(claim, now)) {
+                pool.giveBackLocked(slot, now); // not served: to the next waiter or the ring
             } else if (claim.isWaiting()) {
                 removeLocked(claim);
                 claim.serve(slot);
             } else {
                 // Handed one, failed or closed meanwhile: this one goes back, unused.
-                pool.giveBackLocked(slot, pool.clock.nanoTime());
+                pool.giveBackLocked(slot, now);
             }
             wakeLocked(); // there may be more for the next waiter
         } finally {
