@@ -335,8 +335,9 @@ final class PoolEngine<C extends Connection> {
                         waiters.await(claim, start, start + waitFor, false);
                         // Handed over at a release: in use a moment ago, no check needed; but a connection that
                         // sat idle (handed over by resume(), or taken from the ring by serveSelf) may be due.
-                        if (!claim.slot.checkDue || checkOnClaim(claim)) {
-                            return served(claim, began, clock.nanoTime());
+                        long at = clock.nanoTime();
+                        if (!dueForCheck(claim.slot, at) || checkOnClaim(claim)) {
+                            return served(claim, began, at);
                         }
                         continue; // stale and replaced: as below
                     }
@@ -480,9 +481,10 @@ final class PoolEngine<C extends Connection> {
         try {
             for (long at = now;; at = clock.nanoTime()) {
                 Claim<C> claim = claimFreshOnce(timeoutNanos, openedAfter, scanIdle, at);
-                // A connection that sat idle may be due for its check, as at any claim (CLOCKLESS)
-                if (!claim.slot.checkDue || checkOnClaim(claim)) {
-                    return served(claim, now, clock.nanoTime());
+                // An idle connection it took may be due for its check, as at any claim
+                long served = clock.nanoTime();
+                if (!dueForCheck(claim.slot, served) || checkOnClaim(claim)) {
+                    return served(claim, now, served);
                 }
                 // stale and replaced: try again
             }
@@ -827,6 +829,18 @@ final class PoolEngine<C extends Connection> {
     /** Deals with retired connections that a lock-free release put in the ring after they were retired. */
     void purgeRetiredLocked(long now) {
         restoreIdleLocked(idle.takeAllLocked(), now);
+    }
+
+    /**
+     * Whether a connection served to a claim that read the clock at {@code now} must be checked first, when the
+     * claim got it off the plain claim path (a waiting claim, claimOpenedAfter): flagged by the STAMPS pass, or,
+     * in a pool that stamps lastUsedAt at every release (not CLOCKLESS), idle longer than
+     * CHECK_ON_CLAIM_AFTER_IDLE by it. A clockless pool's lastUsedAt is the STAMPS pass's, so there the flag
+     * decides alone. (Before, only the flag was looked at, so a pool with a lifetime, leak detection or a weighted
+     * choice handed the connections resume() and claimOpenedAfter gave out unchecked, however long they had sat.)
+     */
+    private boolean dueForCheck(Slot<C> slot, long now) {
+        return slot.checkDue || (!clockless && now - slot.lastUsedAt > checkOnClaimAfter);
     }
 
     /**

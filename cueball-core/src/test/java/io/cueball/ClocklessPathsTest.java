@@ -32,11 +32,25 @@ class ClocklessPathsTest {
      * opened at 0.1 s and never claimed, at 3 s: every one due for its check, and the STAMPS pass stopped.
      */
     private ConnectionPool<MemoryConnection> idleUntilDue(int connections) {
+        return idleUntilDue(connections, false);
+    }
+
+    /**
+     * As {@link #idleUntilDue(int)}; with {@code clockReading}, a pool that is not CLOCKLESS (a 30-day lifetime
+     * makes its claims and releases read the clock), where no pass flags a slot and lastUsedAt alone says it is due.
+     */
+    private ConnectionPool<MemoryConnection> idleUntilDue(int connections, boolean clockReading) {
         h.executor.inline();
-        var pool = h.startAndSettle(h.builder(A).maxConnections(connections).threadAffinity(0)
-                .healthCheckInterval(Duration.ofHours(1)));
+        var pool = h.startAndSettle(withClock(h.builder(A).maxConnections(connections).threadAffinity(0)
+                .healthCheckInterval(Duration.ofHours(1)), clockReading));
         h.advanceTo(Duration.ofSeconds(3));
         return pool;
+    }
+
+    /** The builder as it is, or with a lifetime long enough never to end in a test, which makes it read the clock. */
+    private static ConnectionPool.Builder<MemoryConnection> withClock(ConnectionPool.Builder<MemoryConnection> b,
+            boolean clockReading) {
+        return clockReading ? b.maxLifetime(Duration.ofDays(30)) : b;
     }
 
     /** A daemon thread, not yet started, that claims (30 s timeout) and completes {@code got} with what it held. */
@@ -86,9 +100,12 @@ class ClocklessPathsTest {
      * A claim that waited is handed a connection that may have sat idle (here resume() hands the waiting claim an
      * idle, due connection): it checks it as any claim would.
      */
-    @Test
-    void aWaitingClaimHandedADueConnectionChecksIt() throws Exception {
-        var pool = h.startAndSettle(h.builder(A).maxConnections(1).healthCheckInterval(Duration.ofHours(1)));
+    @org.junit.jupiter.params.ParameterizedTest(name = "clock-reading pool: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aWaitingClaimHandedADueConnectionChecksIt(boolean clockReading) throws Exception {
+        var pool = h.startAndSettle(withClock(h.builder(A).maxConnections(1).healthCheckInterval(Duration.ofHours(1)),
+                clockReading));
+        assertEquals(!clockReading, pool.engine().clockless);
         MemoryConnection c1 = h.factory.connections.get(0);
         pool.claim().close();
         h.advanceTo(Duration.ofSeconds(3)); // due, and the pass stopped
@@ -160,10 +177,14 @@ class ClocklessPathsTest {
                 + " checked at " + c1.healthChecks + " (start " + h.t0 + ")");
     }
 
-    /** claimOpenedAfter checks a due connection as any claim does (it did not, before CLOCKLESS either). */
-    @Test
-    void aClaimOpenedAfterChecksADueConnection() {
-        var pool = idleUntilDue(1);
+    /**
+     * claimOpenedAfter checks a due connection as any claim does (it did not, before CLOCKLESS either; and after
+     * it, a pool that reads the clock still did not, as only the flag was looked at).
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "clock-reading pool: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aClaimOpenedAfterChecksADueConnection(boolean clockReading) {
+        var pool = idleUntilDue(1, clockReading);
         MemoryConnection c1 = h.factory.connections.get(0);
         try (var c = pool.claimOpenedAfter(Instant.now().minusSeconds(3600), Duration.ofSeconds(5))) {
             assertSame(c1, c.connection());
