@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Runs JdbcBench (cueball against HikariCP on three embedded PostgreSQL servers) and writes its section of
-# cueball-benchmarks/RESULTS.md, leaving the rest of the file as it is. About 12 minutes on 2 cores.
-#   cueball-benchmarks/run-jdbc.sh                      with the default JDK
+# The JDBC comparison, cueball against HikariCP on three embedded PostgreSQL servers, written into its section of
+# cueball-benchmarks/RESULTS.md (the rest of the file is left as it is).
+#   cueball-benchmarks/run-jdbc.sh                      JdbcPaired: both pools in one JVM, taking turns in windows
+#                                                       of 2 s, 15 pairs per point (about 8 minutes on 2 cores)
+#   cueball-benchmarks/run-jdbc.sh --pairs 20           options go to JdbcPaired (see its javadoc)
+#   cueball-benchmarks/run-jdbc.sh --jmh --runs 2       JdbcBench instead: JMH, one fork per pool and point
+#                                                       (about 20 minutes), into a section of its own
 #   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 cueball-benchmarks/run-jdbc.sh
-#   cueball-benchmarks/run-jdbc.sh --runs 3             options go to JdbcBench (see its javadoc)
 # Before measuring it waits, up to MAX_WAIT seconds (default 1200), for the 1-minute load average to drop below
 # QUIET_LOAD (default 1.5); if it never does, it runs anyway and the section says the numbers were taken under load.
 set -euo pipefail
@@ -29,25 +32,35 @@ until awk -v q="$quiet" '{ exit !($1 < q) }' /proc/loadavg; do
 done
 load="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "JdbcBench (log: $out/jdbc.log)…" >&2
-"$java" -cp "$jar" io.cueball.benchmarks.JdbcBench --out "$out" "$@" > "$out/jdbc.log" 2>&1 \
+jmh=false
+if [ "${1:-}" = "--jmh" ]; then
+  jmh=true
+  shift
+fi
+if $jmh; then
+  main=io.cueball.benchmarks.JdbcBench report=io.cueball.benchmarks.JdbcReport marker=jdbc-jmh
+else
+  main=io.cueball.benchmarks.JdbcPaired report=io.cueball.benchmarks.JdbcPairedReport marker=jdbc
+fi
+echo "${main##*.} (log: $out/jdbc.log)…" >&2
+"$java" -cp "$jar" "$main" --out "$out" "$@" > "$out/jdbc.log" 2>&1 \
   || { tail -40 "$out/jdbc.log" >&2; exit 1; }
 
 commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)')"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 machine="$(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
 jdk="$("$java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.vm.name|java.runtime.version/ {printf "%s ", $2}')"
-"$java" -cp "$jar" io.cueball.benchmarks.JdbcReport "$out" "$commit" "$machine" "$jdk" "$load" > "$out/jdbc.md"
+"$java" -cp "$jar" "$report" "$out" "$commit" "$machine" "$jdk" "$load" > "$out/jdbc.md"
 
 # Replace the section between its markers, or append it the first time.
 results=cueball-benchmarks/RESULTS.md
-if grep -q '<!-- jdbc:start -->' "$results"; then
-  awk -v f="$out/jdbc.md" '
-    /<!-- jdbc:start -->/ { while ((getline l < f) > 0) print l; skip = 1; next }
-    /<!-- jdbc:end -->/   { skip = 0; next }
+if grep -q "<!-- $marker:start -->" "$results"; then
+  awk -v f="$out/jdbc.md" -v start="<!-- $marker:start -->" -v end="<!-- $marker:end -->" '
+    $0 == start { while ((getline l < f) > 0) print l; skip = 1; next }
+    $0 == end   { skip = 0; next }
     !skip' "$results" > "$out/RESULTS.md.new"
 else
   { cat "$results"; echo; cat "$out/jdbc.md"; } > "$out/RESULTS.md.new"
 fi
 mv "$out/RESULTS.md.new" "$results"
-echo "wrote the JDBC section of $results" >&2
+echo "wrote the ${main##*.} section of $results" >&2

@@ -85,17 +85,26 @@ public final class JdbcProbe {
         long end = System.nanoTime() + 4_000_000_000L;
         long warm = System.nanoTime() + 1_000_000_000L;
         List<Thread> ts = new ArrayList<>();
-        long[] cpu0 = new long[2];
+        LongAdder workerCpu = new LongAdder();
+        LongAdder workerBytes = new LongAdder();
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (int t = 0; t < threads; t++) {
             Thread th = new Thread(() -> {
-                long[] mine = new long[2_000_000];
-                long[] gets = new long[2_000_000];
-                long[] queries = new long[2_000_000];
-                long[] closes = new long[2_000_000];
+                int cap = 8_000_000 / threads; // 4 samples of 8 B each per query: 256 MB in all, whatever the thread count
+                long[] mine = new long[cap];
+                long[] gets = new long[cap];
+                long[] queries = new long[cap];
+                long[] closes = new long[cap];
                 int k = 0;
                 Object last = null;
+                long cpuAtWarm = -1;
+                long bytesAtWarm = 0;
                 try {
                     while (System.nanoTime() < end) {
+                        if (cpuAtWarm < 0 && System.nanoTime() > warm) {
+                            cpuAtWarm = mx.getCurrentThreadCpuTime();
+                            bytesAtWarm = mx.getCurrentThreadAllocatedBytes();
+                        }
                         long s0 = System.nanoTime();
                         long got;
                         long queried;
@@ -130,6 +139,10 @@ public final class JdbcProbe {
                 } catch (Exception e) {
                     e.printStackTrace();
                 }
+                if (cpuAtWarm >= 0) {
+                    workerCpu.add(mx.getCurrentThreadCpuTime() - cpuAtWarm);
+                    workerBytes.add(mx.getCurrentThreadAllocatedBytes() - bytesAtWarm);
+                }
                 lat.add(java.util.Arrays.copyOf(mine, k));
                 getLat.add(java.util.Arrays.copyOf(gets, k));
                 queryLat.add(java.util.Arrays.copyOf(queries, k));
@@ -156,8 +169,9 @@ public final class JdbcProbe {
         double p99 = percentileMicros(all, 0.99);
         double p999 = percentileMicros(all, 0.999);
         System.out.printf(Locale.ROOT,
-                "%d %-8s qps %8.0f  jvm µs/q %6.2f  pg µs/q %6.2f  p99 %7.0f p99.9 %7.0f%n", w, name,
-                n / ((t1 - t0) / 1e9), (jvm1 - jvm0) / 1e3 / n, (pg1 - pg0) / 1e3 / n, p99, p999);
+                "%d %-8s qps %8.0f  jvm µs/q %6.2f (workers %6.2f, %5.0f B/q)  pg µs/q %6.2f  p99 %7.0f p99.9 %7.0f%n",
+                w, name, n / ((t1 - t0) / 1e9), (jvm1 - jvm0) / 1e3 / n, workerCpu.sum() / 1e3 / n,
+                workerBytes.sum() / n, (pg1 - pg0) / 1e3 / n, p99, p999);
         System.out.printf(Locale.ROOT, "   p99 / p99.9 (µs): get %s, query %s, close %s%n", tail(getLat),
                 tail(queryLat), tail(closeLat));
         System.out.println("   servers' share of their CPU, busiest first (%): "

@@ -14,13 +14,14 @@ import java.util.TreeSet;
 
 /**
  * Turns one {@link JdbcBench} run ({@code jdbc.csv}, {@code spread.txt}, {@code postgres.txt}) into RESULTS.md's
- * JDBC section, between the markers {@code run-jdbc.sh} replaces.
+ * section of the JMH forks ({@code run-jdbc.sh --jmh}), between the markers it replaces. The section {@code
+ * run-jdbc.sh} writes by default is {@link JdbcPairedReport}'s.
  *
  * <p>Arguments: the results folder, then the commit, machine, JDK and load-average descriptions for the header.
  */
 public final class JdbcReport {
-    static final String START = "<!-- jdbc:start -->";
-    static final String END = "<!-- jdbc:end -->";
+    static final String START = "<!-- jdbc-jmh:start -->";
+    static final String END = "<!-- jdbc-jmh:end -->";
     /** Above this 1-minute load average before the run, the section says the numbers were taken under load. */
     private static final double QUIET_LOAD = 1.5;
 
@@ -46,9 +47,10 @@ public final class JdbcReport {
 
         StringBuilder out = new StringBuilder();
         out.append(START).append('\n');
-        out.append("## JDBC on real PostgreSQL: cueball against HikariCP\n\n");
-        out.append("Produced by `cueball-benchmarks/run-jdbc.sh` (`JdbcBench`, `JdbcBenchmark`): a run of its own, ")
-                .append("apart from the sections above.\n\n");
+        out.append("## JDBC on real PostgreSQL with JMH forks (`run-jdbc.sh --jmh`)\n\n");
+        out.append("Produced by `cueball-benchmarks/run-jdbc.sh --jmh` (`JdbcBench`, `JdbcBenchmark`): a run of its own. ")
+                .append("One fork per pool and point on a machine whose speed drifts: see the paired section above ")
+                .append("for the comparison that cancels the drift.\n\n");
         out.append("- commit: `").append(args[1]).append("`\n");
         out.append("- machine: ").append(args[2]).append('\n');
         out.append("- JDK: ").append(args[3]).append('\n');

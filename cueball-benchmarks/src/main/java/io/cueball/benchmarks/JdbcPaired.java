@@ -1,0 +1,312 @@
+package io.cueball.benchmarks;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.cueball.Backend;
+import io.cueball.ConnectionPool;
+import io.cueball.conn.jdbc.CueballDataSource;
+import io.cueball.conn.jdbc.JdbcConnection;
+import io.cueball.conn.jdbc.JdbcConnectionFactory;
+import io.cueball.resolver.fixed.StaticResolver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.locks.LockSupport;
+import javax.sql.DataSource;
+
+/**
+ * cueball against HikariCP on real PostgreSQL, both pools in one JVM, taking turns in short windows: the JDBC
+ * comparison that {@code run-jdbc.sh} reports (issue 14). {@link JdbcBench} runs the same points with JMH, one fork
+ * per pool and point; on this 2-core VM the machine's speed drifts by up to 2× within a minute, so one fork each had
+ * intervals wider than the scores, and which pool ran in the faster minute decided the ratio. Here the pools
+ * alternate every window (ABBA: A B B A A B B A ...), so drift slower than a window falls on both alike, and each
+ * pair of windows gives one ratio; the report gives the geometric mean of the pairs' ratios with a 95 % interval
+ * (Student's t over the logarithms), bold only when that interval lies wholly on one side of 1.
+ *
+ * <p><b>A point</b> (servers, query, threads): a fresh pool of each kind ({@value JdbcBenchmark#POOL_SIZE}
+ * connections, configured as in {@link JdbcBenchmark}: cueball with {@code threadAffinity(10_000)}, HikariCP with
+ * pgjdbc's multi-host URL, the same driver properties), both filled, then the same {@code threads} worker threads
+ * run the query through one pool per window, first {@code --warmup} windows of each (not reported), then {@code
+ * --pairs} pairs. One operation: get a connection, run the query, read the row, close; each is timed (two {@code
+ * System.nanoTime()} reads) into a histogram per thread and window, from {@code --settle} after the window opens
+ * to its end. Queries per second count the operations that began and ended in that span. The point query's ids
+ * come from a seeded source per thread and pool, so both pools ask for the same sequence.
+ *
+ * <p>Both pools stay open through the point, so the one not running sits idle: each pool's first claims of a
+ * window may check a connection idle for a window (cueball after 1 s, HikariCP after 0.5 s), a dozen queries among
+ * tens of thousands.
+ *
+ * <p>Options: {@code --out DIR} (default {@code cueball-benchmarks/target/results-jdbc}), {@code --pairs N} (15),
+ * {@code --window-ms N} (2000), {@code --settle-ms N} (250), {@code --warmup N} (1 window of each pool per point),
+ * {@code --threads 4,16} (on three servers), {@code --one-server-threads 4} ({@code none} for none), {@code
+ * --queries select1,point}, {@code --smoke} (2 pairs of 300 ms windows: to see that it runs). Writes {@code
+ * paired.csv} (a line per window) and {@code postgres.txt}; {@link JdbcPairedReport} turns them into RESULTS.md's
+ * section.
+ */
+public final class JdbcPaired {
+    /** The CSV's header; {@link JdbcPairedReport} reads it by these names. */
+    static final String HEADER = "servers,query,threads,pair,slot,pool,qps,ops,p50_ns,p99_ns,p999_ns,max_ns,histogram";
+    static final String[] POOLS = {"cueball", "hikari"};
+
+    private JdbcPaired() {
+    }
+
+    /**
+     * Starts three servers, runs every point, writes the CSV.
+     *
+     * @param args see the class comment
+     * @throws Exception if the servers cannot start or a query fails
+     */
+    public static void main(String[] args) throws Exception {
+        Path out = Path.of("cueball-benchmarks/target/results-jdbc");
+        int pairs = 15;
+        long windowMs = 2000;
+        long settleMs = 250;
+        int warmup = 1;
+        List<String> threads = List.of("4", "16");
+        List<String> oneServerThreads = List.of("4");
+        List<String> queries = List.of("select1", "point");
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--smoke")) {
+                pairs = 2;
+                windowMs = 300;
+                settleMs = 50;
+                continue;
+            }
+            String value = i + 1 < args.length ? args[i + 1] : null;
+            if (value == null) {
+                throw new IllegalArgumentException(args[i] + ": a value expected");
+            }
+            switch (args[i++]) {
+                case "--out" -> out = Path.of(value);
+                case "--pairs" -> pairs = positive("--pairs", value);
+                case "--window-ms" -> windowMs = positive("--window-ms", value);
+                case "--settle-ms" -> settleMs = Integer.parseInt(value);
+                case "--warmup" -> warmup = Integer.parseInt(value);
+                case "--threads" -> threads = List.of(value.split(","));
+                case "--one-server-threads" -> oneServerThreads = value.equals("none") ? List.of()
+                        : List.of(value.split(","));
+                case "--queries" -> queries = List.of(value.split(","));
+                default -> throw new IllegalArgumentException("unknown option " + args[i - 1] + " (expected: --out, "
+                        + "--pairs, --window-ms, --settle-ms, --warmup, --threads, --one-server-threads, --queries, "
+                        + "--smoke)");
+            }
+        }
+        if (settleMs < 0 || settleMs >= windowMs) {
+            throw new IllegalArgumentException("--settle-ms must be at least 0 and below --window-ms (" + windowMs
+                    + "), got " + settleMs);
+        }
+        Files.createDirectories(out);
+        Path csv = out.resolve("paired.csv");
+        Files.writeString(csv, HEADER + "\n");
+        try (PostgresServers servers = PostgresServers.start(3)) {
+            Files.writeString(out.resolve("postgres.txt"), servers.version() + "\n");
+            List<int[]> points = new ArrayList<>(); // {servers, threads}
+            threads.forEach(t -> points.add(new int[] {3, Integer.parseInt(t)}));
+            oneServerThreads.forEach(t -> points.add(new int[] {1, Integer.parseInt(t)}));
+            int point = 0;
+            for (int[] at : points) {
+                for (String q : queries) {
+                    List<Backend> used = servers.backends().subList(0, at[0]);
+                    // which pool opens each pair alternates from point to point as well
+                    boolean cueballFirst = point++ % 2 == 0;
+                    System.out.printf(Locale.ROOT, "%n=== %d server(s), %s, %d threads ===%n", at[0], q, at[1]);
+                    List<String> lines = runPoint(used, q, at[1], pairs, warmup, windowMs * 1_000_000,
+                            settleMs * 1_000_000, cueballFirst);
+                    Files.writeString(csv, String.join("", lines), java.nio.file.StandardOpenOption.APPEND);
+                }
+            }
+        }
+        System.out.println("wrote " + csv);
+    }
+
+    private static int positive(String option, String value) {
+        int n = Integer.parseInt(value);
+        if (n <= 0) {
+            throw new IllegalArgumentException(option + " must be positive, got " + value);
+        }
+        return n;
+    }
+
+    /** One point: both pools, warmup windows, then the pairs; a CSV line per measured window. */
+    private static List<String> runPoint(List<Backend> backends, String query, int threads, int pairs, int warmup,
+            long windowNanos, long settleNanos, boolean cueballFirst) throws Exception {
+        ConnectionPool<JdbcConnection> cueball = ConnectionPool.builder(new StaticResolver(backends),
+                new JdbcConnectionFactory(JdbcBenchmark.cueballSettings())).name("paired")
+                .maxConnections(JdbcBenchmark.POOL_SIZE).claimTimeout(Duration.ofSeconds(30))
+                .threadAffinity(10_000).build();
+        HikariDataSource hikari = new HikariDataSource(JdbcBenchmark.hikariConfig(backends));
+        Workers workers = new Workers(threads, query);
+        try {
+            DataSource[] pools = {new CueballDataSource(cueball), hikari};
+            awaitFilled(cueball, hikari);
+            for (int w = 0; w < warmup; w++) {
+                for (int p = 0; p < 2; p++) {
+                    workers.window(pools[p], p, windowNanos, settleNanos);
+                }
+            }
+            List<String> lines = new ArrayList<>();
+            for (int pair = 0; pair < pairs; pair++) {
+                // ABBA: A B, then B A, ...; A is cueball or HikariCP by the point
+                boolean cueballNow = cueballFirst == (pair % 2 == 0);
+                for (int slot = 0; slot < 2; slot++) {
+                    int p = (slot == 0) == cueballNow ? 0 : 1;
+                    Window r = workers.window(pools[p], p, windowNanos, settleNanos);
+                    System.out.printf(Locale.ROOT, "pair %2d %-8s qps %8.0f  p50 %6.0f µs  p99 %6.0f µs  p99.9 %6.0f"
+                            + " µs%n", pair, POOLS[p], r.qps, r.hist.percentile(0.5) / 1e3,
+                            r.hist.percentile(0.99) / 1e3, r.hist.percentile(0.999) / 1e3);
+                    lines.add(String.join(",", Integer.toString(backends.size()), query,
+                            Integer.toString(threads), Integer.toString(pair), Integer.toString(slot), POOLS[p],
+                            String.format(Locale.ROOT, "%.1f", r.qps), Long.toString(r.hist.total()),
+                            Long.toString(r.hist.percentile(0.5)), Long.toString(r.hist.percentile(0.99)),
+                            Long.toString(r.hist.percentile(0.999)), Long.toString(r.hist.max()),
+                            r.hist.encode()) + "\n");
+                }
+            }
+            return lines;
+        } finally {
+            workers.stop();
+            hikari.close();
+            cueball.close();
+        }
+    }
+
+    private static void awaitFilled(ConnectionPool<JdbcConnection> cueball, HikariDataSource hikari) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (cueball.stats().idle() < JdbcBenchmark.POOL_SIZE
+                || hikari.getHikariPoolMXBean().getIdleConnections() < JdbcBenchmark.POOL_SIZE) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the pools did not fill in 30 s");
+            }
+            LockSupport.parkNanos(10_000_000);
+        }
+    }
+
+    /** One window's result: queries per second and the operations' times. */
+    record Window(double qps, WaitHistogram hist) {
+    }
+
+    /** The worker threads of a point: the same threads serve both pools, a window at a time. */
+    private static final class Workers {
+        private final CyclicBarrier barrier;
+        private final List<Thread> threads = new ArrayList<>();
+        private final WaitHistogram[] hists;
+        private final Exception[] failures;
+        private final String query;
+        private volatile DataSource current;
+        private volatile int currentIndex;
+        private volatile long settleAt;
+        private volatile long endAt;
+        private volatile boolean stopping;
+
+        Workers(int n, String query) {
+            this.query = query;
+            this.barrier = new CyclicBarrier(n + 1);
+            this.hists = new WaitHistogram[n];
+            this.failures = new Exception[n];
+            for (int i = 0; i < n; i++) {
+                int index = i;
+                hists[i] = new WaitHistogram();
+                Thread t = new Thread(() -> work(index), "paired-worker-" + i);
+                t.setDaemon(true);
+                threads.add(t);
+                t.start();
+            }
+        }
+
+        /** Runs one window through {@code ds} on every worker and returns what they measured. */
+        Window window(DataSource ds, int index, long windowNanos, long settleNanos) throws Exception {
+            current = ds;
+            currentIndex = index;
+            long now = System.nanoTime();
+            settleAt = now + settleNanos;
+            endAt = now + windowNanos;
+            barrier.await(); // go
+            barrier.await(); // every worker is past endAt
+            WaitHistogram all = new WaitHistogram();
+            for (int i = 0; i < hists.length; i++) {
+                if (failures[i] != null) {
+                    throw new IllegalStateException("worker " + i + " failed", failures[i]);
+                }
+                all.add(hists[i]);
+                hists[i].reset();
+            }
+            return new Window(all.total() / ((endAt - settleAt) / 1e9), all);
+        }
+
+        void stop() throws InterruptedException {
+            stopping = true;
+            barrier.reset(); // wakes the workers waiting to go, with BrokenBarrierException
+            for (Thread t : threads) {
+                t.join(10_000);
+            }
+        }
+
+        private void work(int index) {
+            // per pool, seeded alike: both pools ask for the same ids in the same order
+            SplittableRandom[] ids = {new SplittableRandom(0x5EED_CB11L + index),
+                    new SplittableRandom(0x5EED_CB11L + index)};
+            WaitHistogram hist = hists[index];
+            try {
+                for (;;) {
+                    barrier.await();
+                    if (stopping) {
+                        return;
+                    }
+                    DataSource ds = current;
+                    SplittableRandom random = ids[currentIndex];
+                    long settle = settleAt;
+                    long end = endAt;
+                    try {
+                        for (long s0 = System.nanoTime(); s0 < end; ) {
+                            if (query.equals("select1")) {
+                                select1(ds);
+                            } else {
+                                point(ds, 1 + random.nextInt(PostgresServers.ROWS));
+                            }
+                            long s1 = System.nanoTime();
+                            if (s0 >= settle && s1 <= end) {
+                                hist.record(s1 - s0);
+                            }
+                            s0 = s1;
+                        }
+                    } catch (SQLException | RuntimeException e) {
+                        failures[index] = e;
+                    }
+                    barrier.await();
+                }
+            } catch (InterruptedException | BrokenBarrierException e) {
+                // stopping
+            }
+        }
+
+        private static int select1(DataSource ds) throws SQLException {
+            try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT 1")) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+
+        private static String point(DataSource ds, int id) throws SQLException {
+            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                    JdbcBenchmark.POINT_QUERY)) {
+                ps.setInt(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getString(1);
+                }
+            }
+        }
+    }
+}
