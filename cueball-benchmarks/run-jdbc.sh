@@ -2,7 +2,7 @@
 # The JDBC comparison, cueball against HikariCP on three embedded PostgreSQL servers, written into its section of
 # cueball-benchmarks/RESULTS.md (the rest of the file is left as it is).
 #   cueball-benchmarks/run-jdbc.sh                      JdbcPaired: both pools in one JVM, taking turns in windows
-#                                                       of 2 s, 15 pairs per point (about 8 minutes on 2 cores)
+#                                                       of 2 s, 15 pairs per point (about 9 minutes on 2 cores)
 #   cueball-benchmarks/run-jdbc.sh --pairs 20           options go to JdbcPaired (see its javadoc)
 #   cueball-benchmarks/run-jdbc.sh --jmh --runs 2       JdbcBench instead: JMH, one fork per pool and point
 #                                                       (about 20 minutes), into a section of its own

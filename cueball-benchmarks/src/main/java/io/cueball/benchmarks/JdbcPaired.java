@@ -39,7 +39,9 @@ import javax.sql.DataSource;
  * run the query through one pool per window, first {@code --warmup} windows of each (not reported), then {@code
  * --pairs} pairs. One operation: get a connection, run the query, read the row, close; each is timed (two {@code
  * System.nanoTime()} reads) into a histogram per thread and window, from {@code --settle} after the window opens
- * to its end. Queries per second count the operations that began and ended in that span. The point query's ids
+ * to its end. Queries per second count the operations that began and ended in that span; each worker's CPU time
+ * and allocated bytes ({@code com.sun.management.ThreadMXBean}) over its whole loop, per operation, say what the
+ * client spent on one, pool and driver together. The point query's ids
  * come from a seeded source per thread and pool, so both pools ask for the same sequence.
  *
  * <p>Both pools stay open through the point, so the one not running sits idle: each pool's first claims of a
@@ -47,15 +49,17 @@ import javax.sql.DataSource;
  * tens of thousands.
  *
  * <p>Options: {@code --out DIR} (default {@code cueball-benchmarks/target/results-jdbc}), {@code --pairs N} (15),
- * {@code --window-ms N} (2000), {@code --settle-ms N} (250), {@code --warmup N} (1 window of each pool per point),
+ * {@code --window-ms N} (2000), {@code --settle-ms N} (250), {@code --warmup N} (3 windows of each pool per point, unreported: a
+ * point's fresh connections and server sessions take a few seconds to settle),
  * {@code --threads 4,16} (on three servers), {@code --one-server-threads 4} ({@code none} for none), {@code
  * --queries select1,point}, {@code --smoke} (2 pairs of 300 ms windows: to see that it runs). Writes {@code
- * paired.csv} (a line per window) and {@code postgres.txt}; {@link JdbcPairedReport} turns them into RESULTS.md's
+ * paired.csv} (a line per window), {@code paired-settings.txt} and {@code postgres.txt}; {@link JdbcPairedReport} turns them into RESULTS.md's
  * section.
  */
 public final class JdbcPaired {
     /** The CSV's header; {@link JdbcPairedReport} reads it by these names. */
-    static final String HEADER = "servers,query,threads,pair,slot,pool,qps,ops,p50_ns,p99_ns,p999_ns,max_ns,histogram";
+    static final String HEADER = "servers,query,threads,pair,slot,pool,qps,ops,cpu_ns_per_op,bytes_per_op,p50_ns,p99_ns,"
+            + "p999_ns,max_ns,histogram";
     static final String[] POOLS = {"cueball", "hikari"};
 
     private JdbcPaired() {
@@ -72,7 +76,7 @@ public final class JdbcPaired {
         int pairs = 15;
         long windowMs = 2000;
         long settleMs = 250;
-        int warmup = 1;
+        int warmup = 3;
         List<String> threads = List.of("4", "16");
         List<String> oneServerThreads = List.of("4");
         List<String> queries = List.of("select1", "point");
@@ -111,6 +115,8 @@ public final class JdbcPaired {
         Files.writeString(csv, HEADER + "\n");
         try (PostgresServers servers = PostgresServers.start(3)) {
             Files.writeString(out.resolve("postgres.txt"), servers.version() + "\n");
+            Files.writeString(out.resolve("paired-settings.txt"), "window_ms=" + windowMs + " settle_ms=" + settleMs
+                    + " warmup=" + warmup + "\n");
             List<int[]> points = new ArrayList<>(); // {servers, threads}
             threads.forEach(t -> points.add(new int[] {3, Integer.parseInt(t)}));
             oneServerThreads.forEach(t -> points.add(new int[] {1, Integer.parseInt(t)}));
@@ -162,12 +168,15 @@ public final class JdbcPaired {
                 for (int slot = 0; slot < 2; slot++) {
                     int p = (slot == 0) == cueballNow ? 0 : 1;
                     Window r = workers.window(pools[p], p, windowNanos, settleNanos);
-                    System.out.printf(Locale.ROOT, "pair %2d %-8s qps %8.0f  p50 %6.0f µs  p99 %6.0f µs  p99.9 %6.0f"
-                            + " µs%n", pair, POOLS[p], r.qps, r.hist.percentile(0.5) / 1e3,
+                    System.out.printf(Locale.ROOT, "pair %2d %-8s qps %8.0f  cpu %5.1f µs/op %5.0f B/op  p50 %6.0f µs"
+                            + "  p99 %6.0f µs  p99.9 %6.0f µs%n", pair, POOLS[p], r.qps, r.cpuPerOp / 1e3, r.bytesPerOp,
+                            r.hist.percentile(0.5) / 1e3,
                             r.hist.percentile(0.99) / 1e3, r.hist.percentile(0.999) / 1e3);
                     lines.add(String.join(",", Integer.toString(backends.size()), query,
                             Integer.toString(threads), Integer.toString(pair), Integer.toString(slot), POOLS[p],
                             String.format(Locale.ROOT, "%.1f", r.qps), Long.toString(r.hist.total()),
+                            String.format(Locale.ROOT, "%.0f", r.cpuPerOp),
+                            String.format(Locale.ROOT, "%.0f", r.bytesPerOp),
                             Long.toString(r.hist.percentile(0.5)), Long.toString(r.hist.percentile(0.99)),
                             Long.toString(r.hist.percentile(0.999)), Long.toString(r.hist.max()),
                             r.hist.encode()) + "\n");
@@ -193,7 +202,7 @@ public final class JdbcPaired {
     }
 
     /** One window's result: queries per second and the operations' times. */
-    record Window(double qps, WaitHistogram hist) {
+    record Window(double qps, WaitHistogram hist, double cpuPerOp, double bytesPerOp) {
     }
 
     /** The worker threads of a point: the same threads serve both pools, a window at a time. */
@@ -201,6 +210,10 @@ public final class JdbcPaired {
         private final CyclicBarrier barrier;
         private final List<Thread> threads = new ArrayList<>();
         private final WaitHistogram[] hists;
+        /** Each worker's CPU time and allocated bytes over its last window's whole loop; with its operation count. */
+        private final long[] cpu;
+        private final long[] bytes;
+        private final long[] loops;
         private final Exception[] failures;
         private final String query;
         private volatile DataSource current;
@@ -213,6 +226,9 @@ public final class JdbcPaired {
             this.query = query;
             this.barrier = new CyclicBarrier(n + 1);
             this.hists = new WaitHistogram[n];
+            this.cpu = new long[n];
+            this.bytes = new long[n];
+            this.loops = new long[n];
             this.failures = new Exception[n];
             for (int i = 0; i < n; i++) {
                 int index = i;
@@ -234,14 +250,21 @@ public final class JdbcPaired {
             barrier.await(); // go
             barrier.await(); // every worker is past endAt
             WaitHistogram all = new WaitHistogram();
+            long cpuSum = 0;
+            long bytesSum = 0;
+            long loopSum = 0;
             for (int i = 0; i < hists.length; i++) {
                 if (failures[i] != null) {
                     throw new IllegalStateException("worker " + i + " failed", failures[i]);
                 }
                 all.add(hists[i]);
                 hists[i].reset();
+                cpuSum += cpu[i];
+                bytesSum += bytes[i];
+                loopSum += loops[i];
             }
-            return new Window(all.total() / ((endAt - settleAt) / 1e9), all);
+            return new Window(all.total() / ((endAt - settleAt) / 1e9), all, (double) cpuSum / loopSum,
+                    (double) bytesSum / loopSum);
         }
 
         void stop() throws InterruptedException {
@@ -257,6 +280,8 @@ public final class JdbcPaired {
             SplittableRandom[] ids = {new SplittableRandom(0x5EED_CB11L + index),
                     new SplittableRandom(0x5EED_CB11L + index)};
             WaitHistogram hist = hists[index];
+            com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean)
+                    java.lang.management.ManagementFactory.getThreadMXBean();
             try {
                 for (;;) {
                     barrier.await();
@@ -267,8 +292,11 @@ public final class JdbcPaired {
                     SplittableRandom random = ids[currentIndex];
                     long settle = settleAt;
                     long end = endAt;
+                    long cpu0 = mx.getCurrentThreadCpuTime();
+                    long bytes0 = mx.getCurrentThreadAllocatedBytes();
+                    long n = 0;
                     try {
-                        for (long s0 = System.nanoTime(); s0 < end; ) {
+                        for (long s0 = System.nanoTime(); s0 < end; n++) {
                             if (query.equals("select1")) {
                                 select1(ds);
                             } else {
@@ -283,6 +311,9 @@ public final class JdbcPaired {
                     } catch (SQLException | RuntimeException e) {
                         failures[index] = e;
                     }
+                    cpu[index] = mx.getCurrentThreadCpuTime() - cpu0; // the whole loop, settling included
+                    bytes[index] = mx.getCurrentThreadAllocatedBytes() - bytes0;
+                    loops[index] = n;
                     barrier.await();
                 }
             } catch (InterruptedException | BrokenBarrierException e) {

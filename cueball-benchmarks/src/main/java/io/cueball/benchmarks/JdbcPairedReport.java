@@ -35,7 +35,8 @@ public final class JdbcPairedReport {
     }
 
     /** One CSV line: one window. */
-    record Row(int servers, String query, int threads, int pair, String pool, double qps, WaitHistogram hist) {
+    record Row(int servers, String query, int threads, int pair, String pool, double qps, double cpuPerOp,
+            double bytesPerOp, WaitHistogram hist) {
     }
 
     /** A ratio's geometric mean over the pairs and its 95 % interval. */
@@ -72,6 +73,13 @@ public final class JdbcPairedReport {
         String load = args[4].trim();
         double load1 = Double.parseDouble(load.split("\\s+")[0]);
         int pairs = rows.stream().mapToInt(Row::pair).max().orElse(-1) + 1;
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String kv : Files.readString(dir.resolve("paired-settings.txt")).trim().split("\\s+")) {
+            settings.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
+        double windowS = Long.parseLong(settings.get("window_ms")) / 1e3;
+        double settleS = Long.parseLong(settings.get("settle_ms")) / 1e3;
+        int warmup = Integer.parseInt(settings.get("warmup"));
 
         StringBuilder out = new StringBuilder();
         out.append(START).append('\n');
@@ -92,9 +100,10 @@ public final class JdbcPairedReport {
         }
         out.append('\n');
         out.append("- method: both pools in one JVM, the same worker threads running the query through one pool at ")
-                .append("a time in windows of 2 s (the first 0.25 s not counted), ").append(pairs)
+                .append("a time in windows of ").append(fmt(windowS)).append(" s (the first ").append(fmt(settleS))
+                .append(" s not counted), ").append(pairs)
                 .append(" pairs of windows per point in ABBA order (A B, B A, A B, ...; which pool is A alternates ")
-                .append("from point to point), after one unreported window of each. Drift slower than a window ")
+                .append("from point to point), after ").append(warmup).append(" unreported window(s) of each. Drift slower than a window ")
                 .append("(on this VM the speed moves by up to 2× within a minute) falls on both pools alike, and ")
                 .append("each pair gives one ratio. Every operation is timed (histograms with buckets 1.6 % wide).\n\n");
         out.append("A pool of 12 each, both open through the point. *cueball*: `CueballDataSource` over a ")
@@ -138,6 +147,20 @@ public final class JdbcPairedReport {
                     median(point, "cueball"), median(point, "hikari"), qps.text(), ahead, byPair.size(),
                     c.percentile(0.99) / 1e3, h.percentile(0.99) / 1e3, p99.text(), c.percentile(0.999) / 1e3,
                     h.percentile(0.999) / 1e3));
+        }
+        out.append("\nWhat the client spent per operation, pool and driver together (the worker threads' CPU time and ")
+                .append("allocation over their windows, `com.sun.management.ThreadMXBean`; the median over a pool's ")
+                .append("windows):\n\n");
+        out.append("| servers | query | threads | CPU µs/op cueball | CPU µs/op HikariCP | bytes/op cueball | ")
+                .append("bytes/op HikariCP |\n");
+        out.append("|---|---|---|---|---|---|---|\n");
+        for (var e : byPoint(rows).entrySet()) {
+            List<Row> point = e.getValue();
+            Row first = point.get(0);
+            out.append(String.format(Locale.ROOT, "| %d | %s | %d | %.1f | %.1f | %.0f | %.0f |%n", first.servers(),
+                    label(first.query()), first.threads(), median(point, "cueball", Row::cpuPerOp) / 1e3,
+                    median(point, "hikari", Row::cpuPerOp) / 1e3, median(point, "cueball", Row::bytesPerOp),
+                    median(point, "hikari", Row::bytesPerOp)));
         }
         out.append(String.format(Locale.ROOT, "%nOf %d points, cueball's queries per second reached HikariCP's (the "
                 + "geometric mean of the pairs' ratios at or above 1) at %d, and were settled below it at %d; its p99 "
@@ -205,7 +228,11 @@ public final class JdbcPairedReport {
     }
 
     private static double median(List<Row> point, String pool) {
-        double[] qps = point.stream().filter(r -> r.pool().equals(pool)).mapToDouble(Row::qps).sorted().toArray();
+        return median(point, pool, Row::qps);
+    }
+
+    private static double median(List<Row> point, String pool, java.util.function.ToDoubleFunction<Row> what) {
+        double[] qps = point.stream().filter(r -> r.pool().equals(pool)).mapToDouble(what).sorted().toArray();
         if (qps.length == 0) {
             return Double.NaN;
         }
@@ -217,6 +244,11 @@ public final class JdbcPairedReport {
         WaitHistogram all = new WaitHistogram();
         point.stream().filter(r -> r.pool().equals(pool)).forEach(r -> all.add(r.hist()));
         return all;
+    }
+
+    /** 2, 0.25: no trailing zeros. */
+    private static String fmt(double seconds) {
+        return java.math.BigDecimal.valueOf(seconds).stripTrailingZeros().toPlainString();
     }
 
     private static String label(String query) {
@@ -240,6 +272,7 @@ public final class JdbcPairedReport {
             }
             rows.add(new Row(Integer.parseInt(v.get("servers")), v.get("query"), Integer.parseInt(v.get("threads")),
                     Integer.parseInt(v.get("pair")), v.get("pool"), Double.parseDouble(v.get("qps")),
+                    Double.parseDouble(v.get("cpu_ns_per_op")), Double.parseDouble(v.get("bytes_per_op")),
                     WaitHistogram.parse(v.get("histogram"))));
         }
         return rows;
