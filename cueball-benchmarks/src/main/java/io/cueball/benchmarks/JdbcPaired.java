@@ -26,41 +26,43 @@ import javax.sql.DataSource;
 
 /**
  * cueball against HikariCP on real PostgreSQL, both pools in one JVM, taking turns in short windows: the JDBC
- * comparison that {@code run-jdbc.sh} reports (issue 14). {@link JdbcBench} runs the same points with JMH, one fork
- * per pool and point; on this 2-core VM the machine's speed drifts by up to 2× within a minute, so one fork each had
- * intervals wider than the scores, and which pool ran in the faster minute decided the ratio. Here the pools
- * alternate every window (ABBA: A B B A A B B A ...), so drift slower than a window falls on both alike, and each
- * pair of windows gives one ratio; the report gives the geometric mean of the pairs' ratios with a 95 % interval
- * (Student's t over the logarithms), bold only when that interval lies wholly on one side of 1.
+ * comparison that {@code run-jdbc.sh} reports (issue 14). {@link JdbcBench} runs the same points with JMH, one fork per
+ * pool and point; on this 2-core VM the machine's speed drifts by up to 2× within a minute, so one fork each had
+ * intervals wider than the scores, and which pool ran in the faster minute decided the ratio. Here the pools alternate
+ * every window (ABBA: A B B A A B B A ...), so drift slower than a window falls on both alike, and each pair of windows
+ * gives one ratio; the report gives the geometric mean of the pairs' ratios with a 95 % interval (Student's t over the
+ * logarithms), bold only when that interval lies wholly on one side of 1.
  *
- * <p><b>A point</b> (servers, query, threads): a fresh pool of each kind ({@value JdbcBenchmark#POOL_SIZE}
- * connections, configured as in {@link JdbcBenchmark}: cueball with {@code threadAffinity(10_000)}, HikariCP with
- * pgjdbc's multi-host URL, the same driver properties), both filled, then the same {@code threads} worker threads
- * run the query through one pool per window, first {@code --warmup} windows of each (not reported), then {@code
- * --pairs} pairs. One operation: get a connection, run the query, read the row, close; each is timed (two {@code
- * System.nanoTime()} reads) into a histogram per thread and window, from {@code --settle} after the window opens
- * to its end. Queries per second count the operations that began and ended in that span; each worker's CPU time
- * and allocated bytes ({@code com.sun.management.ThreadMXBean}) over its whole loop, per operation, say what the
- * client spent on one, pool and driver together. The point query's ids
- * come from a seeded source per thread and pool, so both pools ask for the same sequence.
+ * <p><b>A point</b> (servers, query, threads): a fresh pool of each kind ({@value JdbcBenchmark#POOL_SIZE} connections,
+ * configured as in {@link JdbcBenchmark}: cueball with {@code threadAffinity(10_000)}, HikariCP with pgjdbc's
+ * multi-host URL, the same driver properties), both filled, then the same {@code threads} worker threads run the query
+ * through one pool per window, first {@code --warmup} windows of each (not reported), then {@code --pairs} pairs. One
+ * operation: get a connection, run the query, read the row, close; each is timed (two {@code System.nanoTime()} reads)
+ * into a histogram per thread and window, from {@code --settle-ms} after the window opens to its end. Queries per
+ * second count the operations that began and ended in that span; each worker's CPU time and allocated bytes ({@code
+ * com.sun.management.ThreadMXBean}) over its whole loop, per operation, say what the client spent on one, pool and
+ * driver together. The point query's ids come from a seeded source per thread and pool, so both pools ask for the same
+ * sequence.
  *
- * <p>Both pools stay open through the point, so the one not running sits idle: each pool's first claims of a
- * window may check a connection idle for a window (cueball after 1 s, HikariCP after 0.5 s), a dozen queries among
- * tens of thousands.
+ * <p>Both pools stay open through the point, so the one not running sits idle: each pool's first claims of a window may
+ * check a connection idle for a window (cueball after 1 s, HikariCP after 0.5 s), a dozen queries among tens of
+ * thousands.
  *
  * <p>Options: {@code --out DIR} (default {@code cueball-benchmarks/target/results-jdbc}), {@code --pairs N} (15),
- * {@code --window-ms N} (2000), {@code --settle-ms N} (250), {@code --warmup N} (3 windows of each pool per point, unreported: a
- * point's fresh connections and server sessions take a few seconds to settle),
- * {@code --threads 4,16} (on three servers), {@code --one-server-threads 4} ({@code none} for none), {@code
- * --queries select1,point}, {@code --smoke} (2 pairs of 300 ms windows: to see that it runs). Writes {@code
- * paired.csv} (a line per window), {@code paired-settings.txt} and {@code postgres.txt}; {@link JdbcPairedReport} turns them into RESULTS.md's
- * section.
+ * {@code --window-ms N} (2000), {@code --settle-ms N} (250), {@code --warmup N} (3 windows of each pool per point,
+ * unreported: a point's fresh connections and server sessions take a few seconds to settle), {@code --threads 4,16} (on
+ * three servers), {@code --one-server-threads 4} ({@code none} for none), {@code --queries select1,point}, {@code
+ * --aa} (an A/A run: cueball against a second cueball pool configured alike, named {@code cueball-b}, to see how far
+ * apart the harness puts two equal pools), {@code --smoke} (2 pairs of 300 ms windows: to see that it runs). Writes
+ * {@code paired.csv} (a line per window), {@code paired-settings.txt} and {@code postgres.txt}; {@link
+ * JdbcPairedReport} turns them into RESULTS.md's section.
  */
 public final class JdbcPaired {
     /** The CSV's header; {@link JdbcPairedReport} reads it by these names. */
-    static final String HEADER = "servers,query,threads,pair,slot,pool,qps,ops,cpu_ns_per_op,bytes_per_op,p50_ns,p99_ns,"
-            + "p999_ns,max_ns,histogram";
-    static final String[] POOLS = {"cueball", "hikari"};
+    static final String HEADER = "servers,query,threads,pair,slot,pool,qps,ops,cpu_ns_per_op,bytes_per_op,p50_ns,"
+            + "p99_ns,p999_ns,max_ns,histogram";
+    /** The pools each point compares, A first: cueball, and HikariCP or (--aa) a second cueball pool. */
+    private static String[] poolNames = {"cueball", "hikari"};
 
     private JdbcPaired() {
     }
@@ -81,6 +83,10 @@ public final class JdbcPaired {
         List<String> oneServerThreads = List.of("4");
         List<String> queries = List.of("select1", "point");
         for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--aa")) {
+                poolNames = new String[] {"cueball", "cueball-b"};
+                continue;
+            }
             if (args[i].equals("--smoke")) {
                 pairs = 2;
                 windowMs = 300;
@@ -103,7 +109,7 @@ public final class JdbcPaired {
                 case "--queries" -> queries = List.of(value.split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[i - 1] + " (expected: --out, "
                         + "--pairs, --window-ms, --settle-ms, --warmup, --threads, --one-server-threads, --queries, "
-                        + "--smoke)");
+                        + "--aa, --smoke)");
             }
         }
         if (settleMs < 0 || settleMs >= windowMs) {
@@ -151,11 +157,16 @@ public final class JdbcPaired {
                 new JdbcConnectionFactory(JdbcBenchmark.cueballSettings())).name("paired")
                 .maxConnections(JdbcBenchmark.POOL_SIZE).claimTimeout(Duration.ofSeconds(30))
                 .threadAffinity(10_000).build();
-        HikariDataSource hikari = new HikariDataSource(JdbcBenchmark.hikariConfig(backends));
+        boolean aa = poolNames[1].equals("cueball-b");
+        ConnectionPool<JdbcConnection> second = aa ? ConnectionPool.builder(new StaticResolver(backends),
+                new JdbcConnectionFactory(JdbcBenchmark.cueballSettings())).name("paired-b")
+                .maxConnections(JdbcBenchmark.POOL_SIZE).claimTimeout(Duration.ofSeconds(30))
+                .threadAffinity(10_000).build() : null;
+        HikariDataSource hikari = aa ? null : new HikariDataSource(JdbcBenchmark.hikariConfig(backends));
         Workers workers = new Workers(threads, query);
         try {
-            DataSource[] pools = {new CueballDataSource(cueball), hikari};
-            awaitFilled(cueball, hikari);
+            DataSource[] pools = {new CueballDataSource(cueball), aa ? new CueballDataSource(second) : hikari};
+            awaitFilled(cueball, second, hikari);
             for (int w = 0; w < warmup; w++) {
                 for (int p = 0; p < 2; p++) {
                     workers.window(pools[p], p, windowNanos, settleNanos);
@@ -169,11 +180,11 @@ public final class JdbcPaired {
                     int p = (slot == 0) == cueballNow ? 0 : 1;
                     Window r = workers.window(pools[p], p, windowNanos, settleNanos);
                     System.out.printf(Locale.ROOT, "pair %2d %-8s qps %8.0f  cpu %5.1f µs/op %5.0f B/op  p50 %6.0f µs"
-                            + "  p99 %6.0f µs  p99.9 %6.0f µs%n", pair, POOLS[p], r.qps, r.cpuPerOp / 1e3, r.bytesPerOp,
-                            r.hist.percentile(0.5) / 1e3,
+                            + "  p99 %6.0f µs  p99.9 %6.0f µs%n", pair, poolNames[p], r.qps, r.cpuPerOp / 1e3,
+                            r.bytesPerOp, r.hist.percentile(0.5) / 1e3,
                             r.hist.percentile(0.99) / 1e3, r.hist.percentile(0.999) / 1e3);
                     lines.add(String.join(",", Integer.toString(backends.size()), query,
-                            Integer.toString(threads), Integer.toString(pair), Integer.toString(slot), POOLS[p],
+                            Integer.toString(threads), Integer.toString(pair), Integer.toString(slot), poolNames[p],
                             String.format(Locale.ROOT, "%.1f", r.qps), Long.toString(r.hist.total()),
                             String.format(Locale.ROOT, "%.0f", r.cpuPerOp),
                             String.format(Locale.ROOT, "%.0f", r.bytesPerOp),
@@ -185,15 +196,22 @@ public final class JdbcPaired {
             return lines;
         } finally {
             workers.stop();
-            hikari.close();
+            if (hikari != null) {
+                hikari.close();
+            }
+            if (second != null) {
+                second.close();
+            }
             cueball.close();
         }
     }
 
-    private static void awaitFilled(ConnectionPool<JdbcConnection> cueball, HikariDataSource hikari) {
+    private static void awaitFilled(ConnectionPool<JdbcConnection> cueball, ConnectionPool<JdbcConnection> second,
+            HikariDataSource hikari) {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (cueball.stats().idle() < JdbcBenchmark.POOL_SIZE
-                || hikari.getHikariPoolMXBean().getIdleConnections() < JdbcBenchmark.POOL_SIZE) {
+                || (second != null && second.stats().idle() < JdbcBenchmark.POOL_SIZE)
+                || (hikari != null && hikari.getHikariPoolMXBean().getIdleConnections() < JdbcBenchmark.POOL_SIZE)) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the pools did not fill in 30 s");
             }

@@ -73,6 +73,9 @@ public final class JdbcPairedReport {
         String load = args[4].trim();
         double load1 = Double.parseDouble(load.split("\\s+")[0]);
         int pairs = rows.stream().mapToInt(Row::pair).max().orElse(-1) + 1;
+        // B: HikariCP, or in an A/A run (JdbcPaired --aa) the second cueball pool
+        String b = rows.stream().map(Row::pool).filter(p -> !p.equals("cueball")).findFirst().orElse("hikari");
+        String bName = b.equals("hikari") ? "HikariCP" : b;
         Map<String, String> settings = new LinkedHashMap<>();
         for (String kv : Files.readString(dir.resolve("paired-settings.txt")).trim().split("\\s+")) {
             settings.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
@@ -83,7 +86,7 @@ public final class JdbcPairedReport {
 
         StringBuilder out = new StringBuilder();
         out.append(START).append('\n');
-        out.append("## JDBC on real PostgreSQL: cueball against HikariCP\n\n");
+        out.append("## JDBC on real PostgreSQL: cueball against " + bName + "\n\n");
         out.append("Produced by `cueball-benchmarks/run-jdbc.sh` (`JdbcPaired`): a run of its own, apart from the ")
                 .append("sections above.\n\n");
         out.append("- commit: `").append(args[1]).append("`\n");
@@ -103,25 +106,28 @@ public final class JdbcPairedReport {
                 .append("a time in windows of ").append(fmt(windowS)).append(" s (the first ").append(fmt(settleS))
                 .append(" s not counted), ").append(pairs)
                 .append(" pairs of windows per point in ABBA order (A B, B A, A B, ...; which pool is A alternates ")
-                .append("from point to point), after ").append(warmup).append(" unreported window(s) of each. Drift slower than a window ")
+                .append("from point to point), after ").append(warmup)
+                .append(" unreported window(s) of each. Drift slower than a window ")
                 .append("(on this VM the speed moves by up to 2× within a minute) falls on both pools alike, and ")
-                .append("each pair gives one ratio. Every operation is timed (histograms with buckets 1.6 % wide).\n\n");
+                .append("each pair gives one ratio. Every operation is timed (histograms with buckets 1.6 % ")
+                .append("wide).\n\n");
         out.append("A pool of 12 each, both open through the point. *cueball*: `CueballDataSource` over a ")
                 .append("`ConnectionPool` with a `StaticResolver` of the servers and `JdbcConnectionFactory`, ")
                 .append("`threadAffinity(10_000)` as the README advises for databases (a thread keeps its ")
-                .append("connection, and so its server process, for up to 10 000 claims in a row). *HikariCP*: pgjdbc's ")
+                .append("connection, and so its server process, for up to 10 000 claims in a row). *HikariCP*: ")
+                .append("pgjdbc's ")
                 .append("multi-host URL with `loadBalanceHosts=true`, `maximumPoolSize` and `minimumIdle` 12. Both ")
                 .append("connect with the same driver properties (`sslmode=disable`, `connectTimeout` and ")
                 .append("`loginTimeout` 10, `socketTimeout` 0, pgjdbc's defaults otherwise, so `prepareThreshold` 5), ")
                 .append("auto-commit on. `SELECT 1` runs as a `Statement`; the point query `")
                 .append(JdbcBenchmark.POINT_QUERY).append("` as a `PreparedStatement` on a table of ")
                 .append(PostgresServers.ROWS).append(" rows, with ids from a seeded source per thread (the same ")
-                .append("sequence for both pools). One operation: get a connection, run the query, read the row, close ")
+                .append("sequence for both pools). One operation: get a connection, run the query, read the row, ")
+                .append("close ")
                 .append("statement and connection.\n\n");
 
-        out.append("| servers | query | threads | qps cueball | qps HikariCP | qps cueball / HikariCP | pairs cueball ")
-                .append("ahead | p99 cueball (µs) | p99 HikariCP | p99 cueball / HikariCP | p99.9 cueball | ")
-                .append("p99.9 HikariCP |\n");
+        out.append(("| servers | query | threads | qps cueball | qps B | qps cueball / B | pairs cueball ahead | p99 "
+                + "cueball (µs) | p99 B | p99 cueball / B | p99.9 cueball | p99.9 B |\n").replace("B", bName));
         out.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         int points = 0;
         int qpsReached = 0;
@@ -136,7 +142,7 @@ public final class JdbcPairedReport {
             Ratio p99 = ratio(byPair, 1);
             long ahead = byPair.stream().filter(r -> r[0] > 1).count();
             WaitHistogram c = merged(point, "cueball");
-            WaitHistogram h = merged(point, "hikari");
+            WaitHistogram h = merged(point, b);
             points++;
             qpsReached += qps.mean() >= 1 ? 1 : 0;
             qpsBelow += qps.settledBelow() ? 1 : 0;
@@ -144,25 +150,26 @@ public final class JdbcPairedReport {
             p99Above += p99.settledAbove() ? 1 : 0;
             out.append(String.format(Locale.ROOT, "| %d | %s | %d | %.0f | %.0f | %s | %d of %d | %.0f | %.0f | %s | "
                     + "%.0f | %.0f |%n", first.servers(), label(first.query()), first.threads(),
-                    median(point, "cueball"), median(point, "hikari"), qps.text(), ahead, byPair.size(),
+                    median(point, "cueball"), median(point, b), qps.text(), ahead, byPair.size(),
                     c.percentile(0.99) / 1e3, h.percentile(0.99) / 1e3, p99.text(), c.percentile(0.999) / 1e3,
                     h.percentile(0.999) / 1e3));
         }
         out.append("\nWhat the client spent per operation, pool and driver together (the worker threads' CPU time and ")
                 .append("allocation over their windows, `com.sun.management.ThreadMXBean`; the median over a pool's ")
                 .append("windows):\n\n");
-        out.append("| servers | query | threads | CPU µs/op cueball | CPU µs/op HikariCP | bytes/op cueball | ")
-                .append("bytes/op HikariCP |\n");
+        out.append(("| servers | query | threads | CPU µs/op cueball | CPU µs/op B | bytes/op cueball | bytes/op B "
+                + "|\n").replace("B", bName));
         out.append("|---|---|---|---|---|---|---|\n");
         for (var e : byPoint(rows).entrySet()) {
             List<Row> point = e.getValue();
             Row first = point.get(0);
             out.append(String.format(Locale.ROOT, "| %d | %s | %d | %.1f | %.1f | %.0f | %.0f |%n", first.servers(),
                     label(first.query()), first.threads(), median(point, "cueball", Row::cpuPerOp) / 1e3,
-                    median(point, "hikari", Row::cpuPerOp) / 1e3, median(point, "cueball", Row::bytesPerOp),
-                    median(point, "hikari", Row::bytesPerOp)));
+                    median(point, b, Row::cpuPerOp) / 1e3, median(point, "cueball", Row::bytesPerOp),
+                    median(point, b, Row::bytesPerOp)));
         }
-        out.append(String.format(Locale.ROOT, "%nOf %d points, cueball's queries per second reached HikariCP's (the "
+        out.append(String.format(Locale.ROOT, "%nOf %d points, cueball's queries per second reached " + bName
+                + "'s (the "
                 + "geometric mean of the pairs' ratios at or above 1) at %d, and were settled below it at %d; its p99 "
                 + "was no worse at %d, and settled worse at %d. The p99 ratio is the geometric mean of the pairs' "
                 + "ratios of their windows' p99s; the p99 columns are over all of a pool's windows.%n", points,
@@ -180,7 +187,7 @@ public final class JdbcPairedReport {
         return points;
     }
 
-    /** Per pair with both windows: {qps cueball / HikariCP, p99 cueball / HikariCP}. */
+    /** Per pair with both windows: {qps cueball / B, p99 cueball / B} (B: HikariCP, or cueball-b in an A/A run). */
     static List<double[]> pairs(List<Row> point) {
         List<double[]> out = new ArrayList<>();
         int max = point.stream().mapToInt(Row::pair).max().orElse(-1);
