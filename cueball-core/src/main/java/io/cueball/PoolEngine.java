@@ -94,7 +94,9 @@ import org.slf4j.LoggerFactory;
  * it only if something needs the release's own instant (a lifetime to check, leak detection, recorders), else it
  * takes the claim's. So lastUsedAt may be when the last use began, not when it ended: a connection held longer
  * than CHECK_ON_CLAIM_AFTER_IDLE is checked at its next claim as if it had sat idle (never the other way round),
- * and the housekeeper's health check may come one hold early. Paths that take the lock read the clock afresh
+ * and the housekeeper's health check may come one hold early. Nothing needs the release's instant only in a
+ * CLOCKLESS pool, so only there; in any other pool every release reads the clock and lastUsedAt is its instant,
+ * which is why dueForCheck may judge a connection handed over at a release by it. Paths that take the lock read the clock afresh
  * (a claim that queues reads it again for its dispatch, which judges the head by it: HEAD URGENT in Waiters).
  *
  * CLOCKLESS. In a pool whose claims are lock-free (fixed size, round-robin) with no maxLifetime and no

@@ -64,10 +64,11 @@ public final class PoolOptions {
 
     /**
      * A connection that sat idle longer than this is checked with {@link Connection#isHealthy()} before it
-     * is handed out (in addition to the periodic checks). Idle counts from when its last claim began (or its last
-     * health check). A pool whose claims read no clock (fixed size, round-robin, no {@code maxLifetime},
-     * no leak detection, no {@link MetricsRecorder}) learns it from a timer pass every quarter of this while its
-     * connections are in use: there a connection may already be checked after three quarters of this.
+     * is handed out (in addition to the periodic checks). Idle counts from its last release (or its last health
+     * check). A pool whose claims read no clock (fixed size, round-robin, no {@code maxLifetime}, no leak detection,
+     * no {@link MetricsRecorder}) learns it from a timer pass every quarter of this while its connections are in
+     * use, and counts from when the last claim began: there a connection may already be checked after three
+     * quarters of this, and one held longer than this is checked at its next claim.
      */
     public static final Duration CHECK_ON_CLAIM_AFTER_IDLE = Duration.ofSeconds(1);
 

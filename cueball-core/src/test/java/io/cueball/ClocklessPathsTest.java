@@ -108,7 +108,7 @@ class ClocklessPathsTest {
         assertEquals(!clockReading, pool.engine().clockless);
         MemoryConnection c1 = h.factory.connections.get(0);
         pool.claim().close();
-        h.advanceTo(Duration.ofSeconds(3)); // due, and the pass stopped
+        h.advanceTo(Duration.ofSeconds(3)); // due (flagged, and the pass stopped; or, reading the clock, by lastUsedAt)
         pool.suspend();
         CompletableFuture<MemoryConnection> waiter = new CompletableFuture<>();
         claimingThread(pool, "waiter", waiter).start();
