@@ -21,6 +21,8 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 
@@ -29,33 +31,42 @@ import javax.sql.DataSource;
  * comparison that {@code run-jdbc.sh} reports (issue 14). {@link JdbcBench} runs the same points with JMH, one fork per
  * pool and point; on this 2-core VM the machine's speed drifts by up to 2× within a minute, so one fork each had
  * intervals wider than the scores, and which pool ran in the faster minute decided the ratio. Here the pools alternate
- * every window (ABBA: A B B A A B B A ...), so drift slower than a window falls on both alike, and each pair of windows
- * gives one ratio; the report gives the geometric mean of the pairs' ratios with a 95 % interval (Student's t over the
- * logarithms), bold only when that interval lies wholly on one side of 1.
+ * every window (ABBA: A B B A A B B A ...), so drift slower than a window falls on both alike. Each pair of windows
+ * gives a ratio, and each unit, two consecutive pairs (A B, then B A), the geometric mean of its two pairs' ratios, in
+ * which a drift linear over the unit cancels. The report gives the geometric mean over the units with a 95 % interval
+ * (Student's t over their logarithms), bold only when that interval lies wholly on one side of 1.
  *
  * <p><b>A point</b> (servers, query, threads): a fresh pool of each kind ({@value JdbcBenchmark#POOL_SIZE} connections,
  * configured as in {@link JdbcBenchmark}: cueball with {@code threadAffinity(10_000)}, HikariCP with pgjdbc's
  * multi-host URL, the same driver properties), both filled, then the same {@code threads} worker threads run the query
- * through one pool per window, first {@code --warmup} windows of each (not reported), then {@code --pairs} pairs. One
- * operation: get a connection, run the query, read the row, close; each is timed (two {@code System.nanoTime()} reads)
- * into a histogram per thread and window, from {@code --settle-ms} after the window opens to its end. Queries per
- * second count the operations that began and ended in that span; each worker's CPU time and allocated bytes ({@code
- * com.sun.management.ThreadMXBean}) over its whole loop, per operation, say what the client spent on one, pool and
- * driver together. The point query's ids come from a seeded source per thread and pool, so both pools ask for the same
- * sequence.
+ * through one pool per window, first {@code --warmup} windows of each (not reported), then {@code --pairs} pairs.
+ * Which pool is A alternates from point to point. The warmup runs B A, B A, ...: it ends with A, so that it reads as
+ * the pair before pair 0 in ABBA order (B A | A B B A ...), and pair 0 is like every other pair: its first window
+ * follows a window of the same pool, its second a window of the other.
+ *
+ * <p>One operation: get a connection, run the query, read the row, close. Each is timed with one {@code
+ * System.nanoTime()} read (the previous operation's end is the next one's start) into a histogram per thread and
+ * window. The operations that start in the span from {@code --settle-ms} after the window opens to its end are
+ * recorded, the last of each thread's included though it ends after the span (the window waits for it); queries per
+ * second are those operations over the span's length. Each worker's CPU time and allocated bytes ({@code
+ * com.sun.management.ThreadMXBean}) over its whole loop, per operation, say what the worker threads spent on one: the
+ * pool's and the driver's work on the calling thread, not the pools' timer or housekeeping threads. The point query's
+ * ids come from a source per thread and pool, seeded alike, and each pool's source runs on from window to window: over
+ * a point both pools consume a prefix of the same sequence on each thread (not the same ids in each window).
  *
  * <p>Both pools stay open through the point, so the one not running sits idle: each pool's first claims of a window may
  * check a connection idle for a window (cueball after 1 s, HikariCP after 0.5 s), a dozen queries among tens of
  * thousands.
  *
- * <p>Options: {@code --out DIR} (default {@code cueball-benchmarks/target/results-jdbc}), {@code --pairs N} (15),
- * {@code --window-ms N} (2000), {@code --settle-ms N} (250), {@code --warmup N} (3 windows of each pool per point,
- * unreported: a point's fresh connections and server sessions take a few seconds to settle), {@code --threads 4,16} (on
- * three servers), {@code --one-server-threads 4} ({@code none} for none), {@code --queries select1,point}, {@code
- * --aa} (an A/A run: cueball against a second cueball pool configured alike, named {@code cueball-b}, to see how far
- * apart the harness puts two equal pools), {@code --smoke} (2 pairs of 300 ms windows: to see that it runs). Writes
- * {@code paired.csv} (a line per window), {@code paired-settings.txt} and {@code postgres.txt}; {@link
- * JdbcPairedReport} turns them into RESULTS.md's section.
+ * <p>Options: {@code --out DIR} (default {@code cueball-benchmarks/target/results-jdbc}), {@code --pairs N} (16; even,
+ * so that the pairs make whole units), {@code --window-ms N} (2000), {@code --settle-ms N} (250), {@code --warmup N} (3
+ * windows of each pool per point, unreported: a point's fresh connections and server sessions take a few seconds to
+ * settle), {@code --threads 4,16} (on three servers), {@code --one-server-threads 4} ({@code none} for none), {@code
+ * --queries select1,point} (no thread count or query twice in one list), {@code --aa} (an A/A run: cueball against a
+ * second cueball pool configured alike, named {@code cueball-b}, to see how far apart the harness puts two equal
+ * pools), {@code --smoke} (2 pairs, one unit, of 300 ms windows: to see that it runs). Writes {@code paired.csv} (a
+ * line per window), {@code paired-settings.txt} and {@code postgres.txt}; {@link JdbcPairedReport} turns them into
+ * RESULTS.md's section.
  */
 public final class JdbcPaired {
     /** The CSV's header; {@link JdbcPairedReport} reads it by these names. */
@@ -75,7 +86,7 @@ public final class JdbcPaired {
      */
     public static void main(String[] args) throws Exception {
         Path out = Path.of("cueball-benchmarks/target/results-jdbc");
-        int pairs = 15;
+        int pairs = 16;
         long windowMs = 2000;
         long settleMs = 250;
         int warmup = 3;
@@ -116,16 +127,27 @@ public final class JdbcPaired {
             throw new IllegalArgumentException("--settle-ms must be at least 0 and below --window-ms (" + windowMs
                     + "), got " + settleMs);
         }
+        if (pairs % 2 != 0) {
+            // a unit is two pairs, A B then B A; an odd count would leave A first once more often than B
+            throw new IllegalArgumentException("--pairs must be even (two pairs, A B and B A, make a unit), got "
+                    + pairs);
+        }
+        if (warmup < 0) {
+            throw new IllegalArgumentException("--warmup must be at least 0, got " + warmup);
+        }
+        distinct("--threads", threads);
+        distinct("--one-server-threads", oneServerThreads);
+        distinct("--queries", queries);
         Files.createDirectories(out);
         Path csv = out.resolve("paired.csv");
         Files.writeString(csv, HEADER + "\n");
         try (PostgresServers servers = PostgresServers.start(3)) {
             Files.writeString(out.resolve("postgres.txt"), servers.version() + "\n");
             Files.writeString(out.resolve("paired-settings.txt"), "window_ms=" + windowMs + " settle_ms=" + settleMs
-                    + " warmup=" + warmup + "\n");
+                    + " warmup=" + warmup + " pairs=" + pairs + "\n");
             List<int[]> points = new ArrayList<>(); // {servers, threads}
-            threads.forEach(t -> points.add(new int[] {3, Integer.parseInt(t)}));
-            oneServerThreads.forEach(t -> points.add(new int[] {1, Integer.parseInt(t)}));
+            threads.forEach(t -> points.add(new int[] {3, Integer.parseInt(t.trim())}));
+            oneServerThreads.forEach(t -> points.add(new int[] {1, Integer.parseInt(t.trim())}));
             int point = 0;
             for (int[] at : points) {
                 for (String q : queries) {
@@ -150,27 +172,50 @@ public final class JdbcPaired {
         return n;
     }
 
-    /** One point: both pools, warmup windows, then the pairs; a CSV line per measured window. */
+    /** Refuses a list with an entry twice: the report would merge the two points' windows into one. */
+    private static void distinct(String option, List<String> values) {
+        List<String> seen = new ArrayList<>();
+        for (String v : values) {
+            String key = v.trim();
+            if (!option.equals("--queries")) {
+                key = Integer.toString(positive(option, key));
+            }
+            if (seen.contains(key)) {
+                throw new IllegalArgumentException(option + " lists " + key + " twice (" + String.join(",", values)
+                        + "): a point runs once");
+            }
+            seen.add(key);
+        }
+    }
+
+    /**
+     * One point: both pools, warmup windows, then the pairs; a CSV line per measured window. The pools and the workers
+     * are made inside the try, so whatever fails, every one made is stopped or closed.
+     */
     private static List<String> runPoint(List<Backend> backends, String query, int threads, int pairs, int warmup,
             long windowNanos, long settleNanos, boolean cueballFirst) throws Exception {
-        ConnectionPool<JdbcConnection> cueball = ConnectionPool.builder(new StaticResolver(backends),
-                new JdbcConnectionFactory(JdbcBenchmark.cueballSettings())).name("paired")
-                .maxConnections(JdbcBenchmark.POOL_SIZE).claimTimeout(Duration.ofSeconds(30))
-                .threadAffinity(10_000).build();
         boolean aa = poolNames[1].equals("cueball-b");
-        ConnectionPool<JdbcConnection> second = aa ? ConnectionPool.builder(new StaticResolver(backends),
-                new JdbcConnectionFactory(JdbcBenchmark.cueballSettings())).name("paired-b")
-                .maxConnections(JdbcBenchmark.POOL_SIZE).claimTimeout(Duration.ofSeconds(30))
-                .threadAffinity(10_000).build() : null;
-        HikariDataSource hikari = aa ? null : new HikariDataSource(JdbcBenchmark.hikariConfig(backends));
-        Workers workers = new Workers(threads, query);
+        String pointName = backends.size() + " server(s), " + query + ", " + threads + " threads";
+        ConnectionPool<JdbcConnection> cueball = null;
+        ConnectionPool<JdbcConnection> second = null;
+        HikariDataSource hikari = null;
+        Workers workers = null;
+        Throwable failed = null;
         try {
+            cueball = cueballPool(backends, "paired");
+            if (aa) {
+                second = cueballPool(backends, "paired-b");
+            } else {
+                hikari = new HikariDataSource(JdbcBenchmark.hikariConfig(backends));
+            }
+            workers = new Workers(threads, query, pointName);
             DataSource[] pools = {new CueballDataSource(cueball), aa ? new CueballDataSource(second) : hikari};
             awaitFilled(cueball, second, hikari);
+            int a = cueballFirst ? 0 : 1;
             for (int w = 0; w < warmup; w++) {
-                for (int p = 0; p < 2; p++) {
-                    workers.window(pools[p], p, windowNanos, settleNanos);
-                }
+                // B A, B A, ...: ends with A, as the pair before pair 0 would in ABBA order
+                workers.window(pools[1 - a], 1 - a, windowNanos, settleNanos);
+                workers.window(pools[a], a, windowNanos, settleNanos);
             }
             List<String> lines = new ArrayList<>();
             for (int pair = 0; pair < pairs; pair++) {
@@ -194,16 +239,70 @@ public final class JdbcPaired {
                 }
             }
             return lines;
+        } catch (Throwable t) {
+            failed = t;
+            throw t;
         } finally {
-            workers.stop();
-            if (hikari != null) {
-                hikari.close();
+            // the workers first, so that no query runs on a pool being closed; each step even if one before failed
+            Workers w = workers;
+            ConnectionPool<JdbcConnection> c = cueball;
+            ConnectionPool<JdbcConnection> s = second;
+            HikariDataSource h = hikari;
+            Exception closing = all(() -> {
+                if (w != null) {
+                    w.stop();
+                }
+            }, () -> {
+                if (h != null) {
+                    h.close();
+                }
+            }, () -> {
+                if (s != null) {
+                    s.close();
+                }
+            }, () -> {
+                if (c != null) {
+                    c.close();
+                }
+            });
+            if (closing != null) {
+                if (failed != null) {
+                    failed.addSuppressed(closing);
+                } else {
+                    throw closing;
+                }
             }
-            if (second != null) {
-                second.close();
-            }
-            cueball.close();
         }
+    }
+
+    private static ConnectionPool<JdbcConnection> cueballPool(List<Backend> backends, String name) {
+        return ConnectionPool.builder(new StaticResolver(backends),
+                new JdbcConnectionFactory(JdbcBenchmark.cueballSettings())).name(name)
+                .maxConnections(JdbcBenchmark.POOL_SIZE).claimTimeout(Duration.ofSeconds(30))
+                .threadAffinity(10_000).build();
+    }
+
+    /** A step of {@link #all}. */
+    @FunctionalInterface
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs every step, even after one fails; returns the first failure with the later ones suppressed, or null. */
+    private static Exception all(Step... steps) {
+        Exception first = null;
+        for (Step step : steps) {
+            try {
+                step.run();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        return first;
     }
 
     private static void awaitFilled(ConnectionPool<JdbcConnection> cueball, ConnectionPool<JdbcConnection> second,
@@ -225,6 +324,10 @@ public final class JdbcPaired {
 
     /** The worker threads of a point: the same threads serve both pools, a window at a time. */
     private static final class Workers {
+        /** How long past a window's end the main thread waits for the workers before it gives up on the point. */
+        private static final long GRACE_NANOS = 120_000_000_000L;
+        /** How long {@link #stop} waits, in all, for the workers to end. */
+        private static final long STOP_NANOS = 10_000_000_000L;
         private final CyclicBarrier barrier;
         private final List<Thread> threads = new ArrayList<>();
         private final WaitHistogram[] hists;
@@ -232,22 +335,25 @@ public final class JdbcPaired {
         private final long[] cpu;
         private final long[] bytes;
         private final long[] loops;
-        private final Exception[] failures;
+        /** What ended a worker's window early, whatever it was (an Error too); read after the window's barrier. */
+        private final Throwable[] failures;
         private final String query;
+        private final String pointName;
         private volatile DataSource current;
         private volatile int currentIndex;
         private volatile long settleAt;
         private volatile long endAt;
         private volatile boolean stopping;
 
-        Workers(int n, String query) {
+        Workers(int n, String query, String pointName) {
             this.query = query;
+            this.pointName = pointName;
             this.barrier = new CyclicBarrier(n + 1);
             this.hists = new WaitHistogram[n];
             this.cpu = new long[n];
             this.bytes = new long[n];
             this.loops = new long[n];
-            this.failures = new Exception[n];
+            this.failures = new Throwable[n];
             for (int i = 0; i < n; i++) {
                 int index = i;
                 hists[i] = new WaitHistogram();
@@ -263,17 +369,27 @@ public final class JdbcPaired {
             current = ds;
             currentIndex = index;
             long now = System.nanoTime();
-            settleAt = now + settleNanos;
-            endAt = now + windowNanos;
-            barrier.await(); // go
-            barrier.await(); // every worker is past endAt
+            long settle = now + settleNanos;
+            long end = now + windowNanos;
+            settleAt = settle;
+            endAt = end;
+            long timeout = windowNanos + GRACE_NANOS;
+            try {
+                barrier.await(timeout, TimeUnit.NANOSECONDS); // go
+                barrier.await(timeout, TimeUnit.NANOSECONDS); // every worker has finished its last operation
+            } catch (TimeoutException | BrokenBarrierException e) {
+                throw new IllegalStateException("point " + pointName + ": the workers did not finish a window of "
+                        + poolNames[index] + " within " + timeout / 1_000_000_000 + " s (the window and 120 s more)",
+                        e);
+            }
             WaitHistogram all = new WaitHistogram();
             long cpuSum = 0;
             long bytesSum = 0;
             long loopSum = 0;
             for (int i = 0; i < hists.length; i++) {
                 if (failures[i] != null) {
-                    throw new IllegalStateException("worker " + i + " failed", failures[i]);
+                    throw new IllegalStateException("point " + pointName + ": worker " + i + " failed in a window of "
+                            + poolNames[index], failures[i]);
                 }
                 all.add(hists[i]);
                 hists[i].reset();
@@ -281,20 +397,32 @@ public final class JdbcPaired {
                 bytesSum += bytes[i];
                 loopSum += loops[i];
             }
-            return new Window(all.total() / ((endAt - settleAt) / 1e9), all, (double) cpuSum / loopSum,
+            // the operations that started in [settle, end), over its length
+            return new Window(all.total() / ((end - settle) / 1e9), all, (double) cpuSum / loopSum,
                     (double) bytesSum / loopSum);
         }
 
+        /**
+         * Ends the workers: each is interrupted, so that it leaves the barrier it waits at, or the next one it reaches
+         * (the flag makes that await throw at once), then joined, for 10 s in all; a worker still running after that
+         * (stuck in a query) is named on standard error and left to end with the JVM, a daemon.
+         */
         void stop() throws InterruptedException {
             stopping = true;
-            barrier.reset(); // wakes the workers waiting to go, with BrokenBarrierException
             for (Thread t : threads) {
-                t.join(10_000);
+                t.interrupt();
+            }
+            long deadline = System.nanoTime() + STOP_NANOS;
+            for (Thread t : threads) {
+                t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                if (t.isAlive()) {
+                    System.err.println("point " + pointName + ": " + t.getName() + " did not stop in 10 s");
+                }
             }
         }
 
         private void work(int index) {
-            // per pool, seeded alike: both pools ask for the same ids in the same order
+            // per pool, seeded alike: each pool's windows on this thread run through a prefix of the same ids
             SplittableRandom[] ids = {new SplittableRandom(0x5EED_CB11L + index),
                     new SplittableRandom(0x5EED_CB11L + index)};
             WaitHistogram hist = hists[index];
@@ -314,6 +442,8 @@ public final class JdbcPaired {
                     long bytes0 = mx.getCurrentThreadAllocatedBytes();
                     long n = 0;
                     try {
+                        // one clock read per operation: its end is the next one's start; an operation counts if it
+                        // starts in [settle, end), and the last one started runs to its end
                         for (long s0 = System.nanoTime(); s0 < end; n++) {
                             if (query.equals("select1")) {
                                 select1(ds);
@@ -321,24 +451,27 @@ public final class JdbcPaired {
                                 point(ds, 1 + random.nextInt(PostgresServers.ROWS));
                             }
                             long s1 = System.nanoTime();
-                            if (s0 >= settle && s1 <= end) {
+                            if (s0 >= settle) {
                                 hist.record(s1 - s0);
                             }
                             s0 = s1;
                         }
-                    } catch (SQLException | RuntimeException e) {
-                        failures[index] = e;
+                    } catch (Throwable t) {
+                        // an Error too: the main thread reports it, rather than wait for a worker that is gone
+                        failures[index] = t;
                     }
                     cpu[index] = mx.getCurrentThreadCpuTime() - cpu0; // the whole loop, settling included
                     bytes[index] = mx.getCurrentThreadAllocatedBytes() - bytes0;
                     loops[index] = n;
+                    if (stopping) {
+                        return;
+                    }
                     barrier.await();
                 }
             } catch (InterruptedException | BrokenBarrierException e) {
-                // stopping
+                // stop() interrupted this worker, or another's interrupt or the main thread's timeout broke the barrier
             }
         }
-
         private static int select1(DataSource ds) throws SQLException {
             try (Connection c = ds.getConnection(); Statement s = c.createStatement();
                     ResultSet rs = s.executeQuery("SELECT 1")) {
