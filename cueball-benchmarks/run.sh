@@ -62,16 +62,17 @@ cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 machine="$(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); the run took $(((SECONDS - started) / 60)) min"
 jdk="$("$java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.vm.name|java.runtime.version/ {printf "%s ", $2}')"
 # Sections written by hand or by runs of their own are kept: the reading of the claim-path numbers against issue 19's
-# targets (gap), the shared-connections one from MuxBenchmark (mux) and the JDBC ones from run-jdbc.sh (jdbc, and
-# jdbc-jmh from run-jdbc.sh --jmh).
+# targets (gap), the shared-connections one from MuxBenchmark (mux), the reading of the JDBC numbers against issue
+# 14's bar (jdbc-notes, by hand) and the JDBC ones from run-jdbc.sh (jdbc, and jdbc-jmh from run-jdbc.sh --jmh).
 kept() { sed -n "/<!-- $1:start -->/,/<!-- $1:end -->/p" cueball-benchmarks/RESULTS.md 2>/dev/null || true; }
 gap_section="$(kept gap)"
 mux_section="$(kept mux)"
+jdbc_notes_section="$(kept jdbc-notes)"
 jdbc_section="$(kept jdbc)"
 jdbc_jmh_section="$(kept jdbc-jmh)"
 "$java" -cp "$jar" io.cueball.benchmarks.Report "$out" "$commit" "$machine" "$jdk" > "$out/RESULTS.md"
 cp "$out/RESULTS.md" cueball-benchmarks/RESULTS.md
-for section in "$gap_section" "$mux_section" "$jdbc_section" "$jdbc_jmh_section"; do
+for section in "$gap_section" "$mux_section" "$jdbc_notes_section" "$jdbc_section" "$jdbc_jmh_section"; do
   if [ -n "$section" ]; then
     printf '\n%s\n' "$section" >> cueball-benchmarks/RESULTS.md
   fi

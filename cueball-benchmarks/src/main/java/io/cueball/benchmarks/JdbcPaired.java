@@ -29,7 +29,7 @@ import javax.sql.DataSource;
 /**
  * cueball against HikariCP on real PostgreSQL, both pools in one JVM, taking turns in short windows: the JDBC
  * comparison that {@code run-jdbc.sh} reports (issue 14). {@link JdbcBench} runs the same points with JMH, one fork per
- * pool and point; on this 2-core VM the machine's speed drifts by up to 2× within a minute, so one fork each had
+ * pool and point; on our 2-core VM the machine's speed drifted by up to 2× within a minute, so one fork each had
  * intervals wider than the scores, and which pool ran in the faster minute decided the ratio. Here the pools alternate
  * every window (ABBA: A B B A A B B A ...), so drift slower than a window falls on both alike. Each pair of windows
  * gives a ratio, and each unit, two consecutive pairs (A B, then B A), the geometric mean of its two pairs' ratios, in
