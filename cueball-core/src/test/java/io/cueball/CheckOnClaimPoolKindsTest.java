@@ -45,20 +45,6 @@ class CheckOnClaimPoolKindsTest {
         return pool;
     }
 
-    /** A started daemon thread that claims (30 s timeout) and completes {@code got} with what it held. */
-    private static void claimOnAnotherThread(ConnectionPool<MemoryConnection> pool,
-            CompletableFuture<MemoryConnection> got) {
-        Thread t = new Thread(() -> {
-            try (Claim<MemoryConnection> c = pool.claim(Duration.ofSeconds(30))) {
-                got.complete(c.connection());
-            } catch (RuntimeException e) {
-                got.completeExceptionally(e);
-            }
-        }, "waiter");
-        t.setDaemon(true);
-        t.start();
-    }
-
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"lifetime", "leak detection", "weighted", "elastic"})
     void aWaitingClaimHandedAConnectionIdleForSecondsByResumeChecksIt(String kind) throws Exception {
@@ -67,7 +53,7 @@ class CheckOnClaimPoolKindsTest {
         h.advanceTo(Duration.ofSeconds(3));
         pool.suspend();
         CompletableFuture<MemoryConnection> got = new CompletableFuture<>();
-        claimOnAnotherThread(pool, got);
+        EngineHarness.claimingThread(pool, "waiter", got).start();
         await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().waiting() == 1);
         pool.resume();
         MemoryConnection handed = got.get(10, TimeUnit.SECONDS);
@@ -95,7 +81,7 @@ class CheckOnClaimPoolKindsTest {
         assertEquals(pool.engine().max, held.size());
         h.advanceTo(Duration.ofSeconds(1));
         CompletableFuture<MemoryConnection> got = new CompletableFuture<>();
-        claimOnAnotherThread(pool, got);
+        EngineHarness.claimingThread(pool, "waiter", got).start();
         await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().waiting() == 1);
         h.advanceTo(Duration.ofSeconds(4));
         MemoryConnection released = held.get(0).connection();

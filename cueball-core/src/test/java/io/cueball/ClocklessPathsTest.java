@@ -53,20 +53,6 @@ class ClocklessPathsTest {
         return clockReading ? b.maxLifetime(Duration.ofDays(30)) : b;
     }
 
-    /** A daemon thread, not yet started, that claims (30 s timeout) and completes {@code got} with what it held. */
-    private static Thread claimingThread(ConnectionPool<MemoryConnection> pool, String name,
-            CompletableFuture<MemoryConnection> got) {
-        Thread t = new Thread(() -> {
-            try (Claim<MemoryConnection> c = pool.claim(Duration.ofSeconds(30))) {
-                got.complete(c.connection());
-            } catch (RuntimeException e) {
-                got.completeExceptionally(e);
-            }
-        }, name);
-        t.setDaemon(true);
-        return t;
-    }
-
     /**
      * A due connection is checked by whichever claim gets it next: a claim that reads the clock for a recorder
      * too, although its lastUsedAt alone would call it fresh (found in review: such a claim used to leave the flag,
@@ -111,7 +97,7 @@ class ClocklessPathsTest {
         h.advanceTo(Duration.ofSeconds(3)); // due (flagged, and the pass stopped; or, reading the clock, by lastUsedAt)
         pool.suspend();
         CompletableFuture<MemoryConnection> waiter = new CompletableFuture<>();
-        claimingThread(pool, "waiter", waiter).start();
+        EngineHarness.claimingThread(pool, "waiter", waiter).start();
         await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().waiting() == 1);
         pool.resume();
         assertSame(c1, waiter.get(10, TimeUnit.SECONDS));
@@ -250,7 +236,7 @@ class ClocklessPathsTest {
         var pool = idleUntilDue(2);
         PoolEngine<MemoryConnection> engine = pool.engine();
         CompletableFuture<MemoryConnection> got = new CompletableFuture<>();
-        Thread claimer = claimingThread(pool, "claimer", got);
+        Thread claimer = EngineHarness.claimingThread(pool, "claimer", got);
         Claim<MemoryConnection> other;
         engine.lock();
         try {

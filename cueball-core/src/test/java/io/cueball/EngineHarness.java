@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.Consumer;
@@ -161,5 +162,19 @@ final class EngineHarness implements AutoCloseable {
         assertEquals(PoolState.CLOSED, pool.state());
         assertTrue(factory.closedMoreThanOnce().isEmpty(),
                 "connections closed more than once (invariant 4): " + factory.closedMoreThanOnce());
+    }
+
+    /** A daemon thread, not yet started, that claims (30 s timeout) and completes {@code got} with what it held. */
+    static Thread claimingThread(ConnectionPool<MemoryConnection> pool, String name,
+            CompletableFuture<MemoryConnection> got) {
+        Thread t = new Thread(() -> {
+            try (Claim<MemoryConnection> c = pool.claim(Duration.ofSeconds(30))) {
+                got.complete(c.connection());
+            } catch (RuntimeException e) {
+                got.completeExceptionally(e);
+            }
+        }, name);
+        t.setDaemon(true);
+        return t;
     }
 }

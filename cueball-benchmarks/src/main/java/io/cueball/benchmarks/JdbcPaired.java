@@ -64,7 +64,9 @@ import javax.sql.DataSource;
  * settle), {@code --threads 4,16} (on three servers), {@code --one-server-threads 4} ({@code none} for none), {@code
  * --queries select1,point} (no thread count or query twice in one list), {@code --aa} (an A/A run: cueball against a
  * second cueball pool configured alike, named {@code cueball-b}, to see how far apart the harness puts two equal
- * pools), {@code --smoke} (2 pairs, one unit, of 300 ms windows: to see that it runs). Writes {@code paired.csv} (a
+ * pools), {@code --vs-clock} (cueball against a cueball pool with a 30-day lifetime, named {@code cueball-clock}: its
+ * claims and releases read the clock and no STAMPS pass runs, so the pair tells what CLOCKLESS does to the queries),
+ * {@code --smoke} (2 pairs, one unit, of 300 ms windows: to see that it runs). Writes {@code paired.csv} (a
  * line per window), {@code paired-settings.txt} and {@code postgres.txt}; {@link JdbcPairedReport} turns them into
  * RESULTS.md's section.
  */
@@ -98,6 +100,10 @@ public final class JdbcPaired {
                 poolNames = new String[] {"cueball", "cueball-b"};
                 continue;
             }
+            if (args[i].equals("--vs-clock")) {
+                poolNames = new String[] {"cueball", "cueball-clock"};
+                continue;
+            }
             if (args[i].equals("--smoke")) {
                 pairs = 2;
                 windowMs = 300;
@@ -120,7 +126,7 @@ public final class JdbcPaired {
                 case "--queries" -> queries = List.of(value.split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[i - 1] + " (expected: --out, "
                         + "--pairs, --window-ms, --settle-ms, --warmup, --threads, --one-server-threads, --queries, "
-                        + "--aa, --smoke)");
+                        + "--aa, --vs-clock, --smoke)");
             }
         }
         if (settleMs < 0 || settleMs >= windowMs) {
@@ -194,7 +200,7 @@ public final class JdbcPaired {
      */
     private static List<String> runPoint(List<Backend> backends, String query, int threads, int pairs, int warmup,
             long windowNanos, long settleNanos, boolean cueballFirst) throws Exception {
-        boolean aa = poolNames[1].equals("cueball-b");
+        boolean aa = poolNames[1].startsWith("cueball-");
         String pointName = backends.size() + " server(s), " + query + ", " + threads + " threads";
         ConnectionPool<JdbcConnection> cueball = null;
         ConnectionPool<JdbcConnection> second = null;
@@ -202,9 +208,10 @@ public final class JdbcPaired {
         Workers workers = null;
         Throwable failed = null;
         try {
-            cueball = cueballPool(backends, "paired");
+            cueball = cueballPool(backends, "paired", false);
             if (aa) {
-                second = cueballPool(backends, "paired-b");
+                second = poolNames[1].equals("cueball-clock") ? cueballPool(backends, "paired-clock", true)
+                        : cueballPool(backends, "paired-b", false);
             } else {
                 hikari = new HikariDataSource(JdbcBenchmark.hikariConfig(backends));
             }
@@ -275,11 +282,14 @@ public final class JdbcPaired {
         }
     }
 
-    private static ConnectionPool<JdbcConnection> cueballPool(List<Backend> backends, String name) {
-        return ConnectionPool.builder(new StaticResolver(backends),
+    /** With {@code readsClock}, a 30-day lifetime: its claims read the clock and no STAMPS pass runs (CLOCKLESS). */
+    private static ConnectionPool<JdbcConnection> cueballPool(List<Backend> backends, String name,
+            boolean readsClock) {
+        var b = ConnectionPool.builder(new StaticResolver(backends),
                 new JdbcConnectionFactory(JdbcBenchmark.cueballSettings())).name(name)
                 .maxConnections(JdbcBenchmark.POOL_SIZE).claimTimeout(Duration.ofSeconds(30))
-                .threadAffinity(10_000).build();
+                .threadAffinity(10_000);
+        return (readsClock ? b.maxLifetime(Duration.ofDays(30)) : b).build();
     }
 
     /** A step of {@link #all}. */

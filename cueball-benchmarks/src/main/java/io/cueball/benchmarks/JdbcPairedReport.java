@@ -27,8 +27,6 @@ import java.util.Map;
 public final class JdbcPairedReport {
     static final String START = "<!-- jdbc:start -->";
     static final String END = "<!-- jdbc:end -->";
-    /** Above this 1-minute load average before the run, the section says the numbers were taken under load. */
-    private static final double QUIET_LOAD = 1.5;
     /** Student's t, two-sided 95 %, for 1 to 30 degrees of freedom; {@link #t975} goes on beyond. */
     private static final double[] T975 = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
         2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060,
@@ -84,9 +82,7 @@ public final class JdbcPairedReport {
         }
         Path dir = Path.of(args[0]);
         List<Row> rows = read(dir.resolve("paired.csv"));
-        String load = args[4].trim();
-        double load1 = Double.parseDouble(load.split("\\s+")[0]);
-        // B: HikariCP, or in an A/A run (JdbcPaired --aa) the second cueball pool
+        // B: HikariCP, or in an A/A run (JdbcPaired --aa, --vs-clock) the second cueball pool
         String b = rows.stream().map(Row::pool).filter(p -> !p.equals("cueball")).findFirst().orElse("hikari");
         String bName = b.equals("hikari") ? "HikariCP" : b;
         Map<String, String> settings = new LinkedHashMap<>();
@@ -106,19 +102,7 @@ public final class JdbcPairedReport {
         out.append("## JDBC on real PostgreSQL: cueball against " + bName + "\n\n");
         out.append("Produced by `cueball-benchmarks/run-jdbc.sh` (`JdbcPaired`): a run of its own, apart from the ")
                 .append("sections above.\n\n");
-        out.append("- commit: `").append(args[1]).append("`\n");
-        out.append("- machine: ").append(args[2]).append('\n');
-        out.append("- JDK: ").append(args[3]).append('\n');
-        out.append("- PostgreSQL ").append(JdbcBench.postgresVersion(dir)).append(" (zonky's embedded binaries): ")
-                .append("three servers on 127.0.0.1, started once for the whole run (the points on one server use the ")
-                .append("first). They and the benchmark's JVM share this machine's cores, so every microsecond a pool ")
-                .append("spends is a microsecond the servers do not get.\n");
-        out.append("- load average before the run (1, 5, 15 min): ").append(load);
-        if (load1 >= QUIET_LOAD) {
-            out.append(" — **taken under load**: other work was running on the machine (the 1-minute average ")
-                    .append("was at or above ").append(QUIET_LOAD).append("); read the numbers with that in mind");
-        }
-        out.append('\n');
+        JdbcReport.header(out, dir, args);
         out.append("- method: both pools in one JVM, the same worker threads running the query through one pool at ")
                 .append("a time in windows of ").append(fmt(windowS)).append(" s (the first ").append(fmt(settleS))
                 .append(" s not counted), ").append(pairs)

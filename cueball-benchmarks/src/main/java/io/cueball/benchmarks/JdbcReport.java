@@ -42,29 +42,13 @@ public final class JdbcReport {
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args[0]);
         List<Row> rows = read(dir.resolve("jdbc.csv"));
-        String load = args[4].trim();
-        double load1 = Double.parseDouble(load.split("\\s+")[0]);
-
         StringBuilder out = new StringBuilder();
         out.append(START).append('\n');
         out.append("## JDBC on real PostgreSQL with JMH forks (`run-jdbc.sh --jmh`)\n\n");
         out.append("Produced by `cueball-benchmarks/run-jdbc.sh --jmh` (`JdbcBench`, `JdbcBenchmark`): a run of its own. ")
                 .append("One fork per pool and point on a machine whose speed drifts: see the paired section above ")
                 .append("for the comparison that cancels the drift.\n\n");
-        out.append("- commit: `").append(args[1]).append("`\n");
-        out.append("- machine: ").append(args[2]).append('\n');
-        out.append("- JDK: ").append(args[3]).append('\n');
-        out.append("- PostgreSQL ").append(JdbcBench.postgresVersion(dir)).append(" (zonky's embedded binaries): ")
-                .append("three servers on 127.0.0.1, started once for the whole run (the points on one server use the ")
-                .append("first). They and the benchmark's JVM ")
-                .append("share the 2 cores, so every microsecond a pool spends is a microsecond the servers do not ")
-                .append("get.\n");
-        out.append("- load average before the run (1, 5, 15 min): ").append(load);
-        if (load1 >= QUIET_LOAD) {
-            out.append(" — **taken under load**: other work was running on the machine (the 1-minute average ")
-                    .append("was at or above ").append(QUIET_LOAD).append("); read the numbers with that in mind");
-        }
-        out.append('\n');
+        header(out, dir, args);
         out.append("- JMH: one fork per pool, query, thread count and mode (throughput, then sample time for the ")
                 .append("percentiles), each with its own warmup: 3 iterations of 2 s, then 3 measured of 3 s. For each ")
                 .append("point the pools run in ABBA order (throughput A B, sample time B A), and which pool is A ")
@@ -167,6 +151,30 @@ public final class JdbcReport {
         }
         out.append(END).append('\n');
         System.out.print(out);
+    }
+
+    /**
+     * The run's header lines, the same for both JDBC sections: commit, machine, JDK, the servers, and the load
+     * average before the run, flagged when other work was running.
+     *
+     * @param args results folder, commit, machine, JDK, the load average before the run ({@code /proc/loadavg})
+     */
+    static void header(StringBuilder out, Path dir, String[] args) throws IOException {
+        String load = args[4].trim();
+        double load1 = Double.parseDouble(load.split("\\s+")[0]);
+        out.append("- commit: `").append(args[1]).append("`\n");
+        out.append("- machine: ").append(args[2]).append('\n');
+        out.append("- JDK: ").append(args[3]).append('\n');
+        out.append("- PostgreSQL ").append(JdbcBench.postgresVersion(dir)).append(" (zonky's embedded binaries): ")
+                .append("three servers on 127.0.0.1, started once for the whole run (the points on one server use the ")
+                .append("first). They and the benchmark's JVM share this machine's cores, so every microsecond a pool ")
+                .append("spends is a microsecond the servers do not get.\n");
+        out.append("- load average before the run (1, 5, 15 min): ").append(load);
+        if (load1 >= QUIET_LOAD) {
+            out.append(" — **taken under load**: other work was running on the machine (the 1-minute average ")
+                    .append("was at or above ").append(QUIET_LOAD).append("); read the numbers with that in mind");
+        }
+        out.append('\n');
     }
 
     private record Key(int servers, String query, int threads, int run) {
