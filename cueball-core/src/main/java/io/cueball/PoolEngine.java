@@ -96,8 +96,9 @@ import org.slf4j.LoggerFactory;
  * than CHECK_ON_CLAIM_AFTER_IDLE is checked at its next claim as if it had sat idle (never the other way round),
  * and the housekeeper's health check may come one hold early. Nothing needs the release's instant only in a
  * CLOCKLESS pool, so only there; in any other pool every release reads the clock and lastUsedAt is its instant,
- * which is why dueForCheck may judge a connection handed over at a release by it. Paths that take the lock read the clock afresh
- * (a claim that queues reads it again for its dispatch, which judges the head by it: HEAD URGENT in Waiters).
+ * which is why dueForCheck may judge a connection handed over at a release by it. Paths that take the lock read
+ * the clock afresh (a claim that queues reads it again for its dispatch, which judges the head by it: HEAD
+ * URGENT in Waiters).
  *
  * CLOCKLESS. In a pool whose claims are lock-free (fixed size, round-robin) with no maxLifetime and no
  * leak detection, a lock-free claim needs the time only for check-on-claim and the recorders. While there are no
@@ -484,9 +485,9 @@ final class PoolEngine<C extends Connection> {
             for (long at = now;; at = clock.nanoTime()) {
                 Claim<C> claim = claimFreshOnce(timeoutNanos, openedAfter, scanIdle, at);
                 // An idle connection it took may be due for its check, as at any claim
-                long served = clock.nanoTime();
-                if (!dueForCheck(claim.slot, served) || checkOnClaim(claim)) {
-                    return served(claim, now, served);
+                long servedAt = clock.nanoTime();
+                if (!dueForCheck(claim.slot, servedAt) || checkOnClaim(claim)) {
+                    return served(claim, now, servedAt);
                 }
                 // stale and replaced: try again
             }

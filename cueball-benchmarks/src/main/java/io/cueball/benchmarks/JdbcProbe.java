@@ -90,7 +90,8 @@ public final class JdbcProbe {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (int t = 0; t < threads; t++) {
             Thread th = new Thread(() -> {
-                int cap = 8_000_000 / threads; // 4 samples of 8 B each per query: 256 MB in all, whatever the thread count
+                // 4 samples of 8 B each per query: 256 MB in all, whatever the thread count
+                int cap = 8_000_000 / threads;
                 long[] mine = new long[cap];
                 long[] gets = new long[cap];
                 long[] queries = new long[cap];

@@ -45,8 +45,8 @@ public final class JdbcReport {
         StringBuilder out = new StringBuilder();
         out.append(START).append('\n');
         out.append("## JDBC on real PostgreSQL with JMH forks (`run-jdbc.sh --jmh`)\n\n");
-        out.append("Produced by `cueball-benchmarks/run-jdbc.sh --jmh` (`JdbcBench`, `JdbcBenchmark`): a run of its own. ")
-                .append("One fork per pool and point on a machine whose speed drifts: see the paired section above ")
+        out.append("Produced by `cueball-benchmarks/run-jdbc.sh --jmh` (`JdbcBench`, `JdbcBenchmark`): a run of its ")
+                .append("own. One fork per pool and point on a machine whose speed drifts: see the paired section above ")
                 .append("for the comparison that cancels the drift.\n\n");
         header(out, dir, args);
         out.append("- JMH: one fork per pool, query, thread count and mode (throughput, then sample time for the ")

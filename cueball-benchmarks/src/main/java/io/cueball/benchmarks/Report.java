@@ -82,8 +82,8 @@ public final class Report {
         StringBuilder out = new StringBuilder();
         out.append("# Benchmark results\n\n");
         out.append("Produced by `cueball-benchmarks/run.sh` (see the module's README); every number below is from ")
-                .append("one run of it, except the two JDBC sections at the end, which `run-jdbc.sh` (and `run-jdbc.sh ")
-                .append("--jmh`) write from runs of their own.\n\n");
+                .append("one run of it, except the two JDBC sections at the end, which `run-jdbc.sh` (and ")
+                .append("`run-jdbc.sh --jmh`) write from runs of their own.\n\n");
         out.append("- commit: `").append(args[1]).append("`\n");
         out.append("- machine: ").append(args[2]).append('\n');
         out.append("- JDK: ").append(args[3].trim()).append(" (every benchmark ran on it: Stormpot 4.1 and virtual threads ")
