@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
@@ -230,10 +231,13 @@ public final class JdbcPaired {
                 boolean cueballNow = cueballFirst == (pair % 2 == 0);
                 for (int slot = 0; slot < 2; slot++) {
                     int p = (slot == 0) == cueballNow ? 0 : 1;
+                    Map<String, Long> load = ServerLoad.snapshot();
                     Window r = workers.window(pools[p], p, windowNanos, settleNanos);
-                    System.out.printf(Locale.ROOT, "pair %2d %-8s qps %8.0f  cpu %5.1f µs/op %5.0f B/op  p50 %6.0f µs"
-                            + "  p99 %6.0f µs  p99.9 %6.0f µs%n", pair, poolNames[p], r.qps, r.cpuPerOp / 1e3,
-                            r.bytesPerOp, r.hist.percentile(0.5) / 1e3,
+                    // where the window's work landed: each server's share of the servers' CPU, busiest first
+                    String shares = ServerLoad.shares(load, ServerLoad.snapshot(), backends.size());
+                    System.out.printf(Locale.ROOT, "pair %2d %-8s qps %8.0f  cpu %5.1f µs/op %5.0f B/op  servers %s"
+                            + "  p50 %6.0f µs  p99 %6.0f µs  p99.9 %6.0f µs%n", pair, poolNames[p], r.qps,
+                            r.cpuPerOp / 1e3, r.bytesPerOp, shares, r.hist.percentile(0.5) / 1e3,
                             r.hist.percentile(0.99) / 1e3, r.hist.percentile(0.999) / 1e3);
                     lines.add(String.join(",", Integer.toString(backends.size()), query,
                             Integer.toString(threads), Integer.toString(pair), Integer.toString(slot), poolNames[p],
