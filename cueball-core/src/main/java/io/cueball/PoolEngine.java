@@ -339,16 +339,16 @@ final class PoolEngine<C extends Connection> {
                         // Handed over at a release: in use a moment ago, no check needed; but a connection that
                         // sat idle (handed over by resume(), or taken from the ring by serveSelf) may be due.
                         long at = clock.nanoTime();
-                        if (!dueForCheck(claim.slot, at) || checkOnClaim(claim)) {
+                        if (!dueForCheck(claim.slot, at, !clockless) || checkOnClaim(claim)) {
                             return served(claim, began, at);
                         }
                         continue; // stale and replaced: as below
                     }
                 }
                 claim.serve(slot);
-                // A due slot is checked by whichever claim gets it next, timed or not (CLOCKLESS).
-                boolean fresh = !slot.checkDue && (!timed || now - slot.lastUsedAt <= checkOnClaimAfter);
-                if (fresh || checkOnClaim(claim)) {
+                // A due slot is checked by whichever claim gets it next, timed or not (CLOCKLESS); a timed claim
+                // also judges by lastUsedAt, which in a clockless pool is the STAMPS pass's: never later than the use
+                if (!dueForCheck(slot, now, timed) || checkOnClaim(claim)) {
                     return served(claim, began, now);
                 }
                 // The connection was stale and has been replaced; try again within the same deadline.
@@ -486,7 +486,7 @@ final class PoolEngine<C extends Connection> {
                 Claim<C> claim = claimFreshOnce(timeoutNanos, openedAfter, scanIdle, at);
                 // An idle connection it took may be due for its check, as at any claim
                 long servedAt = clock.nanoTime();
-                if (!dueForCheck(claim.slot, servedAt) || checkOnClaim(claim)) {
+                if (!dueForCheck(claim.slot, servedAt, !clockless) || checkOnClaim(claim)) {
                     return served(claim, now, servedAt);
                 }
                 // stale and replaced: try again
@@ -835,15 +835,16 @@ final class PoolEngine<C extends Connection> {
     }
 
     /**
-     * Whether a connection served to a claim that read the clock at {@code now} must be checked first, when the
-     * claim got it off the plain claim path (a waiting claim, claimOpenedAfter): flagged by the STAMPS pass, or,
-     * in a pool that stamps lastUsedAt at every release (not CLOCKLESS), idle longer than
-     * CHECK_ON_CLAIM_AFTER_IDLE by it. A clockless pool's lastUsedAt is the STAMPS pass's, so there the flag
-     * decides alone. (Before, only the flag was looked at, so a pool with a lifetime, leak detection or a weighted
-     * choice handed the connections resume() and claimOpenedAfter gave out unchecked, however long they had sat.)
+     * Whether a connection served to a claim must be checked first: flagged by the STAMPS pass, or, with {@code
+     * byLastUse}, idle longer than CHECK_ON_CLAIM_AFTER_IDLE by lastUsedAt at {@code now}. The plain claim judges by
+     * lastUsedAt when it read the clock; a claim that got its connection off that path (a waiting claim,
+     * claimOpenedAfter) does so in a pool that stamps lastUsedAt at every release (not CLOCKLESS): in a clockless
+     * pool a connection released lock-free has the STAMPS pass's lastUsedAt, and the flag decides alone. (Those paths
+     * once looked at the flag only, so a pool with a lifetime, leak detection or a weighted choice handed out the
+     * connections resume() and claimOpenedAfter gave them unchecked, however long they had sat.)
      */
-    private boolean dueForCheck(Slot<C> slot, long now) {
-        return slot.checkDue || (!clockless && now - slot.lastUsedAt > checkOnClaimAfter);
+    private boolean dueForCheck(Slot<C> slot, long now, boolean byLastUse) {
+        return slot.checkDue || (byLastUse && now - slot.lastUsedAt > checkOnClaimAfter);
     }
 
     /**

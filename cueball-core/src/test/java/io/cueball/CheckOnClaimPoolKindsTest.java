@@ -19,8 +19,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Check-on-claim off the plain claim path (a claim that waited, claimOpenedAfter) in each kind of pool that reads
  * the clock, where no STAMPS pass flags a connection and lastUsedAt alone says it is due (PoolEngine.dueForCheck).
  * Until it looked at lastUsedAt, all four handed the connections resume() and claimOpenedAfter gave out unchecked,
- * however long idle (found in review). And a connection held long but handed over at its release is not checked:
- * in these pools the release stamps lastUsedAt with its own instant (PoolEngine: CLOCK).
+ * however long idle (found in review); the plain claim judges the same way. And a connection held long but handed
+ * over at its release is not checked: in these pools the release stamps lastUsedAt with its own instant (PoolEngine:
+ * CLOCK).
  */
 class CheckOnClaimPoolKindsTest {
     private final EngineHarness h = new EngineHarness();
@@ -43,6 +44,27 @@ class CheckOnClaimPoolKindsTest {
         });
         assertFalse(pool.engine().clockless, kind + " pool is CLOCKLESS: the test would not test what it says");
         return pool;
+    }
+
+    /**
+     * The plain claim, for comparison: it judges by lastUsedAt too (no core test pinned this before). The connection
+     * idle 3 s is checked when claimed; 0.5 s after its release it is not checked again, whichever connection the
+     * next claim gets (in the elastic pool a spare opened at the first claim may serve it).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"lifetime", "leak detection", "weighted", "elastic"})
+    void aPlainClaimChecksAConnectionIdleForSecondsAndNotOneUsedJustBefore(String kind) {
+        var pool = start(kind, 1);
+        h.advanceTo(Duration.ofSeconds(3));
+        MemoryConnection first;
+        try (var c = pool.claim()) {
+            first = c.connection();
+        }
+        List<Long> checkedAt3s = List.of(h.t0 + Duration.ofSeconds(3).toNanos());
+        assertEquals(checkedAt3s, first.healthChecks, "idle 3 s, claimed");
+        h.advanceTo(Duration.ofMillis(3500));
+        pool.claim().close();
+        assertEquals(checkedAt3s, first.healthChecks, "released 0.5 s before, yet checked again");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -69,7 +91,8 @@ class CheckOnClaimPoolKindsTest {
         h.advanceTo(Duration.ofSeconds(3));
         try (var c = pool.claimOpenedAfter(Instant.now().minusSeconds(3600), Duration.ofSeconds(5))) {
             assertSame(c1, c.connection());
-            assertEquals(1, c1.healthChecks.size(), "idle 3 s, handed out by claimOpenedAfter");
+            assertEquals(List.of(h.t0 + Duration.ofSeconds(3).toNanos()), c1.healthChecks,
+                    "idle 3 s, handed out by claimOpenedAfter");
         }
     }
 

@@ -32,25 +32,11 @@ class ClocklessPathsTest {
      * opened at 0.1 s and never claimed, at 3 s: every one due for its check, and the STAMPS pass stopped.
      */
     private ConnectionPool<MemoryConnection> idleUntilDue(int connections) {
-        return idleUntilDue(connections, false);
-    }
-
-    /**
-     * As {@link #idleUntilDue(int)}; with {@code clockReading}, a pool that is not CLOCKLESS (a 30-day lifetime
-     * makes its claims and releases read the clock), where no pass flags a slot and lastUsedAt alone says it is due.
-     */
-    private ConnectionPool<MemoryConnection> idleUntilDue(int connections, boolean clockReading) {
         h.executor.inline();
-        var pool = h.startAndSettle(withClock(h.builder(A).maxConnections(connections).threadAffinity(0)
-                .healthCheckInterval(Duration.ofHours(1)), clockReading));
+        var pool = h.startAndSettle(h.builder(A).maxConnections(connections).threadAffinity(0)
+                .healthCheckInterval(Duration.ofHours(1)));
         h.advanceTo(Duration.ofSeconds(3));
         return pool;
-    }
-
-    /** The builder as it is, or with a lifetime long enough never to end in a test, which makes it read the clock. */
-    private static ConnectionPool.Builder<MemoryConnection> withClock(ConnectionPool.Builder<MemoryConnection> b,
-            boolean clockReading) {
-        return clockReading ? b.maxLifetime(Duration.ofDays(30)) : b;
     }
 
     /**
@@ -86,15 +72,12 @@ class ClocklessPathsTest {
      * A claim that waited is handed a connection that may have sat idle (here resume() hands the waiting claim an
      * idle, due connection): it checks it as any claim would.
      */
-    @org.junit.jupiter.params.ParameterizedTest(name = "clock-reading pool: {0}")
-    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
-    void aWaitingClaimHandedADueConnectionChecksIt(boolean clockReading) throws Exception {
-        var pool = h.startAndSettle(withClock(h.builder(A).maxConnections(1).healthCheckInterval(Duration.ofHours(1)),
-                clockReading));
-        assertEquals(!clockReading, pool.engine().clockless);
+    @Test
+    void aWaitingClaimHandedADueConnectionChecksIt() throws Exception {
+        var pool = h.startAndSettle(h.builder(A).maxConnections(1).healthCheckInterval(Duration.ofHours(1)));
         MemoryConnection c1 = h.factory.connections.get(0);
         pool.claim().close();
-        h.advanceTo(Duration.ofSeconds(3)); // due (flagged, and the pass stopped; or, reading the clock, by lastUsedAt)
+        h.advanceTo(Duration.ofSeconds(3)); // due, and the pass stopped
         pool.suspend();
         CompletableFuture<MemoryConnection> waiter = new CompletableFuture<>();
         EngineHarness.claimingThread(pool, "waiter", waiter).start();
@@ -164,13 +147,12 @@ class ClocklessPathsTest {
     }
 
     /**
-     * claimOpenedAfter checks a due connection as any claim does (it did not, before CLOCKLESS either; and after
-     * it, a pool that reads the clock still did not, as only the flag was looked at).
+     * claimOpenedAfter checks a due connection as any claim does (it did not, before CLOCKLESS either; in a pool
+     * that reads the clock: CheckOnClaimPoolKindsTest).
      */
-    @org.junit.jupiter.params.ParameterizedTest(name = "clock-reading pool: {0}")
-    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
-    void aClaimOpenedAfterChecksADueConnection(boolean clockReading) {
-        var pool = idleUntilDue(1, clockReading);
+    @Test
+    void aClaimOpenedAfterChecksADueConnection() {
+        var pool = idleUntilDue(1);
         MemoryConnection c1 = h.factory.connections.get(0);
         try (var c = pool.claimOpenedAfter(Instant.now().minusSeconds(3600), Duration.ofSeconds(5))) {
             assertSame(c1, c.connection());
