@@ -21,9 +21,10 @@ set -euo pipefail
 # carriage return or trailing spaces. FILE itself is never written.
 replace_section() {
   local file=$1 section=$2 start=$3 end=$4 new=$5
-  local starts ends
-  starts=$(sed 's/[[:space:]]*$//' "$file" | grep -cxF -- "$start" || true)
-  ends=$(sed 's/[[:space:]]*$//' "$file" | grep -cxF -- "$end" || true)
+  local starts ends trimmed
+  trimmed=$(sed 's/[[:space:]]*$//' "$file") # the markers are compared without trailing spaces or carriage return
+  starts=$(grep -cxF -- "$start" <<< "$trimmed" || true)
+  ends=$(grep -cxF -- "$end" <<< "$trimmed" || true)
   if [ "$starts" -eq 0 ] && [ "$ends" -eq 0 ]; then
     { cat "$file"; echo; cat "$section"; } > "$new"
     return 0
@@ -33,8 +34,8 @@ replace_section() {
       "left as it was, the new section is in $section" >&2
     return 1
   fi
-  if [ "$(sed 's/[[:space:]]*$//' "$file" | grep -nxF -- "$start" | cut -d: -f1)" -gt \
-       "$(sed 's/[[:space:]]*$//' "$file" | grep -nxF -- "$end" | cut -d: -f1)" ]; then
+  if [ "$(grep -nxF -- "$start" <<< "$trimmed" | cut -d: -f1)" -gt \
+       "$(grep -nxF -- "$end" <<< "$trimmed" | cut -d: -f1)" ]; then
     echo "$file has '$end' before '$start'; left as it was, the new section is in $section" >&2
     return 1
   fi

@@ -125,9 +125,7 @@ public class JdbcBenchmark {
         List<Backend> backends = StaticResolver.parseBackends(servers);
         switch (pool) {
             case "cueball" -> {
-                ConnectionPool<JdbcConnection> p = ConnectionPool
-                        .builder(new StaticResolver(backends), new JdbcConnectionFactory(cueballSettings()))
-                        .name("bench").maxConnections(POOL_SIZE).claimTimeout(Duration.ofSeconds(30))
+                ConnectionPool<JdbcConnection> p = cueballBuilder(backends, "bench")
                         .threadAffinity(Integer.getInteger("cueball.bench.affinity", 10_000)).build();
                 ds = new CueballDataSource(p);
                 closer = p;
@@ -163,6 +161,11 @@ public class JdbcBenchmark {
     /** {@code SELECT 1} through a plain Statement. */
     @Benchmark
     public int select1() throws SQLException {
+        return select1(ds);
+    }
+
+    /** One {@code SELECT 1} operation through {@code ds}: get a connection, query, read the row, close. */
+    static int select1(DataSource ds) throws SQLException {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT 1")) {
             rs.next();
@@ -173,8 +176,13 @@ public class JdbcBenchmark {
     /** The indexed point query, a PreparedStatement, with an id from this thread's seeded source. */
     @Benchmark
     public String point(Ids ids) throws SQLException {
+        return point(ds, ids.next());
+    }
+
+    /** One point-query operation through {@code ds} for row {@code id}: get a connection, query, read, close. */
+    static String point(DataSource ds, int id) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(POINT_QUERY)) {
-            ps.setInt(1, ids.next());
+            ps.setInt(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getString(1);
@@ -206,6 +214,15 @@ public class JdbcBenchmark {
                 .build();
     }
 
+    /**
+     * cueball's pool as every JDBC comparison builds it, before its thread affinity: the backends through a {@link
+     * StaticResolver}, {@link #cueballSettings()}, {@value #POOL_SIZE} connections, a 30 s claim timeout.
+     */
+    static ConnectionPool.Builder<JdbcConnection> cueballBuilder(List<Backend> backends, String name) {
+        return ConnectionPool.builder(new StaticResolver(backends), new JdbcConnectionFactory(cueballSettings()))
+                .name(name).maxConnections(POOL_SIZE).claimTimeout(Duration.ofSeconds(30));
+    }
+
     static HikariConfig hikariConfig(List<Backend> backends) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("bench");
@@ -220,7 +237,8 @@ public class JdbcBenchmark {
         return config;
     }
 
-    private static void await(String what, BooleanSupplier done) {
+    /** Waits up to 30 s for {@code done}; IllegalStateException naming {@code what} after that. */
+    static void await(String what, BooleanSupplier done) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

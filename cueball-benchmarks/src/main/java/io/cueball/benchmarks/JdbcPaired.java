@@ -5,15 +5,8 @@ import io.cueball.Backend;
 import io.cueball.ConnectionPool;
 import io.cueball.conn.jdbc.CueballDataSource;
 import io.cueball.conn.jdbc.JdbcConnection;
-import io.cueball.conn.jdbc.JdbcConnectionFactory;
-import io.cueball.resolver.fixed.StaticResolver;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +17,6 @@ import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 
 /**
@@ -218,7 +210,13 @@ public final class JdbcPaired {
             }
             workers = new Workers(threads, query, pointName);
             DataSource[] pools = {new CueballDataSource(cueball), aa ? new CueballDataSource(second) : hikari};
-            awaitFilled(cueball, second, hikari);
+            ConnectionPool<JdbcConnection> c = cueball;
+            ConnectionPool<JdbcConnection> s = second;
+            HikariDataSource h = hikari;
+            JdbcBenchmark.await("the pools to open " + JdbcBenchmark.POOL_SIZE + " connections each", () ->
+                    c.stats().idle() == JdbcBenchmark.POOL_SIZE
+                    && (s == null || s.stats().idle() == JdbcBenchmark.POOL_SIZE)
+                    && (h == null || h.getHikariPoolMXBean().getIdleConnections() == JdbcBenchmark.POOL_SIZE));
             int a = cueballFirst ? 0 : 1;
             for (int w = 0; w < warmup; w++) {
                 // B A, B A, ...: ends with A, as the pair before pair 0 would in ABBA order
@@ -289,10 +287,7 @@ public final class JdbcPaired {
     /** With {@code readsClock}, a 30-day lifetime: its claims read the clock and no STAMPS pass runs (CLOCKLESS). */
     private static ConnectionPool<JdbcConnection> cueballPool(List<Backend> backends, String name,
             boolean readsClock) {
-        var b = ConnectionPool.builder(new StaticResolver(backends),
-                new JdbcConnectionFactory(JdbcBenchmark.cueballSettings())).name(name)
-                .maxConnections(JdbcBenchmark.POOL_SIZE).claimTimeout(Duration.ofSeconds(30))
-                .threadAffinity(10_000);
+        var b = JdbcBenchmark.cueballBuilder(backends, name).threadAffinity(10_000);
         return (readsClock ? b.maxLifetime(Duration.ofDays(30)) : b).build();
     }
 
@@ -317,19 +312,6 @@ public final class JdbcPaired {
             }
         }
         return first;
-    }
-
-    private static void awaitFilled(ConnectionPool<JdbcConnection> cueball, ConnectionPool<JdbcConnection> second,
-            HikariDataSource hikari) {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (cueball.stats().idle() < JdbcBenchmark.POOL_SIZE
-                || (second != null && second.stats().idle() < JdbcBenchmark.POOL_SIZE)
-                || (hikari != null && hikari.getHikariPoolMXBean().getIdleConnections() < JdbcBenchmark.POOL_SIZE)) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the pools did not fill in 30 s");
-            }
-            LockSupport.parkNanos(10_000_000);
-        }
     }
 
     /** One window's result: queries per second and the operations' times. */
@@ -460,9 +442,9 @@ public final class JdbcPaired {
                         // starts in [settle, end), and the last one started runs to its end
                         for (long s0 = System.nanoTime(); s0 < end; n++) {
                             if (query.equals("select1")) {
-                                select1(ds);
+                                JdbcBenchmark.select1(ds);
                             } else {
-                                point(ds, 1 + random.nextInt(PostgresServers.ROWS));
+                                JdbcBenchmark.point(ds, 1 + random.nextInt(PostgresServers.ROWS));
                             }
                             long s1 = System.nanoTime();
                             if (s0 >= settle) {
@@ -484,24 +466,6 @@ public final class JdbcPaired {
                 }
             } catch (InterruptedException | BrokenBarrierException e) {
                 // stop() interrupted this worker, or another's interrupt or the main thread's timeout broke the barrier
-            }
-        }
-        private static int select1(DataSource ds) throws SQLException {
-            try (Connection c = ds.getConnection(); Statement s = c.createStatement();
-                    ResultSet rs = s.executeQuery("SELECT 1")) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        }
-
-        private static String point(DataSource ds, int id) throws SQLException {
-            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                    JdbcBenchmark.POINT_QUERY)) {
-                ps.setInt(1, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getString(1);
-                }
             }
         }
     }

@@ -121,19 +121,15 @@ public final class JdbcPairedReport {
                 .append("`ConnectionPool` with a `StaticResolver` of the servers and `JdbcConnectionFactory`, ")
                 .append("`threadAffinity(10_000)` as the README advises for databases (a thread keeps its ")
                 .append("connection, and so its server process, for up to 10 000 claims in a row). *HikariCP*: ")
-                .append("pgjdbc's ")
-                .append("multi-host URL with `loadBalanceHosts=true`, `maximumPoolSize` and `minimumIdle` ")
-                .append(JdbcBenchmark.POOL_SIZE).append(". Both ")
-                .append("connect with the same driver properties (`sslmode=disable`, `connectTimeout` and ")
+                .append("pgjdbc's multi-host URL with `loadBalanceHosts=true`, `maximumPoolSize` and `minimumIdle` ")
+                .append(JdbcBenchmark.POOL_SIZE).append(". Both connect with the same driver properties (`sslmode=disable`, `connectTimeout` and ")
                 .append("`loginTimeout` 10, `socketTimeout` 0, pgjdbc's defaults otherwise, so `prepareThreshold` 5), ")
                 .append("auto-commit on. `SELECT 1` runs as a `Statement`; the point query `")
                 .append(JdbcBenchmark.POINT_QUERY).append("` as a `PreparedStatement` on a table of ")
                 .append(PostgresServers.ROWS).append(" rows, with ids from a seeded source per thread and pool, ")
                 .append("seeded alike (over a point both pools consume a prefix of the same sequence on each thread, ")
                 .append("not the same ids in each window). One operation: get a connection, run the query, read the ")
-                .append("row, ")
-                .append("close ")
-                .append("statement and connection.\n\n");
+                .append("row, close statement and connection.\n\n");
 
         out.append(("| servers | query | threads | qps cueball | qps B | qps cueball / B | units | pairs with more qps "
                 + "for cueball | p99 cueball (µs) | p99 B | p99 cueball / B | p99.9 cueball | p99.9 B |\n")
@@ -146,7 +142,8 @@ public final class JdbcPairedReport {
         int p99Above = 0;
         List<String> droppedNotes = new ArrayList<>();
         boolean noInterval = false;
-        for (var e : byPoint(rows).entrySet()) {
+        Map<String, List<Row>> byPoint = byPoint(rows);
+        for (var e : byPoint.entrySet()) {
             List<Row> point = e.getValue();
             Row first = point.get(0);
             Pairs byPair = pairs(point, pairs);
@@ -157,7 +154,7 @@ public final class JdbcPairedReport {
             noInterval |= byUnit.size() < 2;
             if (byPair.dropped() > 0) {
                 droppedNotes.add(String.format(Locale.ROOT, "%d server(s), %s, %d threads: %d of %d pairs dropped, "
-                        + "%d of %d units left", first.servers(), label(first.query()), first.threads(),
+                        + "%d of %d units left", first.servers(), JdbcReport.label(first.query()), first.threads(),
                         byPair.dropped(), pairs, byUnit.size(), units));
             }
             WaitHistogram c = merged(point, "cueball");
@@ -168,7 +165,7 @@ public final class JdbcPairedReport {
             p99Reached += p99.mean() <= 1 ? 1 : 0;
             p99Above += p99.settledAbove() ? 1 : 0;
             out.append(String.format(Locale.ROOT, "| %d | %s | %d | %.0f | %.0f | %s | %d | %d of %d | %.0f | %.0f | "
-                    + "%s | %.0f | %.0f |%n", first.servers(), label(first.query()), first.threads(),
+                    + "%s | %.0f | %.0f |%n", first.servers(), JdbcReport.label(first.query()), first.threads(),
                     median(point, "cueball"), median(point, b), qps.text(), byUnit.size(), ahead,
                     byPair.kept().size(),
                     c.percentile(0.99) / 1e3, h.percentile(0.99) / 1e3, p99.text(), c.percentile(0.999) / 1e3,
@@ -188,11 +185,11 @@ public final class JdbcPairedReport {
         out.append(("| servers | query | threads | CPU µs/op cueball | CPU µs/op B | bytes/op cueball | bytes/op B "
                 + "|\n").replace("B", bName));
         out.append("|---|---|---|---|---|---|---|\n");
-        for (var e : byPoint(rows).entrySet()) {
+        for (var e : byPoint.entrySet()) {
             List<Row> point = e.getValue();
             Row first = point.get(0);
             out.append(String.format(Locale.ROOT, "| %d | %s | %d | %.1f | %.1f | %.0f | %.0f |%n", first.servers(),
-                    label(first.query()), first.threads(), median(point, "cueball", Row::cpuPerOp) / 1e3,
+                    JdbcReport.label(first.query()), first.threads(), median(point, "cueball", Row::cpuPerOp) / 1e3,
                     median(point, b, Row::cpuPerOp) / 1e3, median(point, "cueball", Row::bytesPerOp),
                     median(point, b, Row::bytesPerOp)));
         }
@@ -321,14 +318,6 @@ public final class JdbcPairedReport {
     /** 2, 0.25: no trailing zeros. */
     private static String fmt(double seconds) {
         return java.math.BigDecimal.valueOf(seconds).stripTrailingZeros().toPlainString();
-    }
-
-    private static String label(String query) {
-        return switch (query) {
-            case "select1" -> "`SELECT 1`";
-            case "point" -> "point";
-            default -> query;
-        };
     }
 
     static List<Row> read(Path csv) throws IOException {

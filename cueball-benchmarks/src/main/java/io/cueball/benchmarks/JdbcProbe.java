@@ -5,13 +5,10 @@ import io.cueball.Backend;
 import io.cueball.ConnectionPool;
 import io.cueball.conn.jdbc.CueballDataSource;
 import io.cueball.conn.jdbc.JdbcConnection;
-import io.cueball.conn.jdbc.JdbcConnectionFactory;
-import io.cueball.resolver.fixed.StaticResolver;
 import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -53,8 +50,7 @@ public final class JdbcProbe {
         int size = args.length == 5 ? Integer.parseInt(args[4]) : JdbcBenchmark.POOL_SIZE;
         try (PostgresServers servers = PostgresServers.start(serverCount)) {
             List<Backend> backends = servers.backends();
-            ConnectionPool<JdbcConnection> p = ConnectionPool.builder(new StaticResolver(backends),
-                    new JdbcConnectionFactory(JdbcBenchmark.cueballSettings())).name("probe")
+            ConnectionPool<JdbcConnection> p = JdbcBenchmark.cueballBuilder(backends, "probe")
                     .maxConnections(size).threadAffinity(affinity).build();
             com.zaxxer.hikari.HikariConfig hc = JdbcBenchmark.hikariConfig(backends);
             hc.setMaximumPoolSize(size);
@@ -102,11 +98,11 @@ public final class JdbcProbe {
                 long bytesAtWarm = 0;
                 try {
                     while (System.nanoTime() < end) {
-                        if (cpuAtWarm < 0 && System.nanoTime() > warm) {
+                        long s0 = System.nanoTime();
+                        if (cpuAtWarm < 0 && s0 > warm) {
                             cpuAtWarm = mx.getCurrentThreadCpuTime();
                             bytesAtWarm = mx.getCurrentThreadAllocatedBytes();
                         }
-                        long s0 = System.nanoTime();
                         long got;
                         long queried;
                         Connection c = ds.getConnection();

@@ -219,7 +219,8 @@ public final class JdbcReport {
         return null;
     }
 
-    private static String label(String query) {
+    /** A query's name as the JDBC sections print it. */
+    static String label(String query) {
         return switch (query) {
             case "select1" -> "`SELECT 1`";
             case "point" -> "point";
