@@ -31,7 +31,7 @@ import org.openjdk.jmh.infra.Blackhole;
 public class ClaimReleaseBenchmark {
 
     /** The pools (see {@link PoolUnderTest}); "stormpot" needs JDK 21+. */
-    @Param({"cueball", "cueball-fifo", "hikari", "commons-pool2", "stormpot", "beecp", "vibur"})
+    @Param({"cueball", "cueball-fifo", "cueball-pinned", "hikari", "commons-pool2", "stormpot", "beecp", "vibur"})
     public String pool;
 
     @Param({"8", "32"})

@@ -54,14 +54,14 @@ import javax.sql.DataSource;
  * <p>Options: {@code --out DIR} (default {@code cueball-benchmarks/target/results-jdbc}), {@code --pairs N} (16; even,
  * so that the pairs make whole units), {@code --window-ms N} (2000), {@code --settle-ms N} (250), {@code --warmup N} (3
  * windows of each pool per point, unreported: a point's fresh connections and server sessions take a few seconds to
- * settle), {@code --threads 4,16} (on three servers), {@code --one-server-threads 4} ({@code none} for none), {@code
- * --queries select1,point} (no thread count or query twice in one list), {@code --aa} (an A/A run: cueball against a
- * second cueball pool configured alike, named {@code cueball-b}, to see how far apart the harness puts two equal
- * pools), {@code --vs-clock} (cueball against a cueball pool with a 30-day lifetime, named {@code cueball-clock}: its
- * claims and releases read the clock and no STAMPS pass runs, so the pair tells what CLOCKLESS does to the queries),
- * {@code --smoke} (2 pairs, one unit, of 300 ms windows: to see that it runs). Writes {@code paired.csv} (a
- * line per window), {@code paired-settings.txt} and {@code postgres.txt}; {@link JdbcPairedReport} turns them into
- * RESULTS.md's section.
+ * settle), {@code --threads 4,16} (on three servers; {@code none} for none), {@code --one-server-threads 4} ({@code
+ * none} for none), {@code --queries select1,point} (no thread count or query twice in one list), {@code --aa} (an A/A
+ * run: cueball against a second cueball pool configured alike, named {@code cueball-b}, to see how far apart the
+ * harness puts two equal pools), {@code --vs-clock} (cueball against a cueball pool with a 30-day lifetime, named
+ * {@code cueball-clock}: its claims and releases read the clock and no STAMPS pass runs, so the pair tells what
+ * CLOCKLESS does to the queries), {@code --smoke} (2 pairs, one unit, of 300 ms windows: to see that it runs). Writes
+ * {@code paired.csv} (a line per window), {@code paired-settings.txt} and {@code postgres.txt}; {@link
+ * JdbcPairedReport} turns them into RESULTS.md's section.
  */
 public final class JdbcPaired {
     /** The CSV's header; {@link JdbcPairedReport} reads it by these names. */
@@ -113,7 +113,7 @@ public final class JdbcPaired {
                 case "--window-ms" -> windowMs = positive("--window-ms", value);
                 case "--settle-ms" -> settleMs = Integer.parseInt(value);
                 case "--warmup" -> warmup = Integer.parseInt(value);
-                case "--threads" -> threads = List.of(value.split(","));
+                case "--threads" -> threads = value.equals("none") ? List.of() : List.of(value.split(","));
                 case "--one-server-threads" -> oneServerThreads = value.equals("none") ? List.of()
                         : List.of(value.split(","));
                 case "--queries" -> queries = List.of(value.split(","));
@@ -133,6 +133,9 @@ public final class JdbcPaired {
         }
         if (warmup < 0) {
             throw new IllegalArgumentException("--warmup must be at least 0, got " + warmup);
+        }
+        if (threads.isEmpty() && oneServerThreads.isEmpty()) {
+            throw new IllegalArgumentException("--threads and --one-server-threads are both none: no point to run");
         }
         distinct("--threads", threads);
         distinct("--one-server-threads", oneServerThreads);

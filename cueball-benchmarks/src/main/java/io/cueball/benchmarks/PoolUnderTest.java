@@ -111,6 +111,9 @@ interface PoolUnderTest extends AutoCloseable {
     /** The pools every table compares, in their order. */
     List<String> COMPARED = List.of("cueball", "cueball-fifo", "hikari", "commons-pool2", "stormpot", "beecp",
             "vibur");
+    /** The claim + release benchmark's pools: {@link #COMPARED} and, after strict FIFO, cueball with no turns. */
+    List<String> CLAIM_COMPARED = List.of("cueball", "cueball-fifo", "cueball-pinned", "hikari", "commons-pool2",
+            "stormpot", "beecp", "vibur");
 
     static PoolUnderTest create(String kind, int size) {
         return create(kind, size, false);

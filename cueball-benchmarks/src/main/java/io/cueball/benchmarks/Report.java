@@ -24,9 +24,12 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 public final class Report {
     private static final List<String> POOLS = PoolUnderTest.COMPARED;
+    /** The claim + release tables' pools: the compared ones and, after strict FIFO, cueball with no turns. */
+    private static final List<String> CLAIM_POOLS = PoolUnderTest.CLAIM_COMPARED;
     private static final Map<String, String> NAMES = Map.of("cueball", "cueball", "cueball-fifo",
-            "cueball, strict FIFO", "hikari", "HikariCP", "commons-pool2", "commons-pool2", "stormpot", "Stormpot",
-            "stormpot-pool", "Stormpot, `Pool.claim`", "beecp", "BeeCP", "vibur", "vibur");
+            "cueball, strict FIFO", "cueball-pinned", "cueball, no turns", "hikari", "HikariCP", "commons-pool2",
+            "commons-pool2", "stormpot", "Stormpot", "stormpot-pool", "Stormpot, `Pool.claim`", "beecp", "BeeCP",
+            "vibur", "vibur");
     private static final String[] SIZES = {"8", "32"};
     private static final int[] THREADS = {1, 2, 4, 16};
 
@@ -122,9 +125,12 @@ public final class Report {
                 .append("stubs that do nothing. *cueball*: over 4 backends, with its defaults (`threadAffinity` ")
                 .append(PoolOptions.DEFAULT_THREAD_AFFINITY).append(": a thread gets back the connection it released ")
                 .append("up to that many times in a row, then takes its turn in the FIFO queue); *strict FIFO* is ")
-                .append("`threadAffinity(0)`, where every claim takes the oldest idle connection. *HikariCP* and ")
-                .append("*BeeCP*: over a stub `DataSource` (BeeCP with its defaults: its thread-local cache of a ")
-                .append("thread's last connection, its borrow semaphore). *Stormpot*: `Pool.from(allocator)")
+                .append("`threadAffinity(0)`, where every claim takes the oldest idle connection; *no turns* is ")
+                .append("`threadAffinity(").append(PoolOptions.MAX_THREAD_AFFINITY).append(")`, where a thread keeps ")
+                .append("its connection for good: the default without its spread bound, to show what the turns ")
+                .append("cost. *HikariCP* and *BeeCP*: over a stub `DataSource` (BeeCP with its defaults: its ")
+                .append("thread-local cache of a thread's last connection, its borrow semaphore). *Stormpot*: ")
+                .append("`Pool.from(allocator)")
                 .append(".setSize(n)`, claimed through the pool (its thread-local fast path), released with ")
                 .append("`Poolable.release()`. *commons-pool2*: `GenericObjectPool`; *vibur*: `ConcurrentPool` over a ")
                 .append("`ConcurrentLinkedDequeCollection`, not fair; both of plain objects. Every pool is filled to ")
@@ -132,22 +138,24 @@ public final class Report {
         out.append("A ratio is given with the interval the two scores' intervals allow; it is **bold** only when ")
                 .append("that whole interval lies on one side of 1, and otherwise is not settled by this run.\n\n");
         out.append("| size | threads |");
-        for (String p : POOLS) {
+        for (String p : CLAIM_POOLS) {
             out.append(' ').append(NAMES.get(p)).append(" |");
         }
-        out.append(" cueball / Stormpot | cueball / HikariCP | strict FIFO / HikariCP |\n|---|---|");
-        out.append("---|".repeat(POOLS.size() + 3)).append('\n');
+        out.append(" cueball / Stormpot | no turns / Stormpot | cueball / HikariCP | strict FIFO / HikariCP |")
+                .append("\n|---|---|");
+        out.append("---|".repeat(CLAIM_POOLS.size() + 4)).append('\n');
         for (String size : SIZES) {
             for (int threads : THREADS) {
                 String method = String.format(Locale.ROOT, "threads%02d", threads);
                 Map<String, Row> rows = new HashMap<>();
                 out.append("| ").append(size).append(" | ").append(threads).append(" |");
-                for (String p : POOLS) {
+                for (String p : CLAIM_POOLS) {
                     Row r = find(claim, method, p, size, null, "thrpt");
                     rows.put(p, r);
                     out.append(r == null ? " n/a |" : " " + scoreCell(r) + " |");
                 }
                 out.append(' ').append(ratio(rows.get("cueball"), rows.get("stormpot")).cell()).append(" |");
+                out.append(' ').append(ratio(rows.get("cueball-pinned"), rows.get("stormpot")).cell()).append(" |");
                 out.append(' ').append(ratio(rows.get("cueball"), rows.get("hikari")).cell()).append(" |");
                 out.append(' ').append(ratio(rows.get("cueball-fifo"), rows.get("hikari")).cell()).append(" |\n");
             }
@@ -155,15 +163,15 @@ public final class Report {
 
         out.append("\n## Allocation per claim + release (bytes/op, `-prof gc`)\n\n");
         out.append("From the same forks as the throughput above.\n\n| size | threads |");
-        for (String p : POOLS) {
+        for (String p : CLAIM_POOLS) {
             out.append(' ').append(NAMES.get(p)).append(" |");
         }
-        out.append("\n|---|---|").append("---|".repeat(POOLS.size())).append('\n');
+        out.append("\n|---|---|").append("---|".repeat(CLAIM_POOLS.size())).append('\n');
         for (String size : SIZES) {
             for (int threads : THREADS) {
                 String method = String.format(Locale.ROOT, "threads%02d", threads);
                 out.append("| ").append(size).append(" | ").append(threads).append(" |");
-                for (String p : POOLS) {
+                for (String p : CLAIM_POOLS) {
                     Row r = find(claim, method, p, size, "gc.alloc.rate.norm", null);
                     out.append(r == null ? " n/a |" : String.format(Locale.ROOT, " %.1f |", r.score()));
                 }
