@@ -8,8 +8,8 @@
 #   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 cueball-benchmarks/run.sh
 #
 # About 22 minutes on 2 cores: one run on the shared 2-core VM took 19 min 17 s with the modules already built
-# (a clean clone's build adds about a minute), before ClaimReleaseBenchmark's eighth pool (cueball with no turns)
-# added about two: the build 0.3, ClaimReleaseBenchmark 12 (7 pools x 2 sizes x 4 thread
+# (a clean clone's build adds about a minute), before ClaimReleaseBenchmark's eighth pool (cueball with no turns);
+# with it, a run took 22 min 9 s: the build 0.5, ClaimReleaseBenchmark 15 (8 pools x 2 sizes x 4 thread
 # counts, 2 forks each, -prof gc in the same forks), ExhaustionBenchmark 4 (7 pools, 2 forks each),
 # VirtualThreads 2 (8 pools x 2 runs, each in its own JVM), the rebalance plan and the scenarios 1. RESULTS.md's
 # header says how long its run took.

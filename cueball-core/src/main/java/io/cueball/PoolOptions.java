@@ -28,10 +28,11 @@ public final class PoolOptions {
     public static final int DEFAULT_DEAD_AFTER_FAILURES = 3;
     /**
      * Claims in a row in which a thread may get back the connection it just released, instead of the head of
-     * the shared idle queue. The turn at the queue moves a handful of cache lines between cores, 0.7 to 1.6 µs
-     * where cores are far apart: over 65 claims that is 10 to 25 ns each, against 30 to 60 ns for a claim and
-     * release themselves (at 16 threads on 8 connections, about a sixth of the pool's claims per second: see
-     * RESULTS.md in cueball-benchmarks), while a thread still moves on to the next connection every 65 claims.
+     * the shared idle queue. The turn at the queue moves a handful of cache lines between cores, about 0.7 to 1.5
+     * µs where cores are far apart (estimated from the throughput with and without turns): over 65 claims that is
+     * 10 to 25 ns each, against 30 to 60 ns for a claim and release themselves, so a sixth to a third of the pool's
+     * claims per second above one thread (see RESULTS.md in cueball-benchmarks), while a thread still moves on to
+     * the next connection every 65 claims.
      */
     public static final int DEFAULT_THREAD_AFFINITY = 64;
 

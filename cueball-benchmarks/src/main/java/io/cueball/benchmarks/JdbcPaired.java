@@ -143,7 +143,8 @@ public final class JdbcPaired {
         Files.createDirectories(out);
         Path csv = out.resolve("paired.csv");
         Files.writeString(csv, HEADER + "\n");
-        try (PostgresServers servers = PostgresServers.start(3)) {
+        // only as many servers as the points use: idle ones would still take the machine's memory and wakeups
+        try (PostgresServers servers = PostgresServers.start(threads.isEmpty() ? 1 : 3)) {
             Files.writeString(out.resolve("postgres.txt"), servers.version() + "\n");
             Files.writeString(out.resolve("paired-settings.txt"), "window_ms=" + windowMs + " settle_ms=" + settleMs
                     + " warmup=" + warmup + " pairs=" + pairs + "\n");
