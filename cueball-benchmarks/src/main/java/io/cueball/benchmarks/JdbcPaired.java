@@ -193,34 +193,25 @@ public final class JdbcPaired {
 
     /**
      * One point: both pools, warmup windows, then the pairs; a CSV line per measured window. The pools and the workers
-     * are made inside the try, so whatever fails, every one made is stopped or closed.
+     * are the try's resources, so whatever fails, every one made is closed: the workers first, so that no query runs
+     * on a pool being closed (B is HikariCP, or in an A/A run a second cueball pool; the other of the two is null).
      */
     private static List<String> runPoint(List<Backend> backends, String query, int threads, int pairs, int warmup,
             long windowNanos, long settleNanos, boolean cueballFirst) throws Exception {
         boolean aa = poolNames[1].startsWith("cueball-");
         String pointName = backends.size() + " server(s), " + query + ", " + threads + " threads";
-        ConnectionPool<JdbcConnection> cueball = null;
-        ConnectionPool<JdbcConnection> second = null;
-        HikariDataSource hikari = null;
-        Workers workers = null;
-        Throwable failed = null;
-        try {
-            cueball = cueballPool(backends, "paired", false);
-            if (aa) {
-                second = poolNames[1].equals("cueball-clock") ? cueballPool(backends, "paired-clock", true)
+        try (ConnectionPool<JdbcConnection> cueball = cueballPool(backends, "paired", false);
+                ConnectionPool<JdbcConnection> second = !aa ? null
+                        : poolNames[1].equals("cueball-clock") ? cueballPool(backends, "paired-clock", true)
                         : cueballPool(backends, "paired-b", false);
-            } else {
-                hikari = new HikariDataSource(JdbcBenchmark.hikariConfig(backends));
-            }
-            workers = new Workers(threads, query, pointName);
+                HikariDataSource hikari = aa ? null : new HikariDataSource(JdbcBenchmark.hikariConfig(backends));
+                Workers workers = new Workers(threads, query, pointName)) {
             DataSource[] pools = {new CueballDataSource(cueball), aa ? new CueballDataSource(second) : hikari};
-            ConnectionPool<JdbcConnection> c = cueball;
-            ConnectionPool<JdbcConnection> s = second;
-            HikariDataSource h = hikari;
             JdbcBenchmark.await("the pools to open " + JdbcBenchmark.POOL_SIZE + " connections each", () ->
-                    c.stats().idle() == JdbcBenchmark.POOL_SIZE
-                    && (s == null || s.stats().idle() == JdbcBenchmark.POOL_SIZE)
-                    && (h == null || h.getHikariPoolMXBean().getIdleConnections() == JdbcBenchmark.POOL_SIZE));
+                    cueball.stats().idle() == JdbcBenchmark.POOL_SIZE
+                    && (second == null || second.stats().idle() == JdbcBenchmark.POOL_SIZE)
+                    && (hikari == null
+                        || hikari.getHikariPoolMXBean().getIdleConnections() == JdbcBenchmark.POOL_SIZE));
             int a = cueballFirst ? 0 : 1;
             for (int w = 0; w < warmup; w++) {
                 // B A, B A, ...: ends with A, as the pair before pair 0 would in ABBA order
@@ -252,39 +243,6 @@ public final class JdbcPaired {
                 }
             }
             return lines;
-        } catch (Throwable t) {
-            failed = t;
-            throw t;
-        } finally {
-            // the workers first, so that no query runs on a pool being closed; each step even if one before failed
-            Workers w = workers;
-            ConnectionPool<JdbcConnection> c = cueball;
-            ConnectionPool<JdbcConnection> s = second;
-            HikariDataSource h = hikari;
-            Exception closing = all(() -> {
-                if (w != null) {
-                    w.stop();
-                }
-            }, () -> {
-                if (h != null) {
-                    h.close();
-                }
-            }, () -> {
-                if (s != null) {
-                    s.close();
-                }
-            }, () -> {
-                if (c != null) {
-                    c.close();
-                }
-            });
-            if (closing != null) {
-                if (failed != null) {
-                    failed.addSuppressed(closing);
-                } else {
-                    throw closing;
-                }
-            }
         }
     }
 
@@ -295,38 +253,15 @@ public final class JdbcPaired {
         return (readsClock ? b.maxLifetime(Duration.ofDays(30)) : b).build();
     }
 
-    /** A step of {@link #all}. */
-    @FunctionalInterface
-    private interface Step {
-        void run() throws Exception;
-    }
-
-    /** Runs every step, even after one fails; returns the first failure with the later ones suppressed, or null. */
-    private static Exception all(Step... steps) {
-        Exception first = null;
-        for (Step step : steps) {
-            try {
-                step.run();
-            } catch (Exception e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        return first;
-    }
-
     /** One window's result: queries per second and the operations' times. */
     record Window(double qps, WaitHistogram hist, double cpuPerOp, double bytesPerOp) {
     }
 
     /** The worker threads of a point: the same threads serve both pools, a window at a time. */
-    private static final class Workers {
+    private static final class Workers implements AutoCloseable {
         /** How long past a window's end the main thread waits for the workers before it gives up on the point. */
         private static final long GRACE_NANOS = 120_000_000_000L;
-        /** How long {@link #stop} waits, in all, for the workers to end. */
+        /** How long {@link #close} waits, in all, for the workers to end. */
         private static final long STOP_NANOS = 10_000_000_000L;
         private final CyclicBarrier barrier;
         private final List<Thread> threads = new ArrayList<>();
@@ -407,7 +342,8 @@ public final class JdbcPaired {
          * (the flag makes that await throw at once), then joined, for 10 s in all; a worker still running after that
          * (stuck in a query) is named on standard error and left to end with the JVM, a daemon.
          */
-        void stop() throws InterruptedException {
+        @Override
+        public void close() throws InterruptedException {
             stopping = true;
             for (Thread t : threads) {
                 t.interrupt();
@@ -469,7 +405,8 @@ public final class JdbcPaired {
                     barrier.await();
                 }
             } catch (InterruptedException | BrokenBarrierException e) {
-                // stop() interrupted this worker, or another's interrupt or the main thread's timeout broke the barrier
+                // close() interrupted this worker, or another's interrupt or the main thread's timeout broke
+                // the barrier
             }
         }
     }
