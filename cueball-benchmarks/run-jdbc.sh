@@ -4,6 +4,9 @@
 #   cueball-benchmarks/run-jdbc.sh                      JdbcPaired: both pools in one JVM, taking turns in windows
 #                                                       of 2 s, 16 pairs per point (about 10 minutes)
 #   cueball-benchmarks/run-jdbc.sh --pairs 20           options go to JdbcPaired (see its javadoc; --pairs is even)
+#   cueball-benchmarks/run-jdbc.sh --cpus shared        JdbcPaired runs the JVM on the first half of the CPUs and
+#                                                       the servers on the rest (taskset), as on hosts of their
+#                                                       own, unless --cpus says otherwise; shared: every CPU
 #   cueball-benchmarks/run-jdbc.sh --jmh --runs 2       JdbcBench instead: JMH, one fork per pool and point
 #                                                       (about 20 minutes), into a section of its own
 #   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 cueball-benchmarks/run-jdbc.sh
@@ -48,14 +51,24 @@ replace_section() {
 
 cd "$(dirname "$0")/.."
 jmh=false
+cpus_given=false
 args=()
 for a in "$@"; do
   if [ "$a" = "--jmh" ]; then
     jmh=true
   else
+    [ "$a" = "--cpus" ] && cpus_given=true
     args+=("$a")
   fi
 done
+# JdbcPaired: the JVM on the first half of the CPUs, the servers on the rest, unless --cpus says otherwise
+# (--cpus shared for both on every CPU); without taskset, or with one CPU, they share.
+if ! $jmh && ! $cpus_given && [ "$(nproc)" -ge 2 ] && command -v taskset > /dev/null; then
+  n=$(nproc) half=$(( $(nproc) / 2 ))
+  client=$([ "$half" -eq 1 ] && echo 0 || echo "0-$((half - 1))")
+  servers=$([ $((n - half)) -eq 1 ] && echo "$half" || echo "$half-$((n - 1))")
+  args+=(--cpus "$client/$servers")
+fi
 if $jmh; then
   main=io.cueball.benchmarks.JdbcBench report=io.cueball.benchmarks.JdbcReport marker=jdbc-jmh
 else

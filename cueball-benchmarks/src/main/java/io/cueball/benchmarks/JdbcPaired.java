@@ -55,12 +55,16 @@ import javax.sql.DataSource;
  * so that the pairs make whole units), {@code --window-ms N} (2000), {@code --settle-ms N} (250), {@code --warmup N} (3
  * windows of each pool per point, unreported: a point's fresh connections and server sessions take a few seconds to
  * settle), {@code --threads 4,16} (on three servers; {@code none} for none), {@code --one-server-threads 4} ({@code
- * none} for none), {@code --queries select1,point} (no thread count or query twice in one list), {@code --aa} (an A/A
+ * none} for none), {@code --queries select1,point} (no thread count or query twice in one list), {@code --cpus
+ * CLIENT/SERVERS} (the JVM on the first CPU list, the servers on the second, as servers on hosts of their own would
+ * run: {@link CpuSplit}; {@code shared}, the default, leaves both on every CPU), {@code --sched} (print each window's
+ * scheduler counters per operation for the workers and the servers: {@link SchedCounters}), {@code --aa} (an A/A
  * run: cueball against a second cueball pool configured alike, named {@code cueball-b}, to see how far apart the
  * harness puts two equal pools), {@code --vs-clock} (cueball against a cueball pool with a 30-day lifetime, named
  * {@code cueball-clock}: its claims and releases read the clock and no STAMPS pass runs, so the pair tells what
  * CLOCKLESS does to the queries), {@code --smoke} (2 pairs, one unit, of 300 ms windows: to see that it runs). Writes
- * {@code paired.csv} (a line per window), {@code paired-settings.txt} and {@code postgres.txt}; {@link
+ * {@code paired.csv} (a line per window), {@code paired-settings.txt}, {@code postgres.txt} and, with {@code --cpus},
+ * {@code cpus.txt}; {@link
  * JdbcPairedReport} turns them into RESULTS.md's section.
  */
 public final class JdbcPaired {
@@ -69,6 +73,8 @@ public final class JdbcPaired {
             + "p99_ns,p999_ns,max_ns,histogram";
     /** The pools each point compares, A first: cueball, and HikariCP or (--aa) a second cueball pool. */
     private static String[] poolNames = {"cueball", "hikari"};
+    /** {@code --sched}: print each window's scheduler counters. */
+    private static boolean sched;
 
     private JdbcPaired() {
     }
@@ -88,7 +94,12 @@ public final class JdbcPaired {
         List<String> threads = List.of("4", "16");
         List<String> oneServerThreads = List.of("4");
         List<String> queries = List.of("select1", "point");
+        CpuSplit split = null;
         for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--sched")) {
+                sched = true;
+                continue;
+            }
             if (args[i].equals("--aa")) {
                 poolNames = new String[] {"cueball", "cueball-b"};
                 continue;
@@ -117,9 +128,10 @@ public final class JdbcPaired {
                 case "--one-server-threads" -> oneServerThreads = value.equals("none") ? List.of()
                         : List.of(value.split(","));
                 case "--queries" -> queries = List.of(value.split(","));
+                case "--cpus" -> split = value.equals("shared") ? null : CpuSplit.parse("--cpus", value);
                 default -> throw new IllegalArgumentException("unknown option " + args[i - 1] + " (expected: --out, "
                         + "--pairs, --window-ms, --settle-ms, --warmup, --threads, --one-server-threads, --queries, "
-                        + "--aa, --vs-clock, --smoke)");
+                        + "--cpus, --aa, --vs-clock, --sched, --smoke)");
             }
         }
         if (settleMs < 0 || settleMs >= windowMs) {
@@ -146,6 +158,12 @@ public final class JdbcPaired {
         // only as many servers as the points use: idle ones would still take the machine's memory and wakeups
         try (PostgresServers servers = PostgresServers.start(threads.isEmpty() ? 1 : 3)) {
             Files.writeString(out.resolve("postgres.txt"), servers.version() + "\n");
+            Files.deleteIfExists(out.resolve("cpus.txt"));
+            if (split != null) {
+                split.apply(servers.postmasters()); // before any pool's session is forked: they inherit it
+                Files.writeString(out.resolve("cpus.txt"), split.client + "/" + split.servers + "\n");
+                System.out.println(split);
+            }
             Files.writeString(out.resolve("paired-settings.txt"), "window_ms=" + windowMs + " settle_ms=" + settleMs
                     + " warmup=" + warmup + " pairs=" + pairs + "\n");
             List<int[]> points = new ArrayList<>(); // {servers, threads}
@@ -225,13 +243,20 @@ public final class JdbcPaired {
                 for (int slot = 0; slot < 2; slot++) {
                     int p = (slot == 0) == cueballNow ? 0 : 1;
                     Map<String, Long> load = ServerLoad.snapshot();
+                    SchedCounters before = sched ? SchedCounters.snapshot(Workers.NAME) : null;
                     Window r = workers.window(pools[p], p, windowNanos, settleNanos);
+                    SchedCounters after = sched ? SchedCounters.snapshot(Workers.NAME) : null;
                     // where the window's work landed: each server's share of the servers' CPU, busiest first
                     String shares = ServerLoad.shares(load, ServerLoad.snapshot(), backends.size());
                     System.out.printf(Locale.ROOT, "pair %2d %-8s qps %8.0f  cpu %5.1f µs/op %5.0f B/op  servers %s"
                             + "  p50 %6.0f µs  p99 %6.0f µs  p99.9 %6.0f µs%n", pair, poolNames[p], r.qps,
                             r.cpuPerOp / 1e3, r.bytesPerOp, shares, r.hist.percentile(0.5) / 1e3,
                             r.hist.percentile(0.99) / 1e3, r.hist.percentile(0.999) / 1e3);
+                    if (sched) {
+                        // over the whole window, settling included, so per operation of the whole window
+                        System.out.println("  sched " + poolNames[p] + ": " + SchedCounters.perOperation(before, after,
+                                r.allOps));
+                    }
                     lines.add(String.join(",", Integer.toString(backends.size()), query,
                             Integer.toString(threads), Integer.toString(pair), Integer.toString(slot), poolNames[p],
                             String.format(Locale.ROOT, "%.1f", r.qps), Long.toString(r.hist.total()),
@@ -254,11 +279,13 @@ public final class JdbcPaired {
     }
 
     /** One window's result: queries per second and the operations' times. */
-    record Window(double qps, WaitHistogram hist, double cpuPerOp, double bytesPerOp) {
+    record Window(double qps, WaitHistogram hist, double cpuPerOp, double bytesPerOp, long allOps) {
     }
 
     /** The worker threads of a point: the same threads serve both pools, a window at a time. */
     private static final class Workers implements AutoCloseable {
+        /** The workers' name prefix. */
+        static final String NAME = "paired-worker-";
         /** How long past a window's end the main thread waits for the workers before it gives up on the point. */
         private static final long GRACE_NANOS = 120_000_000_000L;
         /** How long {@link #close} waits, in all, for the workers to end. */
@@ -292,7 +319,7 @@ public final class JdbcPaired {
             for (int i = 0; i < n; i++) {
                 int index = i;
                 hists[i] = new WaitHistogram();
-                Thread t = new Thread(() -> work(index), "paired-worker-" + i);
+                Thread t = new Thread(() -> work(index), NAME + i);
                 t.setDaemon(true);
                 threads.add(t);
                 t.start();
@@ -334,7 +361,7 @@ public final class JdbcPaired {
             }
             // the operations that started in [settle, end), over its length
             return new Window(all.total() / ((end - settle) / 1e9), all, (double) cpuSum / loopSum,
-                    (double) bytesSum / loopSum);
+                    (double) bytesSum / loopSum, loopSum);
         }
 
         /**

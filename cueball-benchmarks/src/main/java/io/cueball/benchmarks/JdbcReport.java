@@ -167,8 +167,17 @@ public final class JdbcReport {
         out.append("- JDK: ").append(args[3]).append('\n');
         out.append("- PostgreSQL ").append(JdbcBench.postgresVersion(dir)).append(" (zonky's embedded binaries): ")
                 .append("three servers on 127.0.0.1, started once for the whole run (the points on one server use the ")
-                .append("first). They and the benchmark's JVM share this machine's cores, so every microsecond a pool ")
-                .append("spends is a microsecond the servers do not get.\n");
+                .append("first). ");
+        Path cpus = dir.resolve("cpus.txt");
+        if (Files.exists(cpus)) {
+            String[] split = Files.readString(cpus).trim().split("/");
+            out.append("The benchmark's JVM ran on CPU(s) ").append(split[0]).append(" and the servers on CPU(s) ")
+                    .append(split[1]).append(" (`--cpus`), as servers on hosts of their own would: neither side's ")
+                    .append("threads queue for a CPU behind the other's.\n");
+        } else {
+            out.append("They and the benchmark's JVM share this machine's cores, so every microsecond a pool spends is ")
+                    .append("a microsecond the servers do not get.\n");
+        }
         out.append("- load average before the run (1, 5, 15 min): ").append(load);
         if (load1 >= QUIET_LOAD) {
             out.append(" — **taken under load**: other work was running on the machine (the 1-minute average ")

@@ -70,6 +70,23 @@ final class PostgresServers implements AutoCloseable {
         return servers.stream().map(pg -> Backend.of("127.0.0.1", pg.getPort())).toList();
     }
 
+    /**
+     * Each server's postmaster, found as the parent of a session opened for the purpose (Linux: {@code /proc}).
+     *
+     * @return the postmasters' pids, in the servers' order
+     */
+    List<Long> postmasters() throws SQLException, IOException {
+        List<Long> out = new ArrayList<>();
+        for (EmbeddedPostgres pg : servers) {
+            try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                out.add(CpuSplit.parent(rs.getLong(1)));
+            }
+        }
+        return out;
+    }
+
     /** @return the server's version string, from the first server */
     String version() {
         try (Connection c = servers.get(0).getPostgresDatabase().getConnection(); Statement s = c.createStatement();
