@@ -57,7 +57,9 @@ import javax.sql.DataSource;
  * settle), {@code --threads 4,16} (on three servers; {@code none} for none), {@code --one-server-threads 4} ({@code
  * none} for none), {@code --queries select1,point} (no thread count or query twice in one list), {@code --cpus
  * CLIENT/SERVERS} (the JVM on the first CPU list, the servers on the second, as servers on hosts of their own would
- * run: {@link CpuSplit}; {@code shared}, the default, leaves both on every CPU), {@code --sched} (print each window's
+ * run: {@link CpuSplit}; {@code shared}, the default, leaves both on every CPU), {@code --affinity N} (the cueball
+ * pools' {@code threadAffinity}, 10 000 unless given; up to {@value io.cueball.PoolOptions#MAX_THREAD_AFFINITY}),
+ * {@code --sched} (print each window's
  * scheduler counters per operation for the workers and the servers: {@link SchedCounters}), {@code --aa} (an A/A
  * run: cueball against a second cueball pool configured alike, named {@code cueball-b}, to see how far apart the
  * harness puts two equal pools), {@code --vs-clock} (cueball against a cueball pool with a 30-day lifetime, named
@@ -73,6 +75,8 @@ public final class JdbcPaired {
             + "p99_ns,p999_ns,max_ns,histogram";
     /** The pools each point compares, A first: cueball, and HikariCP or (--aa) a second cueball pool. */
     private static String[] poolNames = {"cueball", "hikari"};
+    /** {@code --affinity}: the cueball pools' thread affinity. */
+    private static int affinity = 10_000;
     /** {@code --sched}: print each window's scheduler counters. */
     private static boolean sched;
 
@@ -128,10 +132,11 @@ public final class JdbcPaired {
                 case "--one-server-threads" -> oneServerThreads = value.equals("none") ? List.of()
                         : List.of(value.split(","));
                 case "--queries" -> queries = List.of(value.split(","));
+                case "--affinity" -> affinity = positive("--affinity", value);
                 case "--cpus" -> split = value.equals("shared") ? null : CpuSplit.parse("--cpus", value);
                 default -> throw new IllegalArgumentException("unknown option " + args[i - 1] + " (expected: --out, "
                         + "--pairs, --window-ms, --settle-ms, --warmup, --threads, --one-server-threads, --queries, "
-                        + "--cpus, --aa, --vs-clock, --sched, --smoke)");
+                        + "--cpus, --affinity, --aa, --vs-clock, --sched, --smoke)");
             }
         }
         if (settleMs < 0 || settleMs >= windowMs) {
@@ -274,7 +279,7 @@ public final class JdbcPaired {
     /** With {@code readsClock}, a 30-day lifetime: its claims read the clock and no STAMPS pass runs (CLOCKLESS). */
     private static ConnectionPool<JdbcConnection> cueballPool(List<Backend> backends, String name,
             boolean readsClock) {
-        var b = JdbcBenchmark.cueballBuilder(backends, name).threadAffinity(10_000);
+        var b = JdbcBenchmark.cueballBuilder(backends, name).threadAffinity(affinity);
         return (readsClock ? b.maxLifetime(Duration.ofDays(30)) : b).build();
     }
 

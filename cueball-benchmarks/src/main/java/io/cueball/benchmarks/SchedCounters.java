@@ -3,6 +3,7 @@ package io.cueball.benchmarks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 
@@ -13,7 +14,7 @@ import java.util.stream.Stream;
  * prints them per operation for each window. Elsewhere every snapshot is zero.
  */
 record SchedCounters(long workerCpu, long workerWait, long workerVoluntary, long workerInvoluntary, long serverCpu,
-        long serverWait, long serverVoluntary, long serverInvoluntary) {
+        long serverWait, long serverVoluntary, long serverInvoluntary, long tcpSegments, long pureAcks) {
 
     /**
      * Sums the counters now.
@@ -24,21 +25,42 @@ record SchedCounters(long workerCpu, long workerWait, long workerVoluntary, long
     static SchedCounters snapshot(String workerPrefix) {
         long[] w = sum(Path.of("/proc/self/task"), workerPrefix);
         long[] s = sum(Path.of("/proc"), "postgres");
-        return new SchedCounters(w[0], w[1], w[2], w[3], s[0], s[1], s[2], s[3]);
+        return new SchedCounters(w[0], w[1], w[2], w[3], s[0], s[1], s[2], s[3],
+                counter(Path.of("/proc/net/snmp"), "Tcp:", "OutSegs"),
+                counter(Path.of("/proc/net/netstat"), "TcpExt:", "TCPPureAcks"));
     }
 
     /**
      * The counters between two snapshots, per operation, as one line: µs of CPU and of waiting for a CPU, and
-     * switches, for the workers and for the servers.
+     * switches, for the workers and for the servers; and the machine's TCP segments sent and pure ACKs received (all
+     * of them, not only the benchmark's).
      */
     static String perOperation(SchedCounters a, SchedCounters b, long operations) {
         double n = Math.max(1, operations);
         return String.format(Locale.ROOT, "workers cpu %5.1f wait %5.1f µs, blocked %5.3f preempted %5.3f | servers "
-                + "cpu %5.1f wait %5.1f µs, blocked %5.3f preempted %5.3f (per op)",
+                + "cpu %5.1f wait %5.1f µs, blocked %5.3f preempted %5.3f | tcp segments %5.3f pure acks %5.3f (per op)",
                 (b.workerCpu - a.workerCpu) / 1e3 / n, (b.workerWait - a.workerWait) / 1e3 / n,
                 (b.workerVoluntary - a.workerVoluntary) / n, (b.workerInvoluntary - a.workerInvoluntary) / n,
                 (b.serverCpu - a.serverCpu) / 1e3 / n, (b.serverWait - a.serverWait) / 1e3 / n,
-                (b.serverVoluntary - a.serverVoluntary) / n, (b.serverInvoluntary - a.serverInvoluntary) / n);
+                (b.serverVoluntary - a.serverVoluntary) / n, (b.serverInvoluntary - a.serverInvoluntary) / n,
+                (b.tcpSegments - a.tcpSegments) / n, (b.pureAcks - a.pureAcks) / n);
+    }
+
+    /** The column {@code name} of the line pair headed {@code table} in a /proc/net file (names, then values). */
+    private static long counter(Path file, String table, String name) {
+        try {
+            List<String> lines = Files.readAllLines(file).stream().filter(l -> l.startsWith(table)).toList();
+            for (int i = 0; i + 1 < lines.size(); i += 2) {
+                List<String> names = List.of(lines.get(i).split("\\s+"));
+                int at = names.indexOf(name);
+                if (at > 0) {
+                    return Long.parseLong(lines.get(i + 1).split("\\s+")[at]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or not this counter
+        }
+        return 0;
     }
 
     /** {cpu ns, wait ns, voluntary, involuntary} over the tasks in {@code dir} whose name starts with the prefix. */
